@@ -1,0 +1,90 @@
+//! Shared secrets: the SNAP client secret and the DOKU secret key.
+
+use std::fmt;
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use crate::error::KeyError;
+use crate::files::{FilePermissions, read_private};
+
+/// A symmetric secret (OVO's client secret, DOKU's secret key), used as HMAC key bytes exactly as
+/// given: the UTF-8 bytes of the secret text, never base64-decoded.
+///
+/// The bytes are zeroized on drop; `Debug` prints `ClientSecret([redacted])`; there is no
+/// `Display` and no `Serialize`. Read it only through [`ClientSecret::expose_secret`].
+///
+/// ```
+/// use ovo_sign::ClientSecret;
+///
+/// let secret = ClientSecret::new("SK-9sCrJ1kdYUJAYlsJKlqz")?;
+/// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
+/// assert!(ClientSecret::new("").is_err());
+/// # Ok::<(), ovo_sign::KeyError>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientSecret(Zeroizing<Vec<u8>>);
+
+impl ClientSecret {
+    /// Wraps secret bytes; an empty secret is refused.
+    pub fn new(secret: impl Into<Vec<u8>>) -> Result<Self, KeyError> {
+        let bytes = Zeroizing::new(secret.into());
+        if bytes.is_empty() {
+            return Err(KeyError::EmptySecret);
+        }
+        Ok(Self(bytes))
+    }
+
+    /// Reads a secret from a text file. One trailing line ending (`\n` or `\r\n`), as editors and
+    /// `echo` leave, is not part of the secret and is dropped; any other byte is kept.
+    ///
+    /// ```no_run
+    /// use ovo_sign::{ClientSecret, FilePermissions};
+    ///
+    /// let secret = ClientSecret::from_file("client-secret.txt".as_ref(), FilePermissions::Strict)?;
+    /// # Ok::<(), ovo_sign::KeyError>(())
+    /// ```
+    pub fn from_file(path: &Path, permissions: FilePermissions) -> Result<Self, KeyError> {
+        let mut contents = read_private(path, permissions)?;
+        let keep = strip_line_ending(&contents).len();
+        contents.truncate(keep);
+        Self::new(std::mem::take(&mut *contents))
+    }
+
+    /// The secret bytes. Handle them with care: never log them.
+    pub fn expose_secret(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientSecret([redacted])")
+    }
+}
+
+fn strip_line_ending(bytes: &[u8]) -> &[u8] {
+    bytes
+        .strip_suffix(b"\r\n")
+        .or_else(|| bytes.strip_suffix(b"\n"))
+        .unwrap_or(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_exactly_one_line_ending() {
+        assert_eq!(strip_line_ending(b"abc\n"), b"abc");
+        assert_eq!(strip_line_ending(b"abc\r\n"), b"abc");
+        assert_eq!(strip_line_ending(b"abc\n\n"), b"abc\n");
+        assert_eq!(strip_line_ending(b"abc "), b"abc ");
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let secret = ClientSecret::new("CANARY-secret").unwrap();
+        assert!(!format!("{secret:?}{secret:#?}").contains("CANARY"));
+    }
+}

@@ -1,0 +1,140 @@
+//! Timestamp headers: SNAP `X-TIMESTAMP` and DOKU `Request-Timestamp`, from a time the caller gives.
+//!
+//! Nothing here reads the clock. The text returned is what goes into the header *and* into the
+//! string-to-sign: format it once and use the same string for both.
+
+use time::format_description::FormatItem;
+use time::format_description::well_known::Rfc3339;
+use time::macros::{format_description, offset};
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::error::TimestampError;
+
+const SNAP_MILLIS: &[FormatItem<'_>] = format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory]:[offset_minute]"
+);
+const SNAP_SECONDS: &[FormatItem<'_>] = format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
+);
+const DOKU: &[FormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// Whether SNAP timestamps carry milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Precision {
+    /// `2022-10-24T13:42:13.092+07:00`: OVO's example and its tech-doc's `.SSS` (the default).
+    #[default]
+    Millis,
+    /// `2022-10-24T13:42:13+07:00`: the 25-character form most other SNAP providers document.
+    Seconds,
+}
+
+/// How SNAP `X-TIMESTAMP` values are written: ISO-8601 with an explicit offset.
+///
+/// The default is OVO's: Jakarta time (`+07:00`) with milliseconds, truncated, never rounded.
+///
+/// ```
+/// use ovo_sign::{Precision, SnapTimestampFormat};
+/// use time::macros::{datetime, offset};
+///
+/// let at = datetime!(2022-10-24 06:42:13.0929 UTC);
+/// assert_eq!(SnapTimestampFormat::default().format(at)?, "2022-10-24T13:42:13.092+07:00");
+/// let plain = SnapTimestampFormat::new(offset!(+7), Precision::Seconds);
+/// assert_eq!(plain.format(at)?, "2022-10-24T13:42:13+07:00");
+/// # Ok::<(), ovo_sign::TimestampError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapTimestampFormat {
+    offset: UtcOffset,
+    precision: Precision,
+}
+
+impl Default for SnapTimestampFormat {
+    fn default() -> Self {
+        Self::OVO
+    }
+}
+
+impl SnapTimestampFormat {
+    /// OVO's format: `yyyy-MM-ddTHH:mm:ss.SSS+07:00`.
+    pub const OVO: Self = Self {
+        offset: offset!(+7),
+        precision: Precision::Millis,
+    };
+
+    /// A format with another offset or precision.
+    pub fn new(offset: UtcOffset, precision: Precision) -> Self {
+        Self { offset, precision }
+    }
+
+    /// The offset written.
+    pub fn offset(&self) -> UtcOffset {
+        self.offset
+    }
+
+    /// Whether milliseconds are written.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Writes `at` in this format, converted to the format's offset.
+    pub fn format(&self, at: OffsetDateTime) -> Result<String, TimestampError> {
+        let description = match self.precision {
+            Precision::Millis => SNAP_MILLIS,
+            Precision::Seconds => SNAP_SECONDS,
+        };
+        at.to_offset(self.offset)
+            .format(description)
+            .map_err(|_| TimestampError::Unrepresentable {
+                format: "a SNAP X-TIMESTAMP",
+            })
+    }
+}
+
+/// Parses a SNAP `X-TIMESTAMP` (RFC 3339: an offset or `Z`, fractional seconds optional).
+///
+/// ```
+/// let at = ovo_sign::parse_snap_timestamp("2022-10-24T13:42:13.092+07:00")?;
+/// assert_eq!(at.unix_timestamp(), 1_666_593_733);
+/// assert!(ovo_sign::parse_snap_timestamp("2022-10-24 13:42:13").is_err());
+/// # Ok::<(), ovo_sign::TimestampError>(())
+/// ```
+pub fn parse_snap_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| TimestampError::Parse {
+        format: "SNAP X-TIMESTAMP (yyyy-MM-ddTHH:mm:ss.SSS+07:00)",
+        input: text.to_owned(),
+    })
+}
+
+/// Writes a DOKU `Request-Timestamp`: UTC, whole seconds, literal `Z` (`2020-08-11T08:45:42Z`).
+///
+/// ```
+/// use time::macros::datetime;
+///
+/// let at = datetime!(2020-09-22 08:51:00.75 +7);
+/// assert_eq!(ovo_sign::format_doku_timestamp(at)?, "2020-09-22T01:51:00Z");
+/// # Ok::<(), ovo_sign::TimestampError>(())
+/// ```
+pub fn format_doku_timestamp(at: OffsetDateTime) -> Result<String, TimestampError> {
+    at.to_offset(UtcOffset::UTC)
+        .format(DOKU)
+        .map_err(|_| TimestampError::Unrepresentable {
+            format: "a DOKU Request-Timestamp",
+        })
+}
+
+/// Parses a DOKU `Request-Timestamp` in exactly the form DOKU documents, `yyyy-MM-ddTHH:mm:ssZ`.
+///
+/// ```
+/// assert!(ovo_sign::parse_doku_timestamp("2020-08-11T08:45:42Z").is_ok());
+/// assert!(ovo_sign::parse_doku_timestamp("2020-08-11T08:45:42+00:00").is_err());
+/// ```
+pub fn parse_doku_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
+    time::PrimitiveDateTime::parse(text, DOKU)
+        .map(|at| at.assume_utc())
+        .map_err(|_| TimestampError::Parse {
+            format: "DOKU Request-Timestamp (yyyy-MM-ddTHH:mm:ssZ)",
+            input: text.to_owned(),
+        })
+}
