@@ -57,8 +57,23 @@ pub(crate) fn path(field: &'static str, value: &str) -> Result<(), InputError> {
 /// A bearer token as signed: the token alone.
 pub(crate) fn token(value: &str) -> Result<(), InputError> {
     text("access_token", value)?;
-    if value.len() >= 7 && value[..7].eq_ignore_ascii_case("bearer ") {
+    let prefix = value.as_bytes().get(..7);
+    if prefix.is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"bearer ")) {
         return Err(InputError::BearerPrefix);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_prefix_is_refused_in_any_case_and_non_ascii_tokens_do_not_panic() {
+        assert_eq!(token("Bearer abc"), Err(InputError::BearerPrefix));
+        assert_eq!(token("bEARER abc"), Err(InputError::BearerPrefix));
+        assert_eq!(token("Bearerabc"), Ok(()));
+        // A multi-byte character straddling byte 7 once panicked a slice here.
+        assert_eq!(token("$E=Ⱥ𑈑&𐭡"), Ok(()));
+    }
 }

@@ -13,14 +13,14 @@ use zeroize::Zeroizing;
 /// use ovo_sign::{ClientSecret, doku};
 ///
 /// let secret = ClientSecret::new("SK-9sCrJ1kdYUJAYlsJKlqz")?;
-/// let request = doku::DokuRequest::post(
+/// let components = doku::Components::post(
 ///     "MCH-0001-10791114622547",
 ///     "15022aab-444f-4b04-afa8-ddfce89432ec",
 ///     "2020-08-11T08:45:42Z",
 ///     "/ovo-open-api/v1/balance",
 ///     b"",
 /// );
-/// let signed = doku::sign(&secret, &request)?;
+/// let signed = doku::sign(&secret, &components)?;
 /// assert_eq!(signed.header_value(), "HMACSHA256=OQ6oQjPrc9Rt11JGTQyeh9n+dRFdlAB43B0AZj6kwz4=");
 /// assert!(signed.string_to_sign().starts_with("Client-Id:MCH-0001-10791114622547\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

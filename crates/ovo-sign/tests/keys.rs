@@ -1,0 +1,165 @@
+//! Key and secret loading: every accepted format, every refusal with its typed error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
+
+use std::path::{Path, PathBuf};
+
+use ovo_sign::{ClientSecret, FilePermissions, KeyError, PrivateKey, PublicKey};
+
+fn key_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keys").join(name)
+}
+
+fn pem(name: &str) -> Vec<u8> {
+    std::fs::read(key_path(name)).unwrap()
+}
+
+#[test]
+fn private_keys_load_from_pkcs1_and_pkcs8_at_every_size() {
+    for bits in [2048, 3072, 4096] {
+        for form in ["pkcs1", "pkcs8"] {
+            let key = PrivateKey::from_pem(&pem(&format!("rsa{bits}-{form}.pem"))).unwrap();
+            assert_eq!(key.bits(), bits);
+            // The derived public key is the one OpenSSL exported, in PKCS#1.
+            let exported = PublicKey::from_pem(&pem(&format!("rsa{bits}-public-pkcs1.pem"))).unwrap();
+            assert_eq!(key.public_key(), exported);
+        }
+    }
+}
+
+#[test]
+fn public_keys_load_from_pkcs1_spki_and_x509_to_the_same_key() {
+    for bits in [2048, 3072, 4096] {
+        let forms: Vec<PublicKey> = ["public-pkcs1", "public-spki", "cert"]
+            .iter()
+            .map(|form| PublicKey::from_pem(&pem(&format!("rsa{bits}-{form}.pem"))).unwrap())
+            .collect();
+        assert_eq!(forms[0].bits(), bits);
+        assert_eq!(forms[0], forms[1]);
+        assert_eq!(forms[0], forms[2]);
+    }
+}
+
+#[test]
+fn small_keys_are_refused_with_their_size() {
+    match PrivateKey::from_pem(&pem("rsa1024-pkcs1.pem")) {
+        Err(KeyError::UnsupportedSize { bits: 1024, .. }) => {}
+        other => panic!("want UnsupportedSize(1024), got {other:?}"),
+    }
+}
+
+#[test]
+fn non_rsa_keys_are_refused_naming_the_algorithm() {
+    for result in [
+        PrivateKey::from_pem(&pem("ec-p256-pkcs8.pem")).map(|_| ()),
+        PublicKey::from_pem(&pem("ec-p256-spki.pem")).map(|_| ()),
+    ] {
+        match result {
+            Err(KeyError::NotRsa { algorithm }) => assert_eq!(algorithm, "1.2.840.10045.2.1"),
+            other => panic!("want NotRsa, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn encrypted_private_keys_are_refused() {
+    assert!(matches!(
+        PrivateKey::from_pem(&pem("rsa2048-encrypted-pkcs8.pem")),
+        Err(KeyError::EncryptedPrivateKey)
+    ));
+}
+
+#[test]
+fn a_key_of_the_other_kind_names_the_label() {
+    match PrivateKey::from_pem(&pem("rsa2048-public-spki.pem")) {
+        Err(KeyError::UnexpectedLabel { found, .. }) => assert_eq!(found, "PUBLIC KEY"),
+        other => panic!("want UnexpectedLabel, got {other:?}"),
+    }
+    match PublicKey::from_pem(&pem("rsa2048-pkcs1.pem")) {
+        Err(KeyError::UnexpectedLabel { found, .. }) => assert_eq!(found, "RSA PRIVATE KEY"),
+        other => panic!("want UnexpectedLabel, got {other:?}"),
+    }
+}
+
+#[test]
+fn garbage_is_a_pem_error_and_corrupt_der_is_invalid() {
+    assert!(matches!(PrivateKey::from_pem(b"not a key"), Err(KeyError::Pem(_))));
+    assert!(matches!(PublicKey::from_pem(b""), Err(KeyError::Pem(_))));
+    let corrupt = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END RSA PRIVATE KEY-----\n";
+    assert!(matches!(PrivateKey::from_pem(corrupt.as_bytes()), Err(KeyError::Invalid { .. })));
+    assert!(matches!(PublicKey::from_pkcs1_der(&[0x30, 0x03, 0x02, 0x01, 0x01]), Err(KeyError::Invalid { .. })));
+}
+
+#[test]
+fn private_key_debug_shows_no_material() {
+    let key = PrivateKey::from_pem(&pem("rsa2048-pkcs1.pem")).unwrap();
+    let shown = format!("{key:?} {key:#?}");
+    assert!(shown.contains("2048") && shown.contains("[redacted]"));
+    assert!(!shown.contains("MII"));
+}
+
+#[cfg(unix)]
+mod permissions {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn copy_with_mode(name: &str, mode: u32) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::copy(key_path(name), &path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn owner_only_modes_are_accepted() {
+        for mode in [0o600, 0o400] {
+            let (_dir, path) = copy_with_mode("rsa2048-pkcs8.pem", mode);
+            PrivateKey::from_pem_file(&path, FilePermissions::Strict).unwrap();
+        }
+    }
+
+    #[test]
+    fn modes_open_to_group_or_others_are_refused() {
+        for mode in [0o640, 0o644, 0o666, 0o604, 0o610] {
+            let (_dir, path) = copy_with_mode("rsa2048-pkcs8.pem", mode);
+            match PrivateKey::from_pem_file(&path, FilePermissions::Strict) {
+                Err(KeyError::InsecurePermissions { mode: found, .. }) => assert_eq!(found, mode),
+                other => panic!("mode {mode:o}: want InsecurePermissions, got {other:?}"),
+            }
+            assert_eq!(ovo_sign::insecure_mode(&path).unwrap(), Some(mode));
+        }
+    }
+
+    #[test]
+    fn the_explicit_opt_out_reads_a_loose_file() {
+        let (_dir, path) = copy_with_mode("rsa2048-pkcs1.pem", 0o644);
+        let key = PrivateKey::from_pem_file(&path, FilePermissions::AllowInsecure).unwrap();
+        assert_eq!(key.bits(), 2048);
+    }
+
+    #[test]
+    fn secret_files_follow_the_same_rule_and_drop_one_line_ending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.txt");
+        std::fs::write(&path, "s3cret\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            ClientSecret::from_file(&path, FilePermissions::Strict),
+            Err(KeyError::InsecurePermissions { .. })
+        ));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let secret = ClientSecret::from_file(&path, FilePermissions::Strict).unwrap();
+        assert_eq!(secret.expose_secret(), b"s3cret");
+        std::fs::write(&path, "\n").unwrap();
+        assert!(matches!(ClientSecret::from_file(&path, FilePermissions::Strict), Err(KeyError::EmptySecret)));
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error_naming_the_path() {
+        match PrivateKey::from_pem_file(Path::new("/nonexistent/key.pem"), FilePermissions::Strict) {
+            Err(error @ KeyError::Io { .. }) => assert!(error.to_string().contains("/nonexistent/key.pem")),
+            other => panic!("want Io, got {other:?}"),
+        }
+    }
+}
