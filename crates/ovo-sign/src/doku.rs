@@ -106,7 +106,12 @@ impl<'a> Components<'a> {
     }
 
     /// The components of a GET, which carry no `Digest`.
-    pub fn get(client_id: &'a str, request_id: &'a str, timestamp: &'a str, target: &'a str) -> Self {
+    pub fn get(
+        client_id: &'a str,
+        request_id: &'a str,
+        timestamp: &'a str,
+        target: &'a str,
+    ) -> Self {
         Self {
             client_id,
             request_id,
@@ -174,7 +179,10 @@ impl<'a> Components<'a> {
 pub fn sign(secret: &ClientSecret, components: &Components<'_>) -> Result<Signature, SignError> {
     let message = components.component_string()?;
     let tag = hmac_sign(HMAC_SHA256, secret, message.as_bytes());
-    let header = format!("{SIGNATURE_PREFIX}{}", SignatureEncoding::Base64.encode(&tag));
+    let header = format!(
+        "{SIGNATURE_PREFIX}{}",
+        SignatureEncoding::Base64.encode(&tag)
+    );
     Ok(Signature::new(message, header))
 }
 
@@ -184,11 +192,17 @@ pub fn verify(
     components: &Components<'_>,
     header_value: &str,
 ) -> Result<(), VerifyError> {
-    let encoded = header_value
-        .strip_prefix(SIGNATURE_PREFIX)
-        .ok_or(VerifyError::MalformedSignature {
-            reason: "a DOKU signature starts with HMACSHA256=",
-        })?;
+    let encoded =
+        header_value
+            .strip_prefix(SIGNATURE_PREFIX)
+            .ok_or(VerifyError::MalformedSignature {
+                reason: "a DOKU signature starts with HMACSHA256=",
+            })?;
     let message = components.component_string()?;
-    hmac_verify_any(HMAC_SHA256, secrets, message.as_bytes(), &decode_base64_signature(encoded)?)
+    hmac_verify_any(
+        HMAC_SHA256,
+        secrets,
+        message.as_bytes(),
+        &decode_base64_signature(encoded)?,
+    )
 }

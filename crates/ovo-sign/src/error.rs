@@ -49,7 +49,9 @@ pub enum InputError {
         field: &'static str,
     },
     /// A component contains the separator of the string-to-sign, which would make it ambiguous.
-    #[error("`{field}` contains the separator {separator:?}, which would make the string-to-sign ambiguous")]
+    #[error(
+        "`{field}` contains the separator {separator:?}, which would make the string-to-sign ambiguous"
+    )]
     ContainsSeparator {
         /// The component's name.
         field: &'static str,

@@ -53,10 +53,11 @@ pub(crate) fn read_private(
         });
     }
     let mut contents = Zeroizing::new(Vec::new());
-    file.read_to_end(&mut contents).map_err(|source| KeyError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    file.read_to_end(&mut contents)
+        .map_err(|source| KeyError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok(contents)
 }
 

@@ -19,8 +19,7 @@ const RSA_ENCRYPTION: spki::ObjectIdentifier =
     spki::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 const PRIVATE_LABELS: &str = "RSA PRIVATE KEY (PKCS#1) or PRIVATE KEY (PKCS#8)";
-const PUBLIC_LABELS: &str =
-    "RSA PUBLIC KEY (PKCS#1), PUBLIC KEY (SPKI) or CERTIFICATE (X.509)";
+const PUBLIC_LABELS: &str = "RSA PUBLIC KEY (PKCS#1), PUBLIC KEY (SPKI) or CERTIFICATE (X.509)";
 const PRIVATE_SIZES: &str = "2048, 3072 or 4096 bits";
 const PUBLIC_SIZES: &str = "2048 to 8192 bits";
 

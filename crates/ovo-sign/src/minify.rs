@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn escaped_quote_does_not_end_the_string() {
-        assert_eq!(min(r#"{ "a" : "say \" hi \\" , "b" : 1 }"#), r#"{"a":"say \" hi \\","b":1}"#);
+        assert_eq!(
+            min(r#"{ "a" : "say \" hi \\" , "b" : 1 }"#),
+            r#"{"a":"say \" hi \\","b":1}"#
+        );
     }
 
     #[test]

@@ -7,7 +7,11 @@ use crate::keys::PublicKey;
 use crate::secret::ClientSecret;
 
 /// The HMAC of `message` under `secret`.
-pub(crate) fn hmac_sign(algorithm: hmac::Algorithm, secret: &ClientSecret, message: &[u8]) -> Vec<u8> {
+pub(crate) fn hmac_sign(
+    algorithm: hmac::Algorithm,
+    secret: &ClientSecret,
+    message: &[u8],
+) -> Vec<u8> {
     let key = hmac::Key::new(algorithm, secret.expose_secret());
     hmac::sign(&key, message).as_ref().to_vec()
 }
@@ -35,7 +39,11 @@ pub(crate) fn hmac_verify_any(
         let key = hmac::Key::new(algorithm, secret.expose_secret());
         matched |= hmac::verify(&key, message, tag).is_ok();
     }
-    if matched { Ok(()) } else { Err(VerifyError::Mismatch) }
+    if matched {
+        Ok(())
+    } else {
+        Err(VerifyError::Mismatch)
+    }
 }
 
 /// Accepts `signature` if it is SHA256withRSA over `message` under any of `keys`.

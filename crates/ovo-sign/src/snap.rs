@@ -52,7 +52,11 @@ pub fn token_string_to_sign(client_id: &str, timestamp: &str) -> Result<String, 
 /// snap::verify_token(&[key.public_key()], "oamerchantg", "2022-10-24T13:42:13.092+07:00", signed.header_value())?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn sign_token(key: &PrivateKey, client_id: &str, timestamp: &str) -> Result<Signature, SignError> {
+pub fn sign_token(
+    key: &PrivateKey,
+    client_id: &str,
+    timestamp: &str,
+) -> Result<Signature, SignError> {
     rsa_sign(key, token_string_to_sign(client_id, timestamp)?)
 }
 
@@ -64,7 +68,11 @@ pub fn verify_token(
     signature: &str,
 ) -> Result<(), VerifyError> {
     let message = token_string_to_sign(client_id, timestamp)?;
-    rsa_verify_any(keys, message.as_bytes(), &decode_base64_signature(signature)?)
+    rsa_verify_any(
+        keys,
+        message.as_bytes(),
+        &decode_base64_signature(signature)?,
+    )
 }
 
 /// The inputs of a symmetric (HMAC-SHA512) service signature.
@@ -107,7 +115,13 @@ impl ServiceRequest<'_> {
     /// `METHOD:path:accessToken:lowerhex(sha256(minify(body))):X-TIMESTAMP`.
     pub fn string_to_sign(&self) -> Result<String, InputError> {
         checks::token(self.access_token)?;
-        service_string(self.method, self.path, Some(self.access_token), self.body, self.timestamp)
+        service_string(
+            self.method,
+            self.path,
+            Some(self.access_token),
+            self.body,
+            self.timestamp,
+        )
     }
 }
 
@@ -159,7 +173,12 @@ pub fn verify_service(
     signature: &str,
 ) -> Result<(), VerifyError> {
     let message = request.string_to_sign()?;
-    hmac_verify_any(HMAC_SHA512, secrets, message.as_bytes(), &encoding.decode(signature)?)
+    hmac_verify_any(
+        HMAC_SHA512,
+        secrets,
+        message.as_bytes(),
+        &encoding.decode(signature)?,
+    )
 }
 
 /// The inputs of an asymmetric (SHA256withRSA) service signature: account binding, and the
@@ -231,7 +250,11 @@ pub fn verify_rsa_service(
     signature: &str,
 ) -> Result<(), VerifyError> {
     let message = request.string_to_sign()?;
-    rsa_verify_any(keys, message.as_bytes(), &decode_base64_signature(signature)?)
+    rsa_verify_any(
+        keys,
+        message.as_bytes(),
+        &decode_base64_signature(signature)?,
+    )
 }
 
 fn service_string(
@@ -253,5 +276,8 @@ fn service_string(
 
 fn rsa_sign(key: &PrivateKey, message: String) -> Result<Signature, SignError> {
     let signature = key.sign_sha256(message.as_bytes())?;
-    Ok(Signature::new(message, SignatureEncoding::Base64.encode(&signature)))
+    Ok(Signature::new(
+        message,
+        SignatureEncoding::Base64.encode(&signature),
+    ))
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use ovo_sign::{ClientSecret, FilePermissions, KeyError, PrivateKey, PublicKey};
 
 fn key_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keys").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors/keys")
+        .join(name)
 }
 
 fn pem(name: &str) -> Vec<u8> {
@@ -20,7 +22,8 @@ fn private_keys_load_from_pkcs1_and_pkcs8_at_every_size() {
             let key = PrivateKey::from_pem(&pem(&format!("rsa{bits}-{form}.pem"))).unwrap();
             assert_eq!(key.bits(), bits);
             // The derived public key is the one OpenSSL exported, in PKCS#1.
-            let exported = PublicKey::from_pem(&pem(&format!("rsa{bits}-public-pkcs1.pem"))).unwrap();
+            let exported =
+                PublicKey::from_pem(&pem(&format!("rsa{bits}-public-pkcs1.pem"))).unwrap();
             assert_eq!(key.public_key(), exported);
         }
     }
@@ -82,11 +85,20 @@ fn a_key_of_the_other_kind_names_the_label() {
 
 #[test]
 fn garbage_is_a_pem_error_and_corrupt_der_is_invalid() {
-    assert!(matches!(PrivateKey::from_pem(b"not a key"), Err(KeyError::Pem(_))));
+    assert!(matches!(
+        PrivateKey::from_pem(b"not a key"),
+        Err(KeyError::Pem(_))
+    ));
     assert!(matches!(PublicKey::from_pem(b""), Err(KeyError::Pem(_))));
     let corrupt = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END RSA PRIVATE KEY-----\n";
-    assert!(matches!(PrivateKey::from_pem(corrupt.as_bytes()), Err(KeyError::Invalid { .. })));
-    assert!(matches!(PublicKey::from_pkcs1_der(&[0x30, 0x03, 0x02, 0x01, 0x01]), Err(KeyError::Invalid { .. })));
+    assert!(matches!(
+        PrivateKey::from_pem(corrupt.as_bytes()),
+        Err(KeyError::Invalid { .. })
+    ));
+    assert!(matches!(
+        PublicKey::from_pkcs1_der(&[0x30, 0x03, 0x02, 0x01, 0x01]),
+        Err(KeyError::Invalid { .. })
+    ));
 }
 
 #[test]
@@ -152,13 +164,19 @@ mod permissions {
         let secret = ClientSecret::from_file(&path, FilePermissions::Strict).unwrap();
         assert_eq!(secret.expose_secret(), b"s3cret");
         std::fs::write(&path, "\n").unwrap();
-        assert!(matches!(ClientSecret::from_file(&path, FilePermissions::Strict), Err(KeyError::EmptySecret)));
+        assert!(matches!(
+            ClientSecret::from_file(&path, FilePermissions::Strict),
+            Err(KeyError::EmptySecret)
+        ));
     }
 
     #[test]
     fn a_missing_file_is_an_io_error_naming_the_path() {
-        match PrivateKey::from_pem_file(Path::new("/nonexistent/key.pem"), FilePermissions::Strict) {
-            Err(error @ KeyError::Io { .. }) => assert!(error.to_string().contains("/nonexistent/key.pem")),
+        match PrivateKey::from_pem_file(Path::new("/nonexistent/key.pem"), FilePermissions::Strict)
+        {
+            Err(error @ KeyError::Io { .. }) => {
+                assert!(error.to_string().contains("/nonexistent/key.pem"))
+            }
             other => panic!("want Io, got {other:?}"),
         }
     }

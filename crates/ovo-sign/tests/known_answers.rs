@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use ovo_sign::{ClientSecret, PrivateKey, PublicKey, SignatureEncoding, VerifyError, doku, minify, snap};
+use ovo_sign::{
+    ClientSecret, PrivateKey, PublicKey, SignatureEncoding, VerifyError, doku, minify, snap,
+};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -44,7 +46,11 @@ fn vectors_dir() -> PathBuf {
 fn cases(scheme: &str) -> Vec<Case> {
     let text = std::fs::read_to_string(vectors_dir().join("vectors.json")).unwrap();
     let vectors: Vectors = serde_json::from_str(&text).unwrap();
-    let cases: Vec<Case> = vectors.cases.into_iter().filter(|c| c.scheme == scheme).collect();
+    let cases: Vec<Case> = vectors
+        .cases
+        .into_iter()
+        .filter(|c| c.scheme == scheme)
+        .collect();
     assert!(!cases.is_empty(), "no {scheme} vectors");
     cases
 }
@@ -64,11 +70,21 @@ fn run(scheme: &str, check: impl Fn(&Case) -> Result<(), String>) {
         .iter()
         .filter_map(|case| check(case).err().map(|why| format!("{}: {why}", case.name)))
         .collect();
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 fn expect_eq(what: &str, got: &str, want: &str) -> Result<(), String> {
-    if got == want { Ok(()) } else { Err(format!("{what}: got {got:?}, want {want:?}")) }
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got:?}, want {want:?}"))
+    }
 }
 
 /// A signature with its last base64 character's bits changed (still well-formed).
@@ -89,16 +105,37 @@ fn rejects(result: Result<(), VerifyError>) -> Result<(), String> {
 #[test]
 fn snap_token_vectors() {
     run("snap-token", |case| {
-        let (client_id, timestamp) = (case.client_id.as_deref().unwrap(), case.timestamp.as_deref().unwrap());
-        expect_eq("string_to_sign", &snap::token_string_to_sign(client_id, timestamp).unwrap(), &case.string_to_sign)?;
-        let signed = snap::sign_token(&private_key(case.private_key.as_deref().unwrap()), client_id, timestamp)
-            .map_err(|e| e.to_string())?;
+        let (client_id, timestamp) = (
+            case.client_id.as_deref().unwrap(),
+            case.timestamp.as_deref().unwrap(),
+        );
+        expect_eq(
+            "string_to_sign",
+            &snap::token_string_to_sign(client_id, timestamp).unwrap(),
+            &case.string_to_sign,
+        )?;
+        let signed = snap::sign_token(
+            &private_key(case.private_key.as_deref().unwrap()),
+            client_id,
+            timestamp,
+        )
+        .map_err(|e| e.to_string())?;
         expect_eq("signature", signed.header_value(), &case.signature)?;
-        expect_eq("signed string", signed.string_to_sign(), &case.string_to_sign)?;
+        expect_eq(
+            "signed string",
+            signed.string_to_sign(),
+            &case.string_to_sign,
+        )?;
         for name in &case.public_keys {
             let keys = [public_key(name)];
-            snap::verify_token(&keys, client_id, timestamp, &case.signature).map_err(|e| format!("{name}: {e}"))?;
-            rejects(snap::verify_token(&keys, client_id, timestamp, &tampered(&case.signature)))?;
+            snap::verify_token(&keys, client_id, timestamp, &case.signature)
+                .map_err(|e| format!("{name}: {e}"))?;
+            rejects(snap::verify_token(
+                &keys,
+                client_id,
+                timestamp,
+                &tampered(&case.signature),
+            ))?;
         }
         Ok(())
     });
@@ -119,13 +156,22 @@ fn snap_rsa_service_vectors() {
             body,
             timestamp: case.timestamp.as_deref().unwrap(),
         };
-        expect_eq("string_to_sign", &request.string_to_sign().unwrap(), &case.string_to_sign)?;
-        let signed = snap::sign_rsa_service(&private_key(case.private_key.as_deref().unwrap()), &request)
-            .map_err(|e| e.to_string())?;
+        expect_eq(
+            "string_to_sign",
+            &request.string_to_sign().unwrap(),
+            &case.string_to_sign,
+        )?;
+        let signed =
+            snap::sign_rsa_service(&private_key(case.private_key.as_deref().unwrap()), &request)
+                .map_err(|e| e.to_string())?;
         expect_eq("signature", signed.header_value(), &case.signature)?;
         let keys: Vec<PublicKey> = case.public_keys.iter().map(|n| public_key(n)).collect();
         snap::verify_rsa_service(&keys, &request, &case.signature).map_err(|e| e.to_string())?;
-        rejects(snap::verify_rsa_service(&keys, &request, &tampered(&case.signature)))
+        rejects(snap::verify_rsa_service(
+            &keys,
+            &request,
+            &tampered(&case.signature),
+        ))
     });
 }
 
@@ -150,13 +196,22 @@ fn snap_service_vectors() {
             Some("hex") => SignatureEncoding::HexLower,
             other => return Err(format!("unknown encoding {other:?}")),
         };
-        expect_eq("string_to_sign", &request.string_to_sign().unwrap(), &case.string_to_sign)?;
+        expect_eq(
+            "string_to_sign",
+            &request.string_to_sign().unwrap(),
+            &case.string_to_sign,
+        )?;
         let secret = ClientSecret::new(case.client_secret.as_deref().unwrap()).unwrap();
         let signed = snap::sign_service(&secret, &request, encoding).map_err(|e| e.to_string())?;
         expect_eq("signature", signed.header_value(), &case.signature)?;
         let other = ClientSecret::new("rotated-out").unwrap();
-        snap::verify_service(&[other.clone(), secret], &request, encoding, &case.signature)
-            .map_err(|e| e.to_string())?;
+        snap::verify_service(
+            &[other.clone(), secret],
+            &request,
+            encoding,
+            &case.signature,
+        )
+        .map_err(|e| e.to_string())?;
         match snap::verify_service(&[other], &request, encoding, &case.signature) {
             Err(VerifyError::Mismatch) => Ok(()),
             wrong => Err(format!("wrong secret gave {wrong:?}")),
@@ -175,19 +230,30 @@ fn doku_vectors() {
             case.target.as_deref().unwrap(),
         );
         let mut components = match (case.method.as_deref(), body) {
-            (Some("POST"), Some(body)) => doku::Components::post(client_id, request_id, timestamp, target, body),
+            (Some("POST"), Some(body)) => {
+                doku::Components::post(client_id, request_id, timestamp, target, body)
+            }
             (Some("GET"), None) => doku::Components::get(client_id, request_id, timestamp, target),
             other => return Err(format!("inconsistent method/body {other:?}")),
         };
         if case.timestamp_label.as_deref() == Some("Response-Timestamp") {
             components = components.with_timestamp_label(doku::TimestampLabel::Response);
         }
-        expect_eq("component string", &components.component_string().unwrap(), &case.string_to_sign)?;
+        expect_eq(
+            "component string",
+            &components.component_string().unwrap(),
+            &case.string_to_sign,
+        )?;
         let secret = ClientSecret::new(case.secret.as_deref().unwrap()).unwrap();
         let signed = doku::sign(&secret, &components).map_err(|e| e.to_string())?;
         expect_eq("signature", signed.header_value(), &case.signature)?;
-        doku::verify(std::slice::from_ref(&secret), &components, &case.signature).map_err(|e| e.to_string())?;
-        rejects(doku::verify(&[secret], &components, &tampered(&case.signature)))
+        doku::verify(std::slice::from_ref(&secret), &components, &case.signature)
+            .map_err(|e| e.to_string())?;
+        rejects(doku::verify(
+            &[secret],
+            &components,
+            &tampered(&case.signature),
+        ))
     });
 }
 
@@ -202,7 +268,10 @@ fn doku_published_input_row() {
         "/ovo-open-api/v1/balance",
         b"",
     );
-    assert_eq!(components.digest().unwrap(), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+    assert_eq!(
+        components.digest().unwrap(),
+        "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    );
     assert_eq!(
         doku::sign(&secret, &components).unwrap().header_value(),
         "HMACSHA256=OQ6oQjPrc9Rt11JGTQyeh9n+dRFdlAB43B0AZj6kwz4="

@@ -11,7 +11,8 @@ use serde_json::Value;
 fn key() -> &'static PrivateKey {
     static KEY: OnceLock<PrivateKey> = OnceLock::new();
     KEY.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keys/rsa2048-pkcs8.pem");
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keys/rsa2048-pkcs8.pem");
         PrivateKey::from_pem(&std::fs::read(path).unwrap()).unwrap()
     })
 }
@@ -22,7 +23,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "[ \t\n\r\"\\\\/a-zé日\u{0}-\u{1f}]{0,12}".prop_map(Value::String),
         any::<String>().prop_map(Value::String),
     ];
