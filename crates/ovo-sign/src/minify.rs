@@ -28,43 +28,50 @@ use crate::error::MinifyError;
 /// assert!(minify(br#"{"a":"open"#).is_err());
 /// ```
 pub fn minify(json: &[u8]) -> Result<Cow<'_, [u8]>, MinifyError> {
+    // `out` stays `None` until the first insignificant whitespace byte: compact input is borrowed.
     let mut out: Option<Vec<u8>> = None;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut string_start = 0;
-    for (i, &byte) in json.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
+    let mut i = 0;
+    while let Some(&byte) = json.get(i) {
+        if byte == b'"' {
+            let end = string_end(json, i)?;
+            if let Some(copy) = out.as_mut() {
+                copy.extend_from_slice(&json[i..end]);
             }
-        } else if byte == b'"' {
-            in_string = true;
-            string_start = i;
-        } else if is_json_whitespace(byte) {
-            if out.is_none() {
-                let mut copy = Vec::with_capacity(json.len());
-                copy.extend_from_slice(&json[..i]);
-                out = Some(copy);
+            i = end;
+        } else {
+            if is_json_whitespace(byte) {
+                out.get_or_insert_with(|| {
+                    let mut copy = Vec::with_capacity(json.len());
+                    copy.extend_from_slice(&json[..i]);
+                    copy
+                });
+            } else if let Some(copy) = out.as_mut() {
+                copy.push(byte);
             }
-            continue;
+            i += 1;
         }
-        if let Some(copy) = out.as_mut() {
-            copy.push(byte);
-        }
-    }
-    if in_string {
-        return Err(MinifyError::UnterminatedString {
-            start: string_start,
-        });
     }
     Ok(match out {
         Some(copy) => Cow::Owned(copy),
         None => Cow::Borrowed(json),
     })
+}
+
+/// The index just past the string literal whose opening quote is at `start`. String contents are
+/// skipped with a SIMD search for the next quote or backslash, not byte by byte.
+fn string_end(json: &[u8], start: usize) -> Result<usize, MinifyError> {
+    let unterminated = MinifyError::UnterminatedString { start };
+    let mut i = start + 1;
+    loop {
+        let rest = json.get(i..).ok_or(unterminated.clone())?;
+        let found = memchr::memchr2(b'"', b'\\', rest).ok_or(unterminated.clone())?;
+        i += found;
+        if json[i] == b'"' {
+            return Ok(i + 1);
+        }
+        // A backslash escapes the next byte, whatever it is (`\"`, `\\`, `\u`, ...).
+        i += 2;
+    }
 }
 
 /// The four whitespace bytes of RFC 8259 §2; nothing else (no NBSP, no form feed) is insignificant.
