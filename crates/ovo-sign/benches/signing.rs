@@ -22,6 +22,14 @@ fn body_1k() -> Vec<u8> {
     .into_bytes()
 }
 
+/// A pretty-printed body of many short fields (the realistic shape), about 1 KiB.
+fn body_fields() -> Vec<u8> {
+    let fields: Vec<String> = (0..36)
+        .map(|i| format!("    \"field{i:02}\": \"v{i}\""))
+        .collect();
+    format!("{{\n{}\n}}\n", fields.join(",\n")).into_bytes()
+}
+
 fn key(name: &str) -> PrivateKey {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/vectors/keys")
@@ -43,6 +51,11 @@ fn benches(c: &mut Criterion) {
     group.bench_function("1KiB already compact", |b| {
         b.iter(|| minify(black_box(&compact)).unwrap().len())
     });
+    let fields = body_fields();
+    group.bench_function(
+        format!("{}B of 36 short fields, pretty", fields.len()),
+        |b| b.iter(|| minify(black_box(&fields)).unwrap().len()),
+    );
     group.finish();
 
     let service = snap::ServiceRequest {
