@@ -286,8 +286,8 @@ fn unusable_inputs_exit_2_with_one_line_naming_the_problem() {
     let dir = tempfile::tempdir().unwrap();
     let ts = "2022-10-24T13:42:13.092+07:00";
     let loose = private_key_file(dir.path(), "rsa2048-pkcs1.pem", 0o644);
-    let token = |key: &str| {
-        xtask(&[
+    let token = |key: &str, extra: &[&str]| {
+        let base = [
             "sign",
             "snap-token",
             "--client-id",
@@ -296,28 +296,18 @@ fn unusable_inputs_exit_2_with_one_line_naming_the_problem() {
             ts,
             "--private-key",
             key,
-        ])
+        ];
+        xtask(&[&base[..], extra].concat())
     };
 
-    assert_one_line_error(&token("/nonexistent/key.pem"), "/nonexistent/key.pem");
-    assert_one_line_error(&token(&loose), "too open");
+    assert_one_line_error(&token("/nonexistent/key.pem", &[]), "/nonexistent/key.pem");
+    assert_one_line_error(&token(&loose, &[]), "too open");
     let garbage = write(dir.path(), "garbage.pem", "not a key\n");
-    assert_one_line_error(&token(&garbage), "PEM");
+    assert_one_line_error(&token(&garbage, &[]), "PEM");
     let public_as_private = private_key_file(dir.path(), "rsa2048-public-spki.pem", 0o600);
-    assert_one_line_error(&token(&public_as_private), "PUBLIC KEY");
+    assert_one_line_error(&token(&public_as_private, &[]), "PUBLIC KEY");
     // The explicit opt-out reads the loose key.
-    let out = xtask(&[
-        "sign",
-        "snap-token",
-        "--client-id",
-        "c",
-        "--timestamp",
-        ts,
-        "--private-key",
-        &loose,
-        "--allow-insecure-key-permissions",
-    ]);
-    assert_exit(&out, 0);
+    assert_exit(&token(&loose, &["--allow-insecure-key-permissions"]), 0);
 
     let secret = write(dir.path(), "secret.txt", "s");
     let bad_body = write(dir.path(), "bad.json", "{\"a\": ");
