@@ -62,7 +62,7 @@ impl Idr {
     /// assert_eq!(ovo_model::Idr::from_rupiah(7).whole_rupiah(), Some(7));
     /// ```
     pub const fn whole_rupiah(self) -> Option<u64> {
-        if self.sen % 100 == 0 {
+        if self.sen.is_multiple_of(100) {
             Some(self.sen / 100)
         } else {
             None
