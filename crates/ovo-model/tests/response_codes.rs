@@ -23,7 +23,17 @@ fn every_seven_digit_string_round_trips() {
 
 #[test]
 fn anything_but_seven_ascii_digits_is_refused() {
-    for bad in ["", "200540", "20054000", "2OO54OO", " 200540", "2005400 ", "+200540", "２００５４００", "200-400"] {
+    for bad in [
+        "",
+        "200540",
+        "20054000",
+        "2OO54OO",
+        " 200540",
+        "2005400 ",
+        "+200540",
+        "２００５４００",
+        "200-400",
+    ] {
         assert!(bad.parse::<ResponseCode>().is_err(), "{bad:?} parsed");
     }
 }
@@ -34,38 +44,88 @@ const TABLE: &[(u16, u8, Case, &str)] = &[
     (202, 0, Case::InProgress, "In Progress"),
     (400, 0, Case::BadRequest, "Bad Request"),
     (400, 1, Case::InvalidFieldFormat, "Invalid Field Format"),
-    (400, 2, Case::InvalidMandatoryField, "Invalid Mandatory Field"),
+    (
+        400,
+        2,
+        Case::InvalidMandatoryField,
+        "Invalid Mandatory Field",
+    ),
     (401, 0, Case::Unauthorized, "Unauthorized"),
     (401, 1, Case::InvalidToken, "Invalid Token"),
     (401, 2, Case::InvalidCustomerToken, "Invalid Customer Token"),
     (401, 3, Case::TokenNotFound, "Token Not Found"),
-    (401, 4, Case::CustomerTokenNotFound, "Customer Token Not Found"),
+    (
+        401,
+        4,
+        Case::CustomerTokenNotFound,
+        "Customer Token Not Found",
+    ),
     (403, 0, Case::TransactionExpired, "Transaction Expired"),
     (403, 1, Case::FeatureNotAllowed, "Feature Not Allowed"),
-    (403, 2, Case::ExceedsTransactionAmountLimit, "Exceeds Transaction Amount Limit"),
+    (
+        403,
+        2,
+        Case::ExceedsTransactionAmountLimit,
+        "Exceeds Transaction Amount Limit",
+    ),
     (403, 3, Case::SuspectedFraud, "Suspected Fraud"),
-    (403, 4, Case::ActivityCountLimitExceeded, "Activity Count Limit Exceeded"),
+    (
+        403,
+        4,
+        Case::ActivityCountLimitExceeded,
+        "Activity Count Limit Exceeded",
+    ),
     (403, 5, Case::DoNotHonor, "Do Not Honor"),
-    (403, 6, Case::FeatureNotAllowedAtThisTime, "Feature Not Allowed At This Time"),
+    (
+        403,
+        6,
+        Case::FeatureNotAllowedAtThisTime,
+        "Feature Not Allowed At This Time",
+    ),
     (403, 7, Case::CardBlocked, "Card Blocked"),
     (403, 8, Case::CardExpired, "Card Expired"),
     (403, 9, Case::DormantAccount, "Dormant Account"),
-    (403, 10, Case::NeedToSetTokenLimit, "Need To Set Token Limit"),
+    (
+        403,
+        10,
+        Case::NeedToSetTokenLimit,
+        "Need To Set Token Limit",
+    ),
     (403, 11, Case::OtpBlocked, "OTP Blocked"),
     (403, 12, Case::OtpLifetimeExpired, "OTP Lifetime Expired"),
     (403, 13, Case::OtpIncorrect, "OTP Incorrect"),
     (403, 14, Case::InsufficientFunds, "Insufficient Funds"),
-    (403, 15, Case::TransactionNotPermitted, "Transaction Not Permitted"),
-    (403, 18, Case::InactiveAccount, "Inactive Card/Account/Customer"),
+    (
+        403,
+        15,
+        Case::TransactionNotPermitted,
+        "Transaction Not Permitted",
+    ),
+    (
+        403,
+        18,
+        Case::InactiveAccount,
+        "Inactive Card/Account/Customer",
+    ),
     (403, 21, Case::SetLimitNotAllowed, "Set Limit Not Allowed"),
     (403, 23, Case::AccountLimitExceed, "Account Limit Exceed"),
     (404, 1, Case::TransactionNotFound, "Transaction Not Found"),
-    (404, 11, Case::InvalidAccount, "Invalid Card/Account/Customer"),
+    (
+        404,
+        11,
+        Case::InvalidAccount,
+        "Invalid Card/Account/Customer",
+    ),
     (404, 13, Case::PaidBill, "Paid Bill"),
     (404, 16, Case::PartnerNotFound, "Partner Not Found"),
     (404, 19, Case::InvalidVa, "Invalid"),
     (409, 0, Case::DuplicateExternalId, "Conflict"),
-    (409, 1, Case::DuplicatePartnerReferenceNo, "Duplicate partnerReferenceNo"),
+    (
+        409,
+        1,
+        Case::DuplicatePartnerReferenceNo,
+        "Duplicate partnerReferenceNo",
+    ),
     (429, 0, Case::TooManyRequests, "Too Many Requests"),
     (500, 0, Case::GeneralError, "General Error"),
     (500, 1, Case::InternalServerError, "Internal Server Error"),
@@ -80,7 +140,11 @@ fn every_row_of_the_case_table_maps_to_its_case_for_every_service() {
             let text = format!("{status:03}{service:02}{case:02}");
             let code: ResponseCode = text.parse().unwrap();
             assert_eq!(code.case(), expected, "{text}");
-            assert!(expected.message().contains(message), "{text}: {:?}", expected.message());
+            assert!(
+                expected.message().contains(message),
+                "{text}: {:?}",
+                expected.message()
+            );
             assert_eq!(expected.code(), Some((status, case)));
         }
     }
@@ -89,7 +153,10 @@ fn every_row_of_the_case_table_maps_to_its_case_for_every_service() {
 #[test]
 fn the_crate_has_no_case_the_reference_table_lacks() {
     for case in Case::ALL {
-        assert!(TABLE.iter().any(|row| row.2 == *case), "{case:?} is not in the reference table");
+        assert!(
+            TABLE.iter().any(|row| row.2 == *case),
+            "{case:?} is not in the reference table"
+        );
     }
     assert_eq!(Case::ALL.len(), TABLE.len());
 }
@@ -129,21 +196,36 @@ fn classifiers_follow_the_table() {
     assert!(code("2025400").is_outcome_unknown());
     assert!(!code("2005400").is_outcome_unknown());
     assert!(code("4015801").is_invalid_b2b_token() && code("4015803").is_invalid_b2b_token());
-    assert!(code("4015402").is_invalid_customer_token() && code("4011104").is_invalid_customer_token());
+    assert!(
+        code("4015402").is_invalid_customer_token() && code("4011104").is_invalid_customer_token()
+    );
     assert!(!code("4015402").is_invalid_b2b_token());
     assert!(code("4010700").is_unauthorized());
-    assert!(code("4091100").is_duplicate_external_id() && !code("4091100").is_duplicate_partner_reference());
+    assert!(
+        code("4091100").is_duplicate_external_id()
+            && !code("4091100").is_duplicate_partner_reference()
+    );
     assert!(code("4095401").is_duplicate_partner_reference());
     assert!(code("5045400").is_timeout() && code("5045400").is_outcome_unknown());
-    assert!(code("5005401").is_retryable() && code("5045500").is_retryable() && code("4291100").is_retryable());
+    assert!(
+        code("5005401").is_retryable()
+            && code("5045500").is_retryable()
+            && code("4291100").is_retryable()
+    );
     assert!(!code("5005400").is_retryable() && code("5005400").is_outcome_unknown());
     assert!(!code("4035414").is_retryable() && !code("4035414").is_success());
-    assert!(!code("2015401").is_success(), "201 with case 01 is not a success");
+    assert!(
+        !code("2015401").is_success(),
+        "201 with case 01 is not a success"
+    );
 }
 
 #[test]
 fn serde_reads_and_writes_the_string_form() {
     let code: ResponseCode = serde_json::from_str("\"2005500\"").unwrap();
     assert_eq!(serde_json::to_string(&code).unwrap(), "\"2005500\"");
-    assert!(serde_json::from_str::<ResponseCode>("2005500").is_err(), "a number is not the wire form");
+    assert!(
+        serde_json::from_str::<ResponseCode>("2005500").is_err(),
+        "a number is not the wire form"
+    );
 }
