@@ -9,7 +9,7 @@ use crate::error::{FieldError, FieldErrorKind};
 use crate::open_enum::open_enum;
 use crate::validate::{FieldPath, Validate};
 
-/// The largest SNAP amount: 16 integer digits, two decimals [P].
+/// The largest SNAP amount: 16 integer digits, two decimals \[P\].
 const SNAP_MAX_SEN: u64 = 999_999_999_999_999_999;
 
 /// An exact amount of Indonesian rupiah, held in sen (1/100 rupiah).
@@ -84,7 +84,7 @@ impl Idr {
         format!("{}.{:02}", self.sen / 100, self.sen % 100)
     }
 
-    /// Reads SNAP's text form, `^\d{1,16}\.\d{2}$` [P].
+    /// Reads SNAP's text form, `^\d{1,16}\.\d{2}$` \[P\].
     pub fn parse_snap_value(text: &str) -> Result<Self, AmountFormatError> {
         let (whole, fraction) = text.split_once('.').ok_or(AmountFormatError)?;
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -111,7 +111,7 @@ open_enum! {
     }
 }
 
-/// SNAP's money object, `{"value":"10000.00","currency":"IDR"}` [P].
+/// SNAP's money object, `{"value":"10000.00","currency":"IDR"}` \[P\].
 ///
 /// ```
 /// use ovo_model::{Idr, SnapMoney};
@@ -171,7 +171,7 @@ mod snap_value {
     }
 }
 
-/// A DOKU amount in whole rupiah, "number (10)" [S].
+/// A DOKU amount in whole rupiah, "number (10)" \[S\].
 ///
 /// DOKU's own samples send it both as a number (`100000`) and as a string (`"100000"`), so both are
 /// accepted; it is always sent as a number, the documented type. Fractions are refused.

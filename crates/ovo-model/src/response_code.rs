@@ -1,4 +1,4 @@
-//! SNAP `responseCode`: 7 digits, HTTP status (3) + service code (2) + case code (2) [P].
+//! SNAP `responseCode`: 7 digits, HTTP status (3) + service code (2) + case code (2) \[P\].
 
 use std::fmt;
 use std::str::FromStr;
@@ -115,7 +115,7 @@ impl ResponseCode {
     }
 
     /// A failure that a safe (non-money-moving) call may retry with backoff: `500xx01` internal
-    /// server error, `504xx00` timeout, and `429xx00` too many requests [I].
+    /// server error, `504xx00` timeout, and `429xx00` too many requests \[I\].
     pub fn is_retryable(self) -> bool {
         matches!(
             self.case(),
@@ -317,7 +317,7 @@ cases! {
     OtpBlocked = (403, 11, "OTP Blocked");
     /// 403xx12 OTP Lifetime Expired.
     OtpLifetimeExpired = (403, 12, "OTP Lifetime Expired");
-    /// 403xx13 OTP Incorrect [I: ASPI row not fetched].
+    /// 403xx13 OTP Incorrect \[I: ASPI row not fetched\].
     OtpIncorrect = (403, 13, "OTP Incorrect");
     /// 403xx14 Insufficient Funds.
     InsufficientFunds = (403, 14, "Insufficient Funds");
@@ -343,7 +343,7 @@ cases! {
     DuplicateExternalId = (409, 0, "Conflict");
     /// 409xx01 Duplicate partnerReferenceNo.
     DuplicatePartnerReferenceNo = (409, 1, "Duplicate partnerReferenceNo");
-    /// 429xx00 Too Many Requests [I: ASPI table, no source seen].
+    /// 429xx00 Too Many Requests \[I: ASPI table, no source seen\].
     TooManyRequests = (429, 0, "Too Many Requests");
     /// 500xx00 General Error.
     GeneralError = (500, 0, "General Error");

@@ -1,4 +1,4 @@
-//! Customer binding: `POST /ovo-open-api/v1/token` [S].
+//! Customer binding: `POST /ovo-open-api/v1/token` \[S\].
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +8,7 @@ use crate::error::{FieldError, FieldErrorKind};
 use crate::open_enum::open_enum;
 use crate::validate::{FieldPath, Validate, check};
 
-/// Binds a customer's OVO account; DOKU answers 201 with a registration page [S].
+/// Binds a customer's OVO account; DOKU answers 201 with a registration page \[S\].
 ///
 /// ```
 /// use ovo_model::{Validate, doku::{BindingAccount, BindingRequest, Customer}};
@@ -25,7 +25,7 @@ pub struct BindingRequest {
     pub customer: Customer,
     /// The OVO account and the pages to return to.
     pub ovo_account: BindingAccount,
-    /// Always `RECURRING` [S].
+    /// Always `RECURRING` \[S\].
     pub service_type: String,
 }
 
@@ -56,10 +56,10 @@ impl Validate for BindingRequest {
     }
 }
 
-/// `ovo_account` of a binding request [S].
+/// `ovo_account` of a binding request \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindingAccount {
-    /// Email of the OVO account (in the sample, not in the table) [S].
+    /// Email of the OVO account (in the sample, not in the table) \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_email: Option<String>,
     /// The phone registered on OVO, ≤ 20.
@@ -112,17 +112,17 @@ impl Validate for BindingAccount {
 }
 
 open_enum! {
-    /// `ovo_account.status` of a binding answer: always `PENDING` when the request succeeded [S].
+    /// `ovo_account.status` of a binding answer: always `PENDING` when the request succeeded \[S\].
     RegistrationStatus {
         /// Waiting for the customer's OTP and PIN.
         Pending = "PENDING",
     }
 }
 
-/// DOKU's binding answer (HTTP 201) [S].
+/// DOKU's binding answer (HTTP 201) \[S\].
 ///
 /// The seed's sample of this answer has a trailing comma after `"status": "PENDING"`, which is not
-/// JSON; DOKU's real answers are assumed to be valid JSON [I].
+/// JSON; DOKU's real answers are assumed to be valid JSON \[I\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindingResponse {
     /// The customer, echoed.
@@ -146,7 +146,7 @@ impl Validate for BindingResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationAccount {
     /// The phone registered on OVO. Mandatory in the seed's table, absent from its sample, so
-    /// optional here [S][I].
+    /// optional here \[S\]\[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_mobile_phone: Option<String>,
     /// The page where the customer enters OTP and PIN, ≤ 2048.

@@ -4,7 +4,7 @@ use crate::error::{FieldError, FieldErrorKind};
 use crate::validate::{FieldPath, check};
 
 /// The merchant's customer, as every DOKU OVO message carries it. Which fields are mandatory and
-/// how long they may be differs per endpoint in the seed [S]; each message checks its own rules.
+/// how long they may be differs per endpoint in the seed \[S\]; each message checks its own rules.
 ///
 /// ```
 /// let customer: ovo_model::doku::Customer = serde_json::from_str(r#"{"id":"CUST_UAT_31"}"#).unwrap();
@@ -28,7 +28,7 @@ pub struct Customer {
     pub additional_info: Option<String>,
 }
 
-/// One endpoint's rules for `customer` [S].
+/// One endpoint's rules for `customer` \[S\].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CustomerRules {
     pub(crate) id_max: usize,

@@ -3,9 +3,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 use crate::validate::{FieldPath, Validate};
 
-/// DOKU's error answer: `{"error":{"code","message","type"}}` [P]. No complete list of codes is
+/// DOKU's error answer: `{"error":{"code","message","type"}}` \[P\]. No complete list of codes is
 /// published, so every part is open text (`invalid_signature` / `invalid_request_error` is the one
-/// seen) [I].
+/// seen) \[I\].
 ///
 /// ```
 /// let error: ovo_model::doku::DokuErrorBody = ovo_model::from_json(

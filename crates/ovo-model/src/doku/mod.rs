@@ -1,6 +1,6 @@
 //! OVO through DOKU's "OVO Recurring" API (non-SNAP): every request, response and notification.
 //!
-//! Field names are DOKU's snake_case wire names. Every limit comes from the seed's tables [S];
+//! Field names are DOKU's snake_case wire names. Every limit comes from the seed's tables \[S\];
 //! where a table and its own sample disagree, both forms are accepted on input and the documented
 //! type is sent (see `docs/model.md`).
 
@@ -35,12 +35,12 @@ pub use tokens::{
     UnbindResponse, UnbindResult, Wallet,
 };
 
-/// `token_id` is at most 128 characters [S].
+/// `token_id` is at most 128 characters \[S\].
 const TOKEN_ID_MAX: usize = 128;
-/// URLs are at most 2048 characters [S].
+/// URLs are at most 2048 characters \[S\].
 const URL_MAX: usize = 2048;
 
-/// `order.invoice_number`: 3 to 32 characters of `[A-Za-z0-9_-]`, unique per client id [S].
+/// `order.invoice_number`: 3 to 32 characters of `[A-Za-z0-9_-]`, unique per client id \[S\].
 fn check_invoice_number(at: &FieldPath, value: &str) -> Result<(), FieldError> {
     check::required(at, value, 32)?;
     check::min_len(at, value, 3)?;

@@ -1,4 +1,4 @@
-//! DOKU's HTTP notification to the merchant [P].
+//! DOKU's HTTP notification to the merchant \[P\].
 
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +9,7 @@ use crate::snap::AdditionalInfo;
 use crate::validate::{FieldPath, Validate};
 
 /// A DOKU HTTP notification. No OVO-Recurring-specific body is published; this reads DOKU's
-/// generic shape leniently: every part optional, unknown fields kept in `other` [P][I].
+/// generic shape leniently: every part optional, unknown fields kept in `other` \[P\]\[I\].
 ///
 /// ```
 /// let notification: ovo_model::doku::Notification = ovo_model::from_json(br#"{

@@ -1,5 +1,5 @@
 //! Balance (`POST /ovo-open-api/v1/balance`) and recurring payment
-//! (`POST /ovo-open-api/v1/payment-recurring`) [S].
+//! (`POST /ovo-open-api/v1/payment-recurring`) \[S\].
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ use crate::secret::Secret;
 use crate::snap::AdditionalInfo;
 use crate::validate::{FieldPath, Validate, check};
 
-/// Reads a bound customer's OVO balances [S].
+/// Reads a bound customer's OVO balances \[S\].
 ///
 /// ```
 /// let request: ovo_model::doku::BalanceRequest = ovo_model::from_json(
@@ -38,7 +38,7 @@ impl Validate for BalanceRequest {
     }
 }
 
-/// The balance answer (HTTP 201) [S].
+/// The balance answer (HTTP 201) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BalanceResponse {
     /// The customer, echoed.
@@ -59,7 +59,7 @@ impl Validate for BalanceResponse {
     }
 }
 
-/// `ovo_account` of a balance answer: numbers of at most 10 digits [S].
+/// `ovo_account` of a balance answer: numbers of at most 10 digits \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balances {
     /// OVO Cash.
@@ -68,7 +68,7 @@ pub struct Balances {
     pub ovo_point_balance: DokuAmount,
 }
 
-/// Pays with the customer's OVO token; with `payment_use_ovo_point`, points are spent first [S].
+/// Pays with the customer's OVO token; with `payment_use_ovo_point`, points are spent first \[S\].
 ///
 /// ```
 /// use ovo_model::{DokuAmount, FieldErrorKind, Validate, doku::PaymentRequest};
@@ -116,7 +116,7 @@ impl Validate for PaymentRequest {
     }
 }
 
-/// `order` [S].
+/// `order` \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     /// 3 to 32 characters of `[A-Za-z0-9_-]`, unique per client id.
@@ -136,7 +136,7 @@ impl Validate for Order {
     }
 }
 
-/// One line of `order.line_items` [S].
+/// One line of `order.line_items` \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineItem {
     /// Item name.
@@ -161,7 +161,7 @@ impl Validate for LineItem {
     }
 }
 
-/// `ovo_account` of a payment request [S].
+/// `ovo_account` of a payment request \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentAccount {
     /// The OVO token, ≤ 128.
@@ -176,19 +176,19 @@ pub struct PaymentAccount {
 }
 
 open_enum! {
-    /// `payment.status` [S].
+    /// `payment.status` \[S\].
     PaymentStatus {
         /// Waiting for the customer's OTP or PIN.
         Pending = "PENDING",
         /// Paid.
         Success = "SUCCESS",
         /// The token expired: the customer enters the PIN twice, and the payment can still
-        /// proceed [S].
+        /// proceed \[S\].
         TokenExpired = "TOKEN_EXPIRED",
     }
 }
 
-/// The payment answer (HTTP 201) [S].
+/// The payment answer (HTTP 201) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentResponse {
     /// The customer, echoed.

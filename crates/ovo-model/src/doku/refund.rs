@@ -1,4 +1,4 @@
-//! Refund: `POST /ovo-open-api/v1/payment-refund` [S]. Points are refunded first.
+//! Refund: `POST /ovo-open-api/v1/payment-refund` \[S\]. Points are refunded first.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +8,7 @@ use crate::money::DokuAmount;
 use crate::open_enum::open_enum;
 use crate::validate::{FieldPath, Validate, check};
 
-/// Refunds a payment, found by its invoice number and its payment request's `Request-Id` [S].
+/// Refunds a payment, found by its invoice number and its payment request's `Request-Id` \[S\].
 ///
 /// ```
 /// let refund: ovo_model::doku::RefundRequest = ovo_model::from_json(br#"{
@@ -56,7 +56,7 @@ pub struct InvoiceRef {
 /// `payment` holding the payment request's `Request-Id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OriginalRequest {
-    /// ≤ 128 [S].
+    /// ≤ 128 \[S\].
     pub original_request_id: String,
 }
 
@@ -71,7 +71,7 @@ impl Validate for OriginalRequest {
 }
 
 open_enum! {
-    /// `refund.status` [S].
+    /// `refund.status` \[S\].
     RefundStatus {
         /// Refunded.
         Success = "SUCCESS",
@@ -96,7 +96,7 @@ pub struct RefundDetail {
     pub message: Option<String>,
 }
 
-/// The refund answer (HTTP 201) [S].
+/// The refund answer (HTTP 201) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundResponse {
     /// Echoed.

@@ -1,4 +1,4 @@
-//! Token list (`POST /tokenization/v1/tokens`) and unbinding (`POST /ovo-open-api/v1/token-delete`) [S].
+//! Token list (`POST /tokenization/v1/tokens`) and unbinding (`POST /ovo-open-api/v1/token-delete`) \[S\].
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +10,7 @@ use crate::secret::Secret;
 use crate::validate::{FieldPath, Validate, check};
 
 open_enum! {
-    /// `token_data.type` [S]. The response table also spells `CREDIT CARD` and `DIRECT DEBIT` with
+    /// `token_data.type` \[S\]. The response table also spells `CREDIT CARD` and `DIRECT DEBIT` with
     /// spaces; those are kept as `Other`.
     TokenType {
         /// Direct debit.
@@ -32,7 +32,7 @@ pub struct TokenData {
     pub kind: Option<TokenType>,
 }
 
-/// Lists a bound customer's tokens; the OVO token lives one year [S].
+/// Lists a bound customer's tokens; the OVO token lives one year \[S\].
 ///
 /// ```
 /// use ovo_model::{Validate, doku::{TokenListRequest, TokenType}};
@@ -72,7 +72,7 @@ impl Validate for TokenListRequest {
     }
 }
 
-/// The token list answer (HTTP 200) [S].
+/// The token list answer (HTTP 200) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenListResponse {
     /// The customer, echoed.
@@ -90,7 +90,7 @@ impl Validate for TokenListResponse {
     }
 }
 
-/// `wallet` of a token list answer [S].
+/// `wallet` of a token list answer \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wallet {
     /// `OVO`, ≤ 255.
@@ -126,7 +126,7 @@ impl Validate for TokenRef {
     }
 }
 
-/// Unlinks a customer's OVO account [S].
+/// Unlinks a customer's OVO account \[S\].
 ///
 /// ```
 /// use ovo_model::{Validate, doku::UnbindRequest};
@@ -154,7 +154,7 @@ impl Validate for UnbindRequest {
     }
 }
 
-/// The unbinding answer (HTTP 201) [S].
+/// The unbinding answer (HTTP 201) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnbindResponse {
     /// The customer, echoed.
@@ -176,7 +176,7 @@ impl Validate for UnbindResponse {
 pub struct UnbindResult {
     /// The token deleted.
     pub token_id: Secret,
-    /// `SUCCESS` in the sample; the table says "DELETED Token" [S].
+    /// `SUCCESS` in the sample; the table says "DELETED Token" \[S\].
     pub status: String,
     /// `Success Unbinding Ovo Account`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,4 +1,4 @@
-//! Balance inquiry (service 11): must precede every direct debit [S].
+//! Balance inquiry (service 11): must precede every direct debit \[S\].
 
 use serde::{Deserialize, Serialize};
 
@@ -44,8 +44,8 @@ impl Validate for BalanceInquiryRequest {
 }
 
 open_enum! {
-    /// A balance kind. OVO has OVO Cash and OVO Points [S]; their wire names are not public, so
-    /// these are the sandbox's [I] and any other value is kept.
+    /// A balance kind. OVO has OVO Cash and OVO Points \[S\]; their wire names are not public, so
+    /// these are the sandbox's \[I\] and any other value is kept.
     BalanceType {
         /// OVO Cash.
         Cash = "CASH",
@@ -89,7 +89,7 @@ impl Validate for BalanceInquiryResponse {
     }
 }
 
-/// One balance of a balance answer; every amount is optional in ASPI [P].
+/// One balance of a balance answer; every amount is optional in ASPI \[P\].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountInfo {

@@ -10,13 +10,13 @@ use crate::response_code::ResponseCode;
 use crate::secret::Secret;
 use crate::validate::{FieldPath, Validate, check};
 
-/// `merchantId` and `subMerchantId` limits [I: ASPI field tables were not obtained].
+/// `merchantId` and `subMerchantId` limits \[I: ASPI field tables were not obtained\].
 pub(crate) const MERCHANT_ID_MAX: usize = 64;
-/// Indonesian phone numbers, with country code: at most 20 characters, as DOKU's tables say [S].
+/// Indonesian phone numbers, with country code: at most 20 characters, as DOKU's tables say \[S\].
 const PHONE_MAX: usize = 20;
 
 /// `POST /OVOSNAP/v2.0/oauth/account/registration-account-binding` body (asymmetric signature,
-/// no `Authorization`) [S][P].
+/// no `Authorization`) \[S\]\[P\].
 ///
 /// ```
 /// use ovo_model::{Validate, snap::BindingRequest};
@@ -34,7 +34,7 @@ pub struct BindingRequest {
     /// The partner's reference for this binding attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_reference_no: Option<String>,
-    /// The merchant id OVO assigned (mandatory in ASPI [P]).
+    /// The merchant id OVO assigned (mandatory in ASPI \[P\]).
     pub merchant_id: String,
     /// Sub-merchant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,7 +82,7 @@ impl Validate for BindingRequest {
 
 /// The binding answer (`2000700`): the linkage token and the webview to open with it.
 ///
-/// OVO's sample carries `linkageToken`, `redirectUrl` and `additionalInfo.qParams` [S].
+/// OVO's sample carries `linkageToken`, `redirectUrl` and `additionalInfo.qParams` \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BindingResponse {
@@ -96,7 +96,7 @@ pub struct BindingResponse {
     /// The partner's reference, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_reference_no: Option<String>,
-    /// Opens the webview and authorizes the B2B2C token call; lives 5 minutes [S].
+    /// Opens the webview and authorizes the B2B2C token call; lives 5 minutes \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkage_token: Option<Secret>,
     /// The webview's base URL.
@@ -126,7 +126,7 @@ pub struct BindingAdditionalInfo {
     /// The OVO account's state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountState>,
-    /// Every query parameter the webview URL must carry [S].
+    /// Every query parameter the webview URL must carry \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q_params: Option<QParams>,
     /// Other keys, as received.
@@ -147,7 +147,7 @@ pub struct AccountState {
 }
 
 open_enum! {
-    /// An OVO account's status. `ACTIVE` is in OVO's sample [S]; `CLOSED` breaks tokens [S].
+    /// An OVO account's status. `ACTIVE` is in OVO's sample \[S\]; `CLOSED` breaks tokens \[S\].
     AccountStatus {
         /// Usable.
         Active = "ACTIVE",
@@ -157,7 +157,7 @@ open_enum! {
 }
 
 /// `additionalInfo.qParams`: the webview URL's query parameters, kept in order of the known keys
-/// and then the unknown ones [S].
+/// and then the unknown ones \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QParams {

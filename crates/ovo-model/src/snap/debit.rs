@@ -1,4 +1,4 @@
-//! Direct debit payment (service 54), OVO's two-phase debit [S].
+//! Direct debit payment (service 54), OVO's two-phase debit \[S\].
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ use crate::validate::{FieldPath, Validate, check};
 
 /// `POST /OVOSNAP/v2.0/debit/payment-host-to-host` body.
 ///
-/// OVO's debit takes two calls with the *identical* body [S]: first with the customer's access
+/// OVO's debit takes two calls with the *identical* body \[S\]: first with the customer's access
 /// token (answer `2025400`, nothing moves), then, after the PIN webview and Generate Token, with
 /// the single-use token; only then is the balance deducted. Serialize the body once and send those
 /// exact bytes both times.
@@ -31,7 +31,7 @@ use crate::validate::{FieldPath, Validate, check};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectDebitRequest {
-    /// The partner's unique reference of this payment [S]; kept across retries and inquiries.
+    /// The partner's unique reference of this payment \[S\]; kept across retries and inquiries.
     pub partner_reference_no: String,
     /// The merchant id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,7 +56,7 @@ pub struct DirectDebitRequest {
     /// How the amount is paid (cash, points).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_option_details: Option<Vec<PayOptionDetail>>,
-    /// `subTransactionType: AUTO` marks a recurring debit [S].
+    /// `subTransactionType: AUTO` marks a recurring debit \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<DebitAdditionalInfo>,
 }
@@ -124,7 +124,7 @@ pub(crate) fn positive(at: &FieldPath, money: &SnapMoney) -> Result<(), FieldErr
 }
 
 open_enum! {
-    /// `urlParams[].type` [P].
+    /// `urlParams[].type` \[P\].
     UrlParamType {
         /// Where the customer returns after paying.
         PayReturn = "PAY_RETURN",
@@ -133,7 +133,7 @@ open_enum! {
     }
 }
 
-/// One entry of `urlParams` [P].
+/// One entry of `urlParams` \[P\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UrlParam {
@@ -163,11 +163,11 @@ impl Validate for UrlParam {
     }
 }
 
-/// One entry of `payOptionDetails` [P].
+/// One entry of `payOptionDetails` \[P\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayOptionDetail {
-    /// The payment method (for OVO: cash or points) [I: OVO's values are not public].
+    /// The payment method (for OVO: cash or points) \[I: OVO's values are not public\].
     pub pay_method: String,
     /// The option within the method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,7 +199,7 @@ impl Validate for PayOptionDetail {
 }
 
 open_enum! {
-    /// `additionalInfo.subTransactionType` [S].
+    /// `additionalInfo.subTransactionType` \[S\].
     SubTransactionType {
         /// A recurring debit.
         Auto = "AUTO",
@@ -219,7 +219,7 @@ pub struct DebitAdditionalInfo {
 }
 
 /// The debit answer: `2025400` "Transaction still on process" after the first call, `2005400`
-/// after the second [S].
+/// after the second \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectDebitResponse {

@@ -19,7 +19,7 @@ use crate::validate::{FieldPath, Validate};
 pub struct ErrorEnvelope {
     /// HTTP status + service + case.
     pub response_code: ResponseCode,
-    /// Human-readable reason, ≤ 150 characters [P].
+    /// Human-readable reason, ≤ 150 characters \[P\].
     pub response_message: String,
 }
 

@@ -40,7 +40,7 @@ fn visible_ascii(c: char) -> bool {
 }
 
 header_text!(
-    /// `X-EXTERNAL-ID`: unique per day, at most 36 characters [P].
+    /// `X-EXTERNAL-ID`: unique per day, at most 36 characters \[P\].
     ///
     /// ```
     /// assert!(ovo_model::snap::ExternalId::new("1666593760774").is_ok());
@@ -49,7 +49,7 @@ header_text!(
     ExternalId, "X-EXTERNAL-ID", 36, visible_ascii, "visible ASCII characters"
 );
 header_text!(
-    /// `CHANNEL-ID`: at most 5 characters, assigned by the provider [P].
+    /// `CHANNEL-ID`: at most 5 characters, assigned by the provider \[P\].
     ///
     /// ```
     /// assert!(ovo_model::snap::ChannelId::new("95221").is_ok());
@@ -57,7 +57,7 @@ header_text!(
     ChannelId, "CHANNEL-ID", 5, visible_ascii, "visible ASCII characters"
 );
 header_text!(
-    /// `X-DEVICE-ID`: mandatory for OVO, at most 400 characters [P].
+    /// `X-DEVICE-ID`: mandatory for OVO, at most 400 characters \[P\].
     ///
     /// ```
     /// assert!(ovo_model::snap::DeviceId::new("merchant-backend-01").is_ok());

@@ -6,8 +6,8 @@ use crate::open_enum::open_enum;
 use crate::validate::{FieldPath, Validate};
 
 open_enum! {
-    /// The eligibility a phone lookup reports. Only `CAN_REGISTER` is documented [S]; every other
-    /// value is kept as received [I].
+    /// The eligibility a phone lookup reports. Only `CAN_REGISTER` is documented \[S\]; every other
+    /// value is kept as received \[I\].
     LookupStatus {
         /// The phone has no OVO account yet: the customer must register in the OVO app first.
         CanRegister = "CAN_REGISTER",
@@ -15,8 +15,8 @@ open_enum! {
 }
 
 /// The answer of OVO's phone lookup (`GET /user/v2/account/lookup?phone=...`), mandatory before
-/// linking [S]. The API is OVO-signed and non-SNAP and its body is not public: the status is read
-/// from `status` and every other field is kept in `other` [I].
+/// linking \[S\]. The API is OVO-signed and non-SNAP and its body is not public: the status is read
+/// from `status` and every other field is kept in `other` \[I\].
 ///
 /// ```
 /// use ovo_model::snap::{LookupResponse, LookupStatus};

@@ -2,8 +2,8 @@
 //!
 //! Field names are SNAP's camelCase wire names. Success responses are typed per API; any answer
 //! whose code is not a success parses as [`ErrorEnvelope`]. Unknown response fields are accepted
-//! and dropped; unknown `additionalInfo` keys are kept. Limits cite their source: **[S]** a seed,
-//! **[P]** a public provider doc, **[I]** our inference (see `docs/model.md`).
+//! and dropped; unknown `additionalInfo` keys are kept. Limits cite their source: **\[S\]** a seed,
+//! **\[P\]** a public provider doc, **\[I\]** our inference (see `docs/model.md`).
 
 use serde_json::{Map, Value};
 
@@ -45,13 +45,13 @@ pub use webview::{WebviewCallback, WebviewCallbackError};
 /// SNAP's `additionalInfo`: an open object whose unknown keys are kept as received.
 pub type AdditionalInfo = Map<String, Value>;
 
-/// `responseMessage` is at most 150 characters [P].
+/// `responseMessage` is at most 150 characters \[P\].
 const RESPONSE_MESSAGE_MAX: usize = 150;
 /// `partnerReferenceNo` for OVO: DOKU validates `originalPartnerReferenceNo` ≤ 32 for OVO refunds,
-/// which bounds the reference OVO accepts [I from P].
+/// which bounds the reference OVO accepts \[I from P\].
 const PARTNER_REFERENCE_MAX: usize = 32;
-/// URLs are at most 2048 characters, as DOKU's OVO tables say for every URL [S]; applied to
-/// SNAP's redirect and notify URLs [I].
+/// URLs are at most 2048 characters, as DOKU's OVO tables say for every URL \[S\]; applied to
+/// SNAP's redirect and notify URLs \[I\].
 const URL_MAX: usize = 2048;
 
 /// The `responseCode`/`responseMessage` pair every SNAP response carries.

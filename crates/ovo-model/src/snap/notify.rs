@@ -1,4 +1,4 @@
-//! Direct debit notify (service 56): OVO's notification to the partner, RSA-signed [P].
+//! Direct debit notify (service 56): OVO's notification to the partner, RSA-signed \[P\].
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +7,7 @@ use crate::error::FieldError;
 use crate::money::SnapMoney;
 use crate::validate::{FieldPath, Validate, check};
 
-/// A debit result notification, as DOKU's SNAP sample shows it [P].
+/// A debit result notification, as DOKU's SNAP sample shows it \[P\].
 ///
 /// ```
 /// let notify: ovo_model::snap::DebitNotify = ovo_model::from_json(br#"{

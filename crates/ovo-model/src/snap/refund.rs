@@ -1,4 +1,4 @@
-//! Direct debit refund (service 58), with a B2B token [S].
+//! Direct debit refund (service 58), with a B2B token \[S\].
 
 use serde::{Deserialize, Serialize};
 
@@ -10,13 +10,13 @@ use crate::money::SnapMoney;
 use crate::response_code::ResponseCode;
 use crate::validate::{FieldPath, Validate, check};
 
-/// `partnerRefundNo` is at most 64 characters [P].
+/// `partnerRefundNo` is at most 64 characters \[P\].
 const PARTNER_REFUND_MAX: usize = 64;
-/// `reason` is at most 256 characters [P].
+/// `reason` is at most 256 characters \[P\].
 const REASON_MAX: usize = 256;
 
 /// `POST /OVOSNAP/v2.0/debit/refund` body. Full or partial, within 60 days by default and the
-/// partner's daily refund limit; allowed after unbinding [S][P].
+/// partner's daily refund limit; allowed after unbinding \[S\]\[P\].
 ///
 /// ```
 /// use ovo_model::{Idr, SnapMoney, Validate, snap::RefundRequest};
@@ -33,7 +33,7 @@ pub struct RefundRequest {
     /// Sub-merchant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
-    /// The payment's `partnerReferenceNo` (≤ 32 for OVO [P]).
+    /// The payment's `partnerReferenceNo` (≤ 32 for OVO \[P\]).
     pub original_partner_reference_no: String,
     /// OVO's reference of the payment.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,4 +1,4 @@
-//! Direct debit status (service 55): resolves every unknown outcome [S][P].
+//! Direct debit status (service 55): resolves every unknown outcome \[S\]\[P\].
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +33,7 @@ pub struct DebitStatusRequest {
     /// The payment request's `X-EXTERNAL-ID`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_external_id: Option<String>,
-    /// The service code of the original transaction: `54` for a payment [P].
+    /// The service code of the original transaction: `54` for a payment \[P\].
     pub service_code: String,
     /// The original transaction's date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +111,7 @@ impl Validate for DebitStatusRequest {
 }
 
 open_enum! {
-    /// `latestTransactionStatus` and `refundStatus` [P].
+    /// `latestTransactionStatus` and `refundStatus` \[P\].
     TransactionStatus {
         /// 00 Success.
         Success = "00",
@@ -206,7 +206,7 @@ impl Validate for DebitStatusResponse {
     }
 }
 
-/// One refund in a status answer [P]; `refundStatus` uses only 00, 03 and 06.
+/// One refund in a status answer \[P\]; `refundStatus` uses only 00, 03 and 06.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundHistory {

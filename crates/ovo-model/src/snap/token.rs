@@ -12,7 +12,7 @@ use crate::response_code::ResponseCode;
 use crate::secret::Secret;
 use crate::validate::{FieldPath, Validate, check};
 
-/// `POST /OVOSNAP/v1.0/access-token/b2b` body: `{"grantType":"client_credentials"}` [P].
+/// `POST /OVOSNAP/v1.0/access-token/b2b` body: `{"grantType":"client_credentials"}` \[P\].
 ///
 /// ```
 /// let body = serde_json::to_string(&ovo_model::snap::B2bTokenRequest::default()).unwrap();
@@ -50,7 +50,7 @@ impl Validate for B2bTokenRequest {
     }
 }
 
-/// The B2B token answer (`2007300`). OVO's B2B token lives 15 minutes [S].
+/// The B2B token answer (`2007300`). OVO's B2B token lives 15 minutes \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct B2bTokenResponse {
@@ -62,7 +62,7 @@ pub struct B2bTokenResponse {
     pub access_token: Secret,
     /// `Bearer`.
     pub token_type: String,
-    /// Lifetime in seconds (OVO: 900) [S].
+    /// Lifetime in seconds (OVO: 900) \[S\].
     pub expires_in: ExpiresIn,
     /// Optional extra data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,7 +78,7 @@ impl Validate for B2bTokenResponse {
 }
 
 open_enum! {
-    /// The B2B2C `grantType` [P].
+    /// The B2B2C `grantType` \[P\].
     B2b2cGrantType {
         /// Exchange an `authCode` (for OVO, after the binding webview) for tokens.
         AuthorizationCode = "AUTHORIZATION_CODE",
@@ -87,7 +87,7 @@ open_enum! {
     }
 }
 
-/// `POST /OVOSNAP/v2.0/access-token/b2b2c` body, for both a new token and a refresh [S][P].
+/// `POST /OVOSNAP/v2.0/access-token/b2b2c` body, for both a new token and a refresh \[S\]\[P\].
 ///
 /// ```
 /// use ovo_model::{Secret, Validate, snap::{B2b2cGrantType, B2b2cTokenRequest}};
@@ -156,8 +156,8 @@ impl Validate for B2b2cTokenRequest {
 /// The B2B2C token answer (`2007400`): the customer's access and refresh tokens.
 ///
 /// OVO's access token lives 15 days; the refresh token until unbinding, a phone change or account
-/// closure [S]. Field names follow ASPI and DOKU's library [P]; OVO's exact names are
-/// unconfirmed [I], so `expiresIn` is accepted too.
+/// closure \[S\]. Field names follow ASPI and DOKU's library \[P\]; OVO's exact names are
+/// unconfirmed \[I\], so `expiresIn` is accepted too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct B2b2cTokenResponse {
@@ -178,7 +178,7 @@ pub struct B2b2cTokenResponse {
     /// When the refresh token expires (ISO-8601), if ever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_expiry_time: Option<String>,
-    /// Lifetime in seconds, where a provider sends it instead of an expiry time [I].
+    /// Lifetime in seconds, where a provider sends it instead of an expiry time \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<ExpiresIn>,
     /// Optional extra data.
@@ -197,8 +197,8 @@ impl Validate for B2b2cTokenResponse {
 /// The answer of OVO's Generate Token (`/user/v1/oauth/token?grantType=authorization_code&code=`),
 /// which turns the payment webview's `authCode` into the single-use token of the second debit call.
 ///
-/// This is an OVO-signed, non-SNAP API whose body is not public [S]: the token is read from
-/// `singleUseToken`, `accessToken` or `access_token`, whichever is present [I].
+/// This is an OVO-signed, non-SNAP API whose body is not public \[S\]: the token is read from
+/// `singleUseToken`, `accessToken` or `access_token`, whichever is present \[I\].
 ///
 /// ```
 /// let answer: ovo_model::snap::GenerateTokenResponse =
@@ -209,7 +209,7 @@ impl Validate for B2b2cTokenResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerateTokenResponse {
-    /// The single-use token (lives 15 minutes, used once) [S].
+    /// The single-use token (lives 15 minutes, used once) \[S\].
     #[serde(alias = "accessToken", alias = "access_token")]
     pub single_use_token: Secret,
     /// Lifetime in seconds, if sent.
@@ -223,7 +223,7 @@ impl Validate for GenerateTokenResponse {
     }
 }
 
-/// A lifetime in seconds, sent as a number or a string depending on the provider [P]; written as
+/// A lifetime in seconds, sent as a number or a string depending on the provider \[P\]; written as
 /// a string, ASPI's type.
 ///
 /// ```

@@ -10,11 +10,11 @@ use crate::secret::Secret;
 use crate::validate::{FieldPath, Validate, check};
 
 /// `POST /OVOSNAP/v2.0/oauth/account/registration-account-unbinding` body (symmetric signature,
-/// the customer's access token) [S].
+/// the customer's access token) \[S\].
 ///
 /// `merchantId` is mandatory in ASPI, but OVO's own FAQ sample omits it, so it is optional here
-/// [I]. OVO may answer the first call with a linkage token for a confirmation webview; the second
-/// call then carries the token it received, and the `authCode` from that webview [P][I].
+/// \[I\]. OVO may answer the first call with a linkage token for a confirmation webview; the second
+/// call then carries the token it received, and the `authCode` from that webview \[P\]\[I\].
 ///
 /// ```
 /// let request: ovo_model::snap::UnbindingRequest =
@@ -95,7 +95,7 @@ pub struct UnbindingResponse {
     /// The result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlink_result: Option<String>,
-    /// A linkage token when OVO asks for confirmation in the webview [S][P].
+    /// A linkage token when OVO asks for confirmation in the webview \[S\]\[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkage_token: Option<Secret>,
     /// The confirmation webview's base URL, with `linkageToken`.

@@ -1,4 +1,4 @@
-//! The webview's redirect back to the partner: `destination?response=<url-encoded JSON>` [S].
+//! The webview's redirect back to the partner: `destination?response=<url-encoded JSON>` \[S\].
 
 use serde::{Deserialize, Serialize};
 
@@ -6,7 +6,7 @@ use crate::error::{FieldError, ModelError};
 use crate::secret::Secret;
 use crate::validate::{FieldPath, Validate, from_json};
 
-/// The `response` JSON OVO's webview puts on the partner's callback URL [S]:
+/// The `response` JSON OVO's webview puts on the partner's callback URL \[S\]:
 /// `{"displayMsg","displayHeader","retryAttemptsLeft","authCode","errorCode","enable_redirection"}`.
 ///
 /// ```
