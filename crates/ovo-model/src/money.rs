@@ -23,6 +23,7 @@ const SNAP_MAX_SEN: u64 = 999_999_999_999_999_999;
 /// assert_eq!(Idr::parse_snap_value("10000.50"), Ok(Idr::from_sen(1_000_050)));
 /// assert!(Idr::parse_snap_value("10000.5").is_err());
 /// assert!(Idr::parse_snap_value("1e4").is_err());
+/// assert_eq!(serde_json::to_string(&price).unwrap(), "\"10000.00\"");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Idr {
@@ -94,6 +95,20 @@ impl Idr {
         let whole: u64 = whole.parse().map_err(|_| AmountFormatError)?;
         let fraction: u64 = fraction.parse().map_err(|_| AmountFormatError)?;
         Ok(Self::from_sen(whole * 100 + fraction))
+    }
+}
+
+/// `Idr` serializes as SNAP's text form, `"10000.00"`, and reads it back strictly.
+impl Serialize for Idr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_snap_value())
+    }
+}
+
+impl<'de> Deserialize<'de> for Idr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Idr::parse_snap_value(&text).map_err(de::Error::custom)
     }
 }
 

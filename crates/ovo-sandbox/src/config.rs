@@ -1,0 +1,83 @@
+//! What the sandbox does where the provider's behaviour is configurable or not public.
+//!
+//! Every [I] default below is a documented choice (see `docs/sandbox.md`), never a hidden one.
+
+use std::time::Duration;
+
+/// How the sandbox accepts the symmetric signature's encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AcceptedEncoding {
+    /// Base64 or lower-case hex: OVO's expected encoding is not public \[I\] (the default).
+    #[default]
+    Either,
+    /// Base64 only.
+    Base64,
+    /// Lower-case hex only.
+    Hex,
+}
+
+/// The sandbox's configuration.
+///
+/// ```
+/// let config = ovo_sandbox::SandboxConfig::default();
+/// assert_eq!(config.timestamp_window.as_secs(), 300);
+/// assert_eq!(config.snap_version("access-token/b2b"), "v1.0");
+/// assert_eq!(config.snap_version("debit/payment-host-to-host"), "v2.0");
+/// ```
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// How far `X-TIMESTAMP` / `Request-Timestamp` may be from the sandbox clock, either way.
+    pub timestamp_window: Duration,
+    /// Bodies larger than this are refused with the error envelope.
+    pub max_body_bytes: usize,
+    /// Per-endpoint SNAP version segment; endpoints not listed use `default_snap_version`.
+    pub snap_versions: Vec<(String, String)>,
+    /// The SNAP version of endpoints not in `snap_versions` (`v2.0`, OVO's current tech-doc \[P\]).
+    pub default_snap_version: String,
+    /// Symmetric signature encodings accepted.
+    pub accepted_encoding: AcceptedEncoding,
+    /// Whether a recurring debit (`subTransactionType: AUTO`) skips the PIN webview and captures on
+    /// the first call. Not stated by OVO \[I\]; default `true`.
+    pub recurring_skips_pin: bool,
+    /// How long a "hang" fault holds a request before dropping it.
+    pub hang: Duration,
+    /// The scale of DOKU's notification retry schedule (+30 min, +6 h, +12 h \[P\]): each delay is
+    /// divided by this factor, so tests can see retries in milliseconds.
+    pub doku_retry_compression: u32,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            timestamp_window: Duration::from_secs(300),
+            max_body_bytes: 64 * 1024,
+            snap_versions: vec![("access-token/b2b".to_owned(), "v1.0".to_owned())],
+            default_snap_version: "v2.0".to_owned(),
+            accepted_encoding: AcceptedEncoding::Either,
+            recurring_skips_pin: true,
+            hang: Duration::from_secs(30),
+            doku_retry_compression: 1,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// The version segment of a SNAP endpoint (`access-token/b2b` → `v1.0`).
+    pub fn snap_version(&self, endpoint: &str) -> &str {
+        self.snap_versions
+            .iter()
+            .find(|(name, _)| name == endpoint)
+            .map_or(self.default_snap_version.as_str(), |(_, version)| version)
+    }
+
+    /// The full path of a SNAP endpoint: `/OVOSNAP/{version}/{endpoint}`.
+    ///
+    /// ```
+    /// let config = ovo_sandbox::SandboxConfig::default();
+    /// assert_eq!(config.snap_path("balance-inquiry"), "/OVOSNAP/v2.0/balance-inquiry");
+    /// ```
+    pub fn snap_path(&self, endpoint: &str) -> String {
+        format!("/OVOSNAP/{}/{endpoint}", self.snap_version(endpoint))
+    }
+}

@@ -1,0 +1,573 @@
+//! DOKU "OVO Recurring": the six endpoints, DOKU signature checks, the registration page.
+
+use std::time::Duration;
+
+use http::StatusCode;
+use ovo_model::doku::{
+    BalanceRequest, BindingRequest, PaymentRequest, RefundRequest, TokenListRequest, UnbindRequest,
+};
+use ovo_model::{Idr, ModelError, Validate};
+use ovo_sign::doku::Components;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::challenge::{self, Outcome};
+use crate::exchange::{Handled, Incoming, Reply};
+use crate::ids;
+use crate::ledger::{Channel, Entry, EntryKind};
+use crate::notify;
+use crate::route::DOKU_REGISTRATION;
+use crate::server::Ctx;
+use crate::snap::payment::credit;
+use crate::state::{AccountStatus, DokuPartner, DokuPayment, DokuRegistration, DokuToken, State};
+
+/// A DOKU OVO token is valid one year [S].
+const TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+/// How long the registration page stays open \[I\].
+const REGISTRATION_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// DOKU's error answer: `{"error":{"code","message","type"}}` [P].
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"error": {"code": code, "message": message, "type": "invalid_request_error"}}),
+    )
+}
+
+/// Headers, timestamp window, signature and `Request-Id` uniqueness of a DOKU request.
+fn check(
+    ctx: Ctx<'_>,
+    state: &mut State,
+    request: &Incoming,
+) -> Result<(DokuPartner, String), Reply> {
+    let header = |name: &str| {
+        request
+            .header(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_header",
+                    &format!("missing header {name}"),
+                )
+            })
+    };
+    let client_id = header("Client-Id")?;
+    let request_id = header("Request-Id")?;
+    let timestamp = header("Request-Timestamp")?;
+    let signature = header("Signature")?;
+    if request_id.chars().count() > 128 {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_header",
+            "Request-Id is longer than 128 characters",
+        ));
+    }
+    let partner = state.doku_partners.get(client_id).cloned().ok_or_else(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client_id",
+            "Invalid Client-Id",
+        )
+    })?;
+    let at = ovo_sign::parse_doku_timestamp(timestamp).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_header",
+            "Request-Timestamp is not yyyy-MM-ddTHH:mm:ssZ",
+        )
+    })?;
+    if (ctx.now - at).unsigned_abs() > ctx.config().timestamp_window {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_timestamp",
+            "Request-Timestamp is outside the accepted window",
+        ));
+    }
+    let components = Components::post(
+        client_id,
+        request_id,
+        timestamp,
+        &request.path,
+        &request.body,
+    );
+    ovo_sign::doku::verify(&partner.secrets, &components, signature).map_err(|_| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "Invalid Header Signature",
+        )
+    })?;
+    if !state
+        .doku_request_ids
+        .insert((partner.client_id.clone(), request_id.to_owned()))
+    {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "duplicate_request_id",
+            "Request-Id was already used",
+        ));
+    }
+    Ok((partner, request_id.to_owned()))
+}
+
+fn parse<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, Reply> {
+    ovo_model::from_json(body).map_err(|e| match e {
+        ModelError::Field(field) => error(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            &field.to_string(),
+        ),
+        _ => error(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "malformed JSON body",
+        ),
+    })
+}
+
+/// The partner's valid token for this customer.
+fn valid_token(
+    state: &State,
+    ctx: Ctx<'_>,
+    client_id: &str,
+    customer_id: &str,
+    token_id: &str,
+) -> Result<DokuToken, Reply> {
+    state
+        .doku_tokens
+        .get(token_id)
+        .filter(|t| {
+            t.client_id == client_id
+                && t.customer_id == customer_id
+                && t.active
+                && ctx.now < t.expires
+        })
+        .filter(|t| {
+            state
+                .accounts
+                .get(&t.account)
+                .is_some_and(|a| a.generation == t.generation && a.status == AccountStatus::Active)
+        })
+        .cloned()
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "token_id is invalid, expired or deleted",
+            )
+        })
+}
+
+/// `POST /ovo-open-api/v1/token`: 201 with a registration page, status `PENDING` [S].
+pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, _) = check(ctx, &mut state, request)?;
+    let body: BindingRequest = parse(&request.body)?;
+    let session = ids::token("reg")?;
+    state.doku_registrations.insert(
+        session.clone(),
+        DokuRegistration {
+            client_id: partner.client_id,
+            customer_id: body.customer.id.clone(),
+            phone: body.ovo_account.account_mobile_phone.clone(),
+            success_url: body.ovo_account.success_registration_url.clone(),
+            failed_url: body.ovo_account.failed_registration_url.clone(),
+            expires: ctx.now + REGISTRATION_LIFETIME,
+        },
+    );
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        &json!({
+            "customer": body.customer,
+            "ovo_account": {
+                "registration_url": format!("{}{DOKU_REGISTRATION}{session}", ctx.shared.base_url),
+                "status": "PENDING",
+            },
+        }),
+    ))
+}
+
+/// `GET /ovo-open-api/registration/{session}`: OVO's OTP and PIN page.
+pub(crate) fn registration_page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let session = request
+        .path
+        .strip_prefix(DOKU_REGISTRATION)
+        .unwrap_or_default()
+        .to_owned();
+    let mut state = ctx.shared.state();
+    let registration = open_registration(&state, ctx, &session)?;
+    let account = state
+        .account_by_phone(&registration.phone)
+        .map(|(id, _)| id);
+    if let Some(account) = account.and_then(|id| state.accounts.get_mut(&id))
+        && !challenge::request_otp(account, ctx.now)
+    {
+        return Ok(Reply::redirect(registration.failed_url));
+    }
+    Ok(registration_form(&session, None))
+}
+
+/// `POST /ovo-open-api/registration/{session}` (form, or JSON `{"otp","pin"}`): on success the
+/// token is created and the customer returns to `success_registration_url` [S].
+pub(crate) fn registration_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let session = request
+        .path
+        .strip_prefix(DOKU_REGISTRATION)
+        .unwrap_or_default()
+        .to_owned();
+    let json_mode = request
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/json"));
+    let (otp, pin) = if json_mode {
+        let value: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let field = |name: &str| {
+            value
+                .get(name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        (field("otp"), field("pin"))
+    } else {
+        let mut form = request.form_params();
+        (
+            form.remove("otp").unwrap_or_default(),
+            form.remove("pin").unwrap_or_default(),
+        )
+    };
+    let mut state = ctx.shared.state();
+    let registration = open_registration(&state, ctx, &session)?;
+    let outcome = match state
+        .account_by_phone(&registration.phone)
+        .map(|(id, _)| id)
+    {
+        Some(id) => match state.accounts.get_mut(&id) {
+            Some(account) if account.status == AccountStatus::Active => (
+                challenge::submit(account, ctx.now, Some(&otp), &pin),
+                Some((id, account.generation)),
+            ),
+            _ => (Outcome::Blocked, None),
+        },
+        None => (Outcome::Blocked, None),
+    };
+    let location = match outcome {
+        (Outcome::Passed, Some((account, generation))) => {
+            let token_id = ids::random_hex(16)?;
+            // One OVO account per customer of a merchant: older tokens of this customer end.
+            for token in state.doku_tokens.values_mut() {
+                if token.client_id == registration.client_id
+                    && token.customer_id == registration.customer_id
+                {
+                    token.active = false;
+                }
+            }
+            state.doku_tokens.insert(
+                token_id,
+                DokuToken {
+                    client_id: registration.client_id.clone(),
+                    customer_id: registration.customer_id.clone(),
+                    account,
+                    generation,
+                    expires: ctx.now + TOKEN_LIFETIME,
+                    active: true,
+                },
+            );
+            state.doku_registrations.remove(&session);
+            registration.success_url
+        }
+        (Outcome::WrongOtp { attempts_left } | Outcome::WrongPin { attempts_left }, _) => {
+            return Ok(if json_mode {
+                Reply::json(
+                    StatusCode::OK,
+                    &json!({"error": "wrong OTP or PIN", "retryAttemptsLeft": attempts_left}),
+                )
+            } else {
+                registration_form(
+                    &session,
+                    Some(&format!("Wrong OTP or PIN. {attempts_left} attempts left.")),
+                )
+            });
+        }
+        _ => {
+            state.doku_registrations.remove(&session);
+            registration.failed_url
+        }
+    };
+    Ok(if json_mode {
+        Reply::json(StatusCode::OK, &json!({ "redirect": location }))
+    } else {
+        Reply::redirect(location)
+    })
+}
+
+fn open_registration(
+    state: &State,
+    ctx: Ctx<'_>,
+    session: &str,
+) -> Result<DokuRegistration, Reply> {
+    state
+        .doku_registrations
+        .get(session)
+        .filter(|r| ctx.now < r.expires)
+        .cloned()
+        .ok_or_else(|| Reply::text(StatusCode::GONE, "This registration page has expired"))
+}
+
+fn registration_form(session: &str, error: Option<&str>) -> Reply {
+    let error = error.map_or_else(String::new, |e| {
+        format!("<p id=\"error\" role=\"alert\">{e}</p>")
+    });
+    let action = format!(
+        "{DOKU_REGISTRATION}{}",
+        session.replace(['"', '<', '>', '&'], "")
+    );
+    Reply::html(
+        StatusCode::OK,
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO registration (sandbox)</title></head>\
+         <body><h1>Link your OVO account</h1>{error}<form id=\"challenge\" method=\"post\" action=\"{action}\">\
+         <label>OTP <input id=\"otp\" name=\"otp\" maxlength=\"4\"></label>\
+         <label>Security PIN <input id=\"pin\" name=\"pin\" type=\"password\" maxlength=\"6\"></label>\
+         <button id=\"submit\" type=\"submit\">Confirm</button></form></body></html>"
+        ),
+    )
+}
+
+/// `POST /tokenization/v1/tokens` [S].
+pub(crate) fn tokens(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, _) = check(ctx, &mut state, request)?;
+    let body: TokenListRequest = parse(&request.body)?;
+    let (token_id, token) = state
+        .doku_tokens
+        .iter()
+        .find(|(_, t)| {
+            t.client_id == partner.client_id
+                && t.customer_id == body.customer.id
+                && t.active
+                && ctx.now < t.expires
+        })
+        .map(|(id, t)| (id.clone(), t.clone()))
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "token_not_found",
+                "the customer has no active token",
+            )
+        })?;
+    let phone = state
+        .accounts
+        .get(&token.account)
+        .map(|a| a.phone.clone())
+        .unwrap_or_default();
+    let masked_phone = format!(
+        "****{}",
+        phone
+            .get(phone.len().saturating_sub(4)..)
+            .unwrap_or_default()
+    );
+    Ok(Reply::json(
+        StatusCode::OK,
+        &json!({
+            "customer": {"id": body.customer.id, "name": body.customer.name},
+            "token_data": {"type": "WALLET_RECURRING"},
+            "wallet": {"issuer": "OVO", "token_id": token_id, "masked_phone_number": masked_phone},
+        }),
+    ))
+}
+
+/// `POST /ovo-open-api/v1/balance` [S].
+pub(crate) fn balance(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, _) = check(ctx, &mut state, request)?;
+    let body: BalanceRequest = parse(&request.body)?;
+    let token = valid_token(
+        &state,
+        ctx,
+        &partner.client_id,
+        &body.customer.id,
+        body.ovo_account.token_id.expose(),
+    )?;
+    let account = state.accounts.get(&token.account).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            "account_not_found",
+            "account not found",
+        )
+    })?;
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        &json!({
+            "customer": body.customer,
+            "ovo_account": {
+                "ovo_cash_balance": account.cash.sen() / 100,
+                "ovo_point_balance": account.points.sen() / 100,
+            },
+        }),
+    ))
+}
+
+/// `POST /ovo-open-api/v1/payment-recurring`: points first with `payment_use_ovo_point` [S];
+/// `invoice_number` unique per client id [S]. Notifies the merchant when configured [P].
+pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, request_id) = check(ctx, &mut state, request)?;
+    let body: PaymentRequest = parse(&request.body)?;
+    let token = valid_token(
+        &state,
+        ctx,
+        &partner.client_id,
+        &body.customer.id,
+        body.ovo_account.token_id.expose(),
+    )?;
+    let key = (partner.client_id.clone(), body.order.invoice_number.clone());
+    if state.doku_payments.contains_key(&key) {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "duplicate_invoice_number",
+            "invoice_number was already used",
+        ));
+    }
+    let amount = body.order.amount.idr();
+    let use_points = body
+        .ovo_account
+        .payment_use_ovo_point
+        .is_some_and(|flag| flag.0);
+    let account = state.accounts.get_mut(&token.account).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            "account_not_found",
+            "account not found",
+        )
+    })?;
+    let points = if use_points {
+        amount.sen().min(account.points.sen())
+    } else {
+        0
+    };
+    let cash = amount.sen() - points;
+    if cash > account.cash.sen() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "insufficient_balance",
+            "the OVO balance is insufficient",
+        ));
+    }
+    account.cash = Idr::from_sen(account.cash.sen() - cash);
+    account.points = Idr::from_sen(account.points.sen() - points);
+    let phone = account.phone.clone();
+    state
+        .ledger
+        .append(Entry {
+            sequence: 0,
+            at: ctx.now,
+            channel: Channel::Doku,
+            partner: partner.client_id.clone(),
+            phone,
+            kind: EntryKind::Capture {
+                reference: key.1.clone(),
+            },
+            cash: Idr::from_sen(cash),
+            points: Idr::from_sen(points),
+        })
+        .map_err(|v| error(StatusCode::INTERNAL_SERVER_ERROR, "ledger", &v.to_string()))?;
+    state.doku_payments.insert(
+        key.clone(),
+        DokuPayment {
+            request_id: request_id.clone(),
+            invoice_number: key.1.clone(),
+            account: token.account,
+            cash: Idr::from_sen(cash),
+            points: Idr::from_sen(points),
+        },
+    );
+    notify::payment_succeeded(&mut state, ctx, &partner, &key.1, amount, &request_id);
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        &json!({
+            "customer": body.customer,
+            "additional_info": body.additional_info,
+            "order": body.order,
+            "payment": {"status": "SUCCESS"},
+        }),
+    ))
+}
+
+/// `POST /ovo-open-api/v1/payment-refund`: by the payment's `Request-Id`; points first [S].
+pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, _) = check(ctx, &mut state, request)?;
+    let body: RefundRequest = parse(&request.body)?;
+    let key = (partner.client_id.clone(), body.order.invoice_number.clone());
+    let payment = state
+        .doku_payments
+        .get(&key)
+        .filter(|p| p.request_id == body.payment.original_request_id)
+        .cloned()
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "transaction_not_found",
+                "no payment with this invoice_number and original_request_id",
+            )
+        })?;
+    let (refunded_cash, refunded_points) = state
+        .ledger
+        .refunded(&partner.client_id, &payment.invoice_number);
+    let left_points = payment.points.sen() - refunded_points.sen().min(payment.points.sen());
+    let left_cash = payment.cash.sen() - refunded_cash.sen().min(payment.cash.sen());
+    let amount = body.refund.amount.idr().sen();
+    let outcome = if amount > left_points + left_cash {
+        ("FAILED", Some("EXCEEDED"))
+    } else {
+        let points = amount.min(left_points);
+        let refund_reference = ids::random_hex(8)?;
+        credit(
+            &mut state,
+            ctx.now,
+            Channel::Doku,
+            &partner.client_id,
+            payment.account,
+            &payment.invoice_number,
+            &refund_reference,
+            amount - points,
+            points,
+        )
+        .map_err(|detail| error(StatusCode::INTERNAL_SERVER_ERROR, "ledger", &detail))?;
+        ("SUCCESS", Some("SUCCESS"))
+    };
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        &json!({
+            "order": body.order,
+            "payment": body.payment,
+            "refund": {"amount": body.refund.amount, "reason": body.refund.reason, "status": outcome.0, "message": outcome.1},
+        }),
+    ))
+}
+
+/// `POST /ovo-open-api/v1/token-delete` [S].
+pub(crate) fn unbind(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, _) = check(ctx, &mut state, request)?;
+    let body: UnbindRequest = parse(&request.body)?;
+    let token_id = body.ovo_account.token_id.expose().to_owned();
+    valid_token(
+        &state,
+        ctx,
+        &partner.client_id,
+        &body.customer.id,
+        &token_id,
+    )?;
+    if let Some(token) = state.doku_tokens.get_mut(&token_id) {
+        token.active = false;
+    }
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        &json!({
+            "customer": body.customer,
+            "ovo_account": {"token_id": token_id, "status": "SUCCESS", "message": "Success Unbinding Ovo Account"},
+        }),
+    ))
+}

@@ -1,0 +1,21 @@
+//! Random tokens and identifiers.
+
+use ring::rand::{SecureRandom, SystemRandom};
+
+/// The system RNG failed; the request is answered with a server error, never with a weak id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RngUnavailable;
+
+/// `bytes` random bytes as lower-case hex.
+pub(crate) fn random_hex(bytes: usize) -> Result<String, RngUnavailable> {
+    let mut buffer = vec![0u8; bytes];
+    SystemRandom::new()
+        .fill(&mut buffer)
+        .map_err(|_| RngUnavailable)?;
+    Ok(hex::encode(buffer))
+}
+
+/// A bearer token: a readable prefix and 24 random bytes.
+pub(crate) fn token(prefix: &str) -> Result<String, RngUnavailable> {
+    Ok(format!("{prefix}-{}", random_hex(24)?))
+}

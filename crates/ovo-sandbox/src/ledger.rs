@@ -1,0 +1,131 @@
+//! The append-only ledger: every movement of money, and the invariants that keep it honest.
+
+use ovo_model::Idr;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Which integration moved the money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// OVO direct (SNAP).
+    Snap,
+    /// DOKU OVO Recurring.
+    Doku,
+}
+
+/// What an entry records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EntryKind {
+    /// Money taken from the customer for a payment intent.
+    Capture {
+        /// The partner's reference of the payment (SNAP `partnerReferenceNo`, DOKU invoice number).
+        reference: String,
+    },
+    /// Money returned to the customer.
+    Refund {
+        /// The payment refunded.
+        reference: String,
+        /// The partner's reference of the refund.
+        refund_reference: String,
+    },
+}
+
+/// One ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Position in the ledger, from 1.
+    pub sequence: u64,
+    /// Sandbox time of the movement.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The integration.
+    pub channel: Channel,
+    /// The partner (SNAP client id or DOKU client id).
+    pub partner: String,
+    /// The customer's phone.
+    pub phone: String,
+    /// Capture or refund.
+    #[serde(flatten)]
+    pub kind: EntryKind,
+    /// OVO Cash moved.
+    pub cash: Idr,
+    /// OVO Points moved.
+    pub points: Idr,
+}
+
+/// Why an entry was refused: each would lose or double money.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LedgerViolation {
+    #[error("payment {0} is already captured")]
+    AlreadyCaptured(String),
+    #[error("refund of {0} without a capture")]
+    NoCapture(String),
+    #[error("refunds of {0} would exceed its capture")]
+    OverRefund(String),
+}
+
+/// The ledger. Appending checks that no payment is captured twice and that refunds never exceed
+/// their capture; a violation is a bug in the sandbox, reported as a server error.
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    entries: Vec<Entry>,
+}
+
+impl Ledger {
+    pub(crate) fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    fn captured(&self, partner: &str, reference: &str) -> Option<(Idr, Idr)> {
+        self.entries.iter().find_map(|entry| match &entry.kind {
+            EntryKind::Capture { reference: r } if entry.partner == partner && r == reference => {
+                Some((entry.cash, entry.points))
+            }
+            _ => None,
+        })
+    }
+
+    /// Cash and points already refunded of a payment.
+    pub(crate) fn refunded(&self, partner: &str, reference: &str) -> (Idr, Idr) {
+        self.entries
+            .iter()
+            .filter(|entry| entry.partner == partner)
+            .filter(|entry| matches!(&entry.kind, EntryKind::Refund { reference: r, .. } if r == reference))
+            .fold((Idr::ZERO, Idr::ZERO), |(cash, points), entry| {
+                (
+                    Idr::from_sen(cash.sen() + entry.cash.sen()),
+                    Idr::from_sen(points.sen() + entry.points.sen()),
+                )
+            })
+    }
+
+    /// Appends `entry` (its `sequence` is assigned here) if it keeps every invariant; returns the
+    /// sequence number.
+    pub(crate) fn append(&mut self, mut entry: Entry) -> Result<u64, LedgerViolation> {
+        let (partner, cash, points) = (entry.partner.as_str(), entry.cash, entry.points);
+        match &entry.kind {
+            EntryKind::Capture { reference } => {
+                if self.captured(partner, reference).is_some() {
+                    return Err(LedgerViolation::AlreadyCaptured(reference.clone()));
+                }
+            }
+            EntryKind::Refund { reference, .. } => {
+                let (captured_cash, captured_points) = self
+                    .captured(partner, reference)
+                    .ok_or_else(|| LedgerViolation::NoCapture(reference.clone()))?;
+                let (refunded_cash, refunded_points) = self.refunded(partner, reference);
+                if refunded_cash.sen() + cash.sen() > captured_cash.sen()
+                    || refunded_points.sen() + points.sen() > captured_points.sen()
+                {
+                    return Err(LedgerViolation::OverRefund(reference.clone()));
+                }
+            }
+        }
+        entry.sequence = self.entries.len() as u64 + 1;
+        let sequence = entry.sequence;
+        self.entries.push(entry);
+        Ok(sequence)
+    }
+}

@@ -1,0 +1,130 @@
+//! A faithful local OVO (SNAP) and DOKU (OVO Recurring) provider.
+//!
+//! It checks every signature against the registered partner's key or secret, keeps tokens with
+//! their real lifetimes, serves the OTP/PIN webview as a real HTML page, moves money in an
+//! append-only ledger that never captures an intent twice nor refunds beyond a capture, enforces
+//! the refund window and daily limit, and injects faults on demand. Tests, examples and users run
+//! against it; nothing in this project needs the real provider.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sandbox = ovo_sandbox::Sandbox::start().await?;
+//! println!("sandbox listening on {}", sandbox.base_url());
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! The control API (`/_sandbox/...`) and every endpoint are documented in `docs/sandbox.md`.
+
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+mod challenge;
+mod clock;
+mod config;
+mod control;
+mod doku;
+mod exchange;
+mod faults;
+mod ids;
+mod ledger;
+mod notify;
+mod route;
+mod server;
+mod snap;
+mod state;
+mod webview;
+
+pub use config::{AcceptedEncoding, SandboxConfig};
+pub use control::{AccountSpec, DokuPartnerSpec, PartnerSpec};
+pub use faults::{FaultAction, FaultRule};
+pub use ledger::{Channel, Entry, EntryKind};
+pub use notify::Attempt;
+
+/// Starts sandboxes.
+#[derive(Debug)]
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Starts a sandbox with the default configuration on `127.0.0.1:0`, on the current Tokio
+    /// runtime.
+    pub async fn start() -> std::io::Result<SandboxHandle> {
+        Self::start_with(
+            SandboxConfig::default(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+    }
+
+    /// Starts a sandbox with `config`, listening on `addr`.
+    pub async fn start_with(
+        config: SandboxConfig,
+        addr: SocketAddr,
+    ) -> std::io::Result<SandboxHandle> {
+        let (listener, local) = server::bind(addr).await?;
+        let base_url = format!("http://{local}");
+        let shared = Arc::new_cyclic(|me| server::Shared {
+            config,
+            clock: clock::Clock::default(),
+            state: Mutex::new(state::State::default()),
+            faults: Mutex::new(faults::FaultPlan::default()),
+            base_url: base_url.clone(),
+            me: me.clone(),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
+        Ok(SandboxHandle {
+            addr: local,
+            base_url,
+            stop,
+            task: Some(task),
+            shared,
+        })
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+#[derive(Debug)]
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    base_url: String,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+    shared: Arc<server::Shared>,
+}
+
+impl SandboxHandle {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The ledger, in order.
+    pub fn ledger(&self) -> Vec<Entry> {
+        self.shared.state().ledger.entries().to_vec()
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

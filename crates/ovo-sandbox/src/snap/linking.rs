@@ -1,0 +1,241 @@
+//! Phone lookup, account binding (service 07) and unbinding (service 09).
+
+use std::time::Duration;
+
+use ovo_model::snap::{BindingRequest, UnbindingRequest};
+use ovo_model::{Case, ServiceCode};
+use serde_json::json;
+
+use super::{check_rsa_service_call, check_symmetric_call, fail, parse, success};
+use crate::exchange::{Handled, Incoming, Reply};
+use crate::ids;
+use crate::route::WEBVIEW_PAGE;
+use crate::server::Ctx;
+use crate::state::{AccountId, AccountStatus, Purpose, State, WebviewSession};
+
+/// A linkage token lives 5 minutes [S].
+pub(crate) const LINKAGE_LIFETIME: Duration = Duration::from_secs(5 * 60);
+
+const LOOKUP: ServiceCode = ServiceCode(0);
+const BINDING: ServiceCode = ServiceCode::ACCOUNT_BINDING;
+const UNBINDING: ServiceCode = ServiceCode::ACCOUNT_UNBINDING;
+
+/// `GET /user/v2/account/lookup?phone=...`: OVO-signed and non-SNAP; the sandbox checks the SNAP
+/// symmetric signature with the partner's B2B token \[I\] and answers a `status`:
+/// `CAN_LINK`, `CAN_REGISTER` (no OVO account) [S], `LINKED_ELSEWHERE` or `CLOSED` \[I\].
+pub(crate) fn lookup(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, LOOKUP)?;
+    require_system_token(&state, ctx, &partner.client_id, &token, LOOKUP)?;
+    let phone = request.query_params().remove("phone").unwrap_or_default();
+    let status = match state.account_by_phone(&phone) {
+        None => "CAN_REGISTER",
+        Some((_, account)) if account.status == AccountStatus::Closed => "CLOSED",
+        Some((id, _)) => match state.bindings.get(&id) {
+            Some(binding) if binding.active && binding.client_id != partner.client_id => {
+                "LINKED_ELSEWHERE"
+            }
+            _ => "CAN_LINK",
+        },
+    };
+    Ok(success(200, LOOKUP, json!({ "status": status })))
+}
+
+/// A valid, unexpired B2B token of this partner.
+pub(crate) fn require_system_token(
+    state: &State,
+    ctx: Ctx<'_>,
+    client_id: &str,
+    token: &str,
+    service: ServiceCode,
+) -> Result<(), Reply> {
+    match state.system_tokens.get(token) {
+        Some(t) if t.client_id == client_id && ctx.now < t.expires => Ok(()),
+        _ => Err(fail(
+            service,
+            Case::InvalidToken,
+            "B2B access token is invalid or expired",
+        )),
+    }
+}
+
+/// `POST .../oauth/account/registration-account-binding`: answers a linkage token and the webview.
+pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, _) = check_rsa_service_call(ctx, &mut state, request, BINDING)?;
+    let body: BindingRequest = parse(BINDING, &request.body)?;
+    if body.merchant_id != partner.merchant_id {
+        return Err(fail(
+            BINDING,
+            Case::InvalidFieldFormat,
+            "merchantId is not this partner's",
+        ));
+    }
+    let phone = body.phone_no.clone().unwrap_or_default();
+    let (account, status) = match state.account_by_phone(&phone) {
+        Some((id, account)) => (id, account.status),
+        None => {
+            return Err(fail(
+                BINDING,
+                Case::InvalidAccount,
+                "no OVO account for phoneNo",
+            ));
+        }
+    };
+    if status == AccountStatus::Closed {
+        return Err(fail(
+            BINDING,
+            Case::InactiveAccount,
+            "the OVO account is closed",
+        ));
+    }
+    if state
+        .bindings
+        .get(&account)
+        .is_some_and(|b| b.active && b.client_id != partner.client_id)
+    {
+        return Err(fail(
+            BINDING,
+            Case::FeatureNotAllowed,
+            "the OVO account is linked to another partner",
+        ));
+    }
+    let (linkage, ref_id) = open_webview(
+        &mut state,
+        ctx,
+        &partner.client_id,
+        account,
+        Purpose::Binding,
+    )?;
+    Ok(success(
+        200,
+        BINDING,
+        json!({
+            "partnerReferenceNo": body.partner_reference_no,
+            "referenceNo": ref_id,
+            "linkageToken": linkage,
+            "redirectUrl": format!("{}{WEBVIEW_PAGE}", ctx.shared.base_url),
+            "additionalInfo": {
+                "account": {"accountStatus": "ACTIVE"},
+                "qParams": q_params("otpLinkage", &partner.client_id, &masked(&phone), &ref_id),
+            },
+        }),
+    ))
+}
+
+/// `POST .../oauth/account/registration-account-unbinding`, in two calls [S][P]: the first, with
+/// the customer's access token, answers a linkage token for the confirmation webview; the second,
+/// with that linkage token and the webview's `authCode`, unbinds.
+pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, UNBINDING)?;
+    let body: UnbindingRequest = parse(UNBINDING, &request.body)?;
+    if let Some(code) = body.auth_code.as_ref().map(|c| c.expose().to_owned()) {
+        let grant = state
+            .auth_codes
+            .get(&code)
+            .filter(|g| {
+                g.client_id == partner.client_id
+                    && g.purpose == Purpose::Unbinding
+                    && ctx.now < g.expires
+            })
+            .filter(|g| g.linkage_token.as_deref() == Some(token.as_str()))
+            .cloned()
+            .ok_or_else(|| {
+                fail(
+                    UNBINDING,
+                    Case::InvalidCustomerToken,
+                    "authCode is invalid, used or expired",
+                )
+            })?;
+        state.auth_codes.remove(&code);
+        unbind(&mut state, grant.account);
+        return Ok(success(
+            200,
+            UNBINDING,
+            json!({
+                "partnerReferenceNo": body.partner_reference_no,
+                "unlinkResult": "SUCCESS",
+            }),
+        ));
+    }
+    let access = state
+        .access_tokens
+        .get(&token)
+        .filter(|t| t.client_id == partner.client_id && state.customer_token_valid(t, ctx.now))
+        .cloned()
+        .ok_or_else(|| {
+            fail(
+                UNBINDING,
+                Case::InvalidCustomerToken,
+                "accessToken is invalid or revoked",
+            )
+        })?;
+    let phone = state
+        .accounts
+        .get(&access.account)
+        .map(|a| a.phone.clone())
+        .unwrap_or_default();
+    let (linkage, ref_id) = open_webview(
+        &mut state,
+        ctx,
+        &partner.client_id,
+        access.account,
+        Purpose::Unbinding,
+    )?;
+    Ok(success(
+        200,
+        UNBINDING,
+        json!({
+            "partnerReferenceNo": body.partner_reference_no,
+            "referenceNo": ref_id,
+            "linkageToken": linkage,
+            "redirectUrl": format!("{}{WEBVIEW_PAGE}", ctx.shared.base_url),
+            "additionalInfo": {
+                "qParams": q_params("otpUnlinkage", &partner.client_id, &masked(&phone), &ref_id),
+            },
+        }),
+    ))
+}
+
+/// Ends a binding: its access and refresh tokens die with it [S].
+pub(crate) fn unbind(state: &mut State, account: AccountId) {
+    if let Some(binding) = state.bindings.get_mut(&account) {
+        binding.active = false;
+    }
+    state.access_tokens.retain(|_, t| t.account != account);
+    state.refresh_tokens.retain(|_, t| t.account != account);
+}
+
+/// Opens a webview session keyed by a new linkage token.
+fn open_webview(
+    state: &mut State,
+    ctx: Ctx<'_>,
+    client_id: &str,
+    account: AccountId,
+    purpose: Purpose,
+) -> Result<(String, String), Reply> {
+    let linkage = ids::token("lt")?;
+    let ref_id = ids::random_hex(16)?;
+    state.webviews.insert(
+        linkage.clone(),
+        WebviewSession {
+            client_id: client_id.to_owned(),
+            account,
+            purpose,
+            expires: ctx.now + LINKAGE_LIFETIME,
+            otp_passed: false,
+        },
+    );
+    Ok((linkage, ref_id))
+}
+
+fn q_params(action: &str, client_id: &str, phone: &str, ref_id: &str) -> serde_json::Value {
+    json!({"action": action, "authType": "2FA", "client-id": client_id, "phoneNumber": phone, "refId": ref_id})
+}
+
+/// `08129376****`: all but the last four digits, as OVO's sample shows [S].
+pub(crate) fn masked(phone: &str) -> String {
+    let keep = phone.len().saturating_sub(4);
+    format!("{}****", phone.get(..keep).unwrap_or_default())
+}

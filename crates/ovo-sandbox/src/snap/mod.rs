@@ -1,0 +1,260 @@
+//! OVO direct over SNAP: request checks shared by every endpoint, and the error envelope.
+//!
+//! Checks run in the provider's order: mandatory headers, known partner, timestamp window,
+//! signature, `X-EXTERNAL-ID` uniqueness, then the body's field rules.
+
+use http::StatusCode;
+use ovo_model::snap::{DeviceId, ExternalId};
+use ovo_model::{Case, FieldError, ModelError, ResponseCode, ServiceCode, Validate};
+use ovo_sign::{SignatureEncoding, snap as signing};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::config::AcceptedEncoding;
+use crate::exchange::{Incoming, Reply};
+use crate::server::Ctx;
+use crate::state::{Partner, State};
+
+pub(crate) mod linking;
+pub(crate) mod payment;
+pub(crate) mod tokens;
+
+/// An answer with this code and message; the HTTP status is the code's first three digits.
+pub(crate) fn envelope(code: ResponseCode, message: &str) -> Reply {
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Reply::json(
+        status,
+        &json!({"responseCode": code.to_string(), "responseMessage": message}),
+    )
+}
+
+/// An error answer for a case of the SNAP table, with a detail after the standard message.
+pub(crate) fn fail(service: ServiceCode, case: Case, detail: &str) -> Reply {
+    let (status, case_code) = case.code().unwrap_or((500, 0));
+    let message = if detail.is_empty() {
+        case.message().to_owned()
+    } else {
+        format!("{}. {detail}", case.message())
+    };
+    envelope(ResponseCode::new(status, service, case_code), &message)
+}
+
+/// A success answer: `code` and message `Successful`, plus the body's fields.
+pub(crate) fn success(status: u16, service: ServiceCode, fields: serde_json::Value) -> Reply {
+    let code = ResponseCode::new(status, service, 0);
+    let mut body = json!({
+        "responseCode": code.to_string(),
+        "responseMessage": if status == 202 { "Transaction still on process" } else { "Successful" },
+    });
+    if let (Some(body), serde_json::Value::Object(fields)) = (body.as_object_mut(), fields) {
+        body.extend(fields);
+    }
+    Reply::json(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        &body,
+    )
+}
+
+/// `400xx01 Invalid Field Format {field}` or `400xx02 Invalid Mandatory Field {field}`.
+pub(crate) fn field_error(service: ServiceCode, error: &FieldError) -> Reply {
+    let case = if error.is_mandatory() {
+        Case::InvalidMandatoryField
+    } else {
+        Case::InvalidFieldFormat
+    };
+    let (status, case_code) = case.code().unwrap_or((400, 0));
+    envelope(
+        ResponseCode::new(status, service, case_code),
+        &format!("{} {}", case.message(), error.path),
+    )
+}
+
+/// Parses and validates a SNAP body, answering field errors the SNAP way.
+pub(crate) fn parse<T: DeserializeOwned + Validate>(
+    service: ServiceCode,
+    body: &[u8],
+) -> Result<T, Reply> {
+    ovo_model::from_json(body).map_err(|error| match error {
+        ModelError::Field(field) => field_error(service, &field),
+        _ => fail(service, Case::BadRequest, "malformed JSON body"),
+    })
+}
+
+/// A mandatory header's value.
+fn header<'a>(request: &'a Incoming, service: ServiceCode, name: &str) -> Result<&'a str, Reply> {
+    match request.header(name) {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err(field_error(
+            service,
+            &FieldError::new(name, ovo_model::FieldErrorKind::Missing),
+        )),
+    }
+}
+
+/// `X-TIMESTAMP`: well-formed and within the window of the sandbox clock, either way.
+fn check_timestamp(ctx: Ctx<'_>, service: ServiceCode, timestamp: &str) -> Result<(), Reply> {
+    let at = ovo_sign::parse_snap_timestamp(timestamp).map_err(|_| {
+        field_error(
+            service,
+            &FieldError::new(
+                "X-TIMESTAMP",
+                ovo_model::FieldErrorKind::Pattern {
+                    expected: "yyyy-MM-ddTHH:mm:ss.SSS+07:00",
+                },
+            ),
+        )
+    })?;
+    let skew = (ctx.now - at).unsigned_abs();
+    if skew > ctx.config().timestamp_window {
+        return Err(fail(
+            service,
+            Case::Unauthorized,
+            "X-TIMESTAMP is outside the accepted window",
+        ));
+    }
+    Ok(())
+}
+
+fn partner(state: &State, service: ServiceCode, client_id: &str) -> Result<Partner, Reply> {
+    state
+        .partners
+        .get(client_id)
+        .cloned()
+        .ok_or_else(|| fail(service, Case::Unauthorized, "Unknown client"))
+}
+
+fn signature_failed(service: ServiceCode) -> Reply {
+    fail(service, Case::Unauthorized, "Signature Failed")
+}
+
+/// The access-token calls: `X-CLIENT-KEY`, `X-TIMESTAMP`, RSA `X-SIGNATURE` over
+/// `client_id|timestamp` [P].
+pub(crate) fn check_token_call(
+    ctx: Ctx<'_>,
+    state: &State,
+    request: &Incoming,
+    service: ServiceCode,
+) -> Result<Partner, Reply> {
+    let client_id = header(request, service, "X-CLIENT-KEY")?;
+    let timestamp = header(request, service, "X-TIMESTAMP")?;
+    let signature = header(request, service, "X-SIGNATURE")?;
+    let partner = partner(state, service, client_id)?;
+    check_timestamp(ctx, service, timestamp)?;
+    signing::verify_token(&partner.public_keys, client_id, timestamp, signature)
+        .map_err(|_| signature_failed(service))?;
+    Ok(partner)
+}
+
+/// The headers of every service call; returns (partner id, external id, timestamp).
+fn service_headers<'a>(
+    ctx: Ctx<'_>,
+    request: &'a Incoming,
+    service: ServiceCode,
+) -> Result<(&'a str, &'a str, &'a str, &'a str), Reply> {
+    let partner_id = header(request, service, "X-PARTNER-ID")?;
+    let timestamp = header(request, service, "X-TIMESTAMP")?;
+    let signature = header(request, service, "X-SIGNATURE")?;
+    let external_id = header(request, service, "X-EXTERNAL-ID")?;
+    ExternalId::new(external_id).map_err(|e| field_error(service, &e))?;
+    let channel = header(request, service, "CHANNEL-ID")?;
+    ovo_model::snap::ChannelId::new(channel).map_err(|e| field_error(service, &e))?;
+    DeviceId::new(header(request, service, "X-DEVICE-ID")?)
+        .map_err(|e| field_error(service, &e))?;
+    check_timestamp(ctx, service, timestamp)?;
+    Ok((partner_id, timestamp, signature, external_id))
+}
+
+fn claim_external_id(
+    ctx: Ctx<'_>,
+    state: &mut State,
+    service: ServiceCode,
+    client_id: &str,
+    external_id: &str,
+) -> Result<(), Reply> {
+    if state.claim_external_id(client_id, ctx.now, external_id) {
+        Ok(())
+    } else {
+        Err(fail(
+            service,
+            Case::DuplicateExternalId,
+            "Cannot use same X-EXTERNAL-ID in same day",
+        ))
+    }
+}
+
+/// A call signed with the partner's RSA key over `METHOD:path:hash:timestamp` (account binding).
+pub(crate) fn check_rsa_service_call(
+    ctx: Ctx<'_>,
+    state: &mut State,
+    request: &Incoming,
+    service: ServiceCode,
+) -> Result<(Partner, String), Reply> {
+    let (partner_id, timestamp, signature, external_id) = service_headers(ctx, request, service)?;
+    let partner = partner(state, service, partner_id)?;
+    let path = request.path_and_query();
+    let signed = signing::RsaServiceRequest {
+        method: request.method.as_str(),
+        path: &path,
+        body: &request.body,
+        timestamp,
+    };
+    signing::verify_rsa_service(&partner.public_keys, &signed, signature)
+        .map_err(|_| signature_failed(service))?;
+    claim_external_id(ctx, state, service, &partner.client_id, external_id)?;
+    Ok((partner, external_id.to_owned()))
+}
+
+/// A call signed with HMAC-SHA512 over `METHOD:path:token:hash:timestamp`, the token being the one
+/// in `Authorization`. Returns the partner, the bearer token and the external id.
+pub(crate) fn check_symmetric_call(
+    ctx: Ctx<'_>,
+    state: &mut State,
+    request: &Incoming,
+    service: ServiceCode,
+) -> Result<(Partner, String, String), Reply> {
+    let (partner_id, timestamp, signature, external_id) = service_headers(ctx, request, service)?;
+    let token = bearer(request, service)?;
+    let partner = partner(state, service, partner_id)?;
+    let path = request.path_and_query();
+    let signed = signing::ServiceRequest {
+        method: request.method.as_str(),
+        path: &path,
+        access_token: &token,
+        body: &request.body,
+        timestamp,
+    };
+    let encodings: &[SignatureEncoding] = match ctx.config().accepted_encoding {
+        AcceptedEncoding::Either => &[SignatureEncoding::Base64, SignatureEncoding::HexLower],
+        AcceptedEncoding::Base64 => &[SignatureEncoding::Base64],
+        AcceptedEncoding::Hex => &[SignatureEncoding::HexLower],
+    };
+    let verified = encodings.iter().any(|&encoding| {
+        signing::verify_service(&partner.secrets, &signed, encoding, signature).is_ok()
+    });
+    if !verified {
+        return Err(signature_failed(service));
+    }
+    claim_external_id(ctx, state, service, &partner.client_id, external_id)?;
+    Ok((partner, token, external_id.to_owned()))
+}
+
+/// The token of `Authorization: Bearer <token>`.
+pub(crate) fn bearer(request: &Incoming, service: ServiceCode) -> Result<String, Reply> {
+    let value = header(request, service, "Authorization")?;
+    value
+        .strip_prefix("Bearer ")
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            field_error(
+                service,
+                &FieldError::new(
+                    "Authorization",
+                    ovo_model::FieldErrorKind::Pattern {
+                        expected: "Bearer <token>",
+                    },
+                ),
+            )
+        })
+}

@@ -1,0 +1,171 @@
+//! `access-token/b2b` (service 73) and `access-token/b2b2c` (service 74).
+
+use std::time::Duration;
+
+use ovo_model::snap::{B2b2cGrantType, B2b2cTokenRequest, B2bTokenRequest};
+use ovo_model::{Case, ServiceCode};
+use ovo_sign::SnapTimestampFormat;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::{bearer, check_token_call, fail, parse, success};
+use crate::exchange::{Handled, Incoming};
+use crate::ids;
+use crate::server::Ctx;
+use crate::state::{Binding, CustomerToken, Purpose, State, SystemToken};
+
+/// B2B system token: 15 minutes [S].
+pub(crate) const SYSTEM_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// Customer access token: 15 days [S].
+pub(crate) const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600);
+
+const B2B: ServiceCode = ServiceCode::ACCESS_TOKEN_B2B;
+const B2B2C: ServiceCode = ServiceCode::ACCESS_TOKEN_B2B2C;
+
+/// `POST /OVOSNAP/v1.0/access-token/b2b`.
+pub(crate) fn b2b(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let partner = check_token_call(ctx, &state, request, B2B)?;
+    let _: B2bTokenRequest = parse(B2B, &request.body)?;
+    let token = ids::token("b2b")?;
+    state.system_tokens.insert(
+        token.clone(),
+        SystemToken {
+            client_id: partner.client_id,
+            expires: ctx.now + SYSTEM_TOKEN_LIFETIME,
+        },
+    );
+    Ok(success(
+        200,
+        B2B,
+        json!({
+            "accessToken": token,
+            "tokenType": "Bearer",
+            "expiresIn": SYSTEM_TOKEN_LIFETIME.as_secs().to_string(),
+        }),
+    ))
+}
+
+/// `POST /OVOSNAP/v2.0/access-token/b2b2c`: a new token from the binding webview's `authCode`
+/// (authorized by the linkage token [P]), or a refresh.
+pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let partner = check_token_call(ctx, &state, request, B2B2C)?;
+    let body: B2b2cTokenRequest = parse(B2B2C, &request.body)?;
+    let (access, refresh) = match body.grant_type {
+        B2b2cGrantType::AuthorizationCode => {
+            let linkage = bearer(request, B2B2C)?;
+            let code = body
+                .auth_code
+                .map(|c| c.expose().to_owned())
+                .unwrap_or_default();
+            exchange_code(&mut state, ctx.now, &partner.client_id, &code, &linkage)?
+        }
+        B2b2cGrantType::RefreshToken => {
+            let refresh = body
+                .refresh_token
+                .map(|t| t.expose().to_owned())
+                .unwrap_or_default();
+            let token = state
+                .refresh_tokens
+                .get(&refresh)
+                .filter(|t| {
+                    t.client_id == partner.client_id && state.customer_token_valid(t, ctx.now)
+                })
+                .cloned()
+                .ok_or_else(|| {
+                    fail(
+                        B2B2C,
+                        Case::InvalidCustomerToken,
+                        "refreshToken is invalid or revoked",
+                    )
+                })?;
+            let access = issue_access(&mut state, ctx.now, &token)?;
+            (access, refresh)
+        }
+        _ => return Err(fail(B2B2C, Case::InvalidFieldFormat, "grantType")),
+    };
+    Ok(success(
+        200,
+        B2B2C,
+        json!({
+            "accessToken": access,
+            "tokenType": "Bearer",
+            "accessTokenExpiryTime": expiry(ctx.now + ACCESS_TOKEN_LIFETIME),
+            "refreshToken": refresh,
+        }),
+    ))
+}
+
+/// Exchanges a binding code: binds the account to the partner and issues both tokens.
+fn exchange_code(
+    state: &mut State,
+    now: OffsetDateTime,
+    client_id: &str,
+    code: &str,
+    linkage: &str,
+) -> Result<(String, String), crate::exchange::Reply> {
+    let invalid = || {
+        fail(
+            B2B2C,
+            Case::InvalidCustomerToken,
+            "authCode is invalid, used or expired",
+        )
+    };
+    let grant = state.auth_codes.get(code).cloned().ok_or_else(invalid)?;
+    let usable = grant.client_id == client_id
+        && grant.purpose == Purpose::Binding
+        && now < grant.expires
+        && grant.linkage_token.as_deref() == Some(linkage);
+    if !usable {
+        return Err(invalid());
+    }
+    state.auth_codes.remove(code);
+    let serial = state.next_id();
+    state.bindings.insert(
+        grant.account,
+        Binding {
+            serial,
+            client_id: client_id.to_owned(),
+            active: true,
+        },
+    );
+    let generation = state
+        .accounts
+        .get(&grant.account)
+        .map_or(0, |a| a.generation);
+    let refresh = ids::token("rt")?;
+    let template = CustomerToken {
+        client_id: client_id.to_owned(),
+        account: grant.account,
+        generation,
+        binding: serial,
+        expires: None,
+    };
+    state
+        .refresh_tokens
+        .insert(refresh.clone(), template.clone());
+    let access = issue_access(state, now, &template)?;
+    Ok((access, refresh))
+}
+
+fn issue_access(
+    state: &mut State,
+    now: OffsetDateTime,
+    template: &CustomerToken,
+) -> Result<String, crate::exchange::Reply> {
+    let access = ids::token("at")?;
+    state.access_tokens.insert(
+        access.clone(),
+        CustomerToken {
+            expires: Some(now + ACCESS_TOKEN_LIFETIME),
+            ..template.clone()
+        },
+    );
+    Ok(access)
+}
+
+/// An expiry time in OVO's timestamp form.
+pub(crate) fn expiry(at: OffsetDateTime) -> String {
+    SnapTimestampFormat::OVO.format(at).unwrap_or_default()
+}

@@ -1,0 +1,296 @@
+//! OVO's webview, played by the sandbox: a real HTML page where the customer types the OTP (in
+//! staging, the phone's last four digits [S]) and the PIN, which redirects to the partner's
+//! `destination?response=<url-encoded JSON>` [S]. Wrong entries keep the page, without redirect [S].
+//! The same submit accepts JSON (`{"session","destination","state","otp","pin"}`) for tests.
+
+use std::time::Duration;
+
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::challenge::{self, Outcome};
+use crate::exchange::{Handled, Incoming, Reply};
+use crate::ids;
+use crate::route::WEBVIEW_SUBMIT;
+use crate::server::Ctx;
+use crate::state::{AuthCode, Purpose, State, WebviewSession};
+
+/// How long a webview's code may wait for its exchange \[I\].
+const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
+
+/// The fields of a submission, from a form or JSON.
+#[derive(Debug, Default, Deserialize)]
+struct Submission {
+    session: String,
+    destination: String,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    otp: Option<String>,
+    #[serde(default)]
+    pin: String,
+}
+
+/// `GET /cellblockui/partner/activation?token=<linkageToken>|session=<payment session>&destination=..`.
+pub(crate) fn page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let params = request.query_params();
+    let key = params
+        .get("token")
+        .or_else(|| params.get("session"))
+        .cloned()
+        .unwrap_or_default();
+    let destination = params.get("destination").cloned().unwrap_or_default();
+    let state_param = params.get("state").cloned();
+    let mut state = ctx.shared.state();
+    let session = open_session(&state, ctx, &key, &destination)?;
+    if let Purpose::Payment { reference } = &session.purpose
+        && let Some(intent) = state
+            .intents
+            .get_mut(&(session.client_id.clone(), reference.clone()))
+    {
+        intent.webview_opened.get_or_insert(ctx.now);
+    }
+    let needs_otp = session.purpose == Purpose::Binding && !session.otp_passed;
+    let account = state
+        .accounts
+        .get_mut(&session.account)
+        .ok_or_else(|| message_page(StatusCode::NOT_FOUND, "Account not found"))?;
+    if needs_otp && !challenge::request_otp(account, ctx.now) {
+        return Err(message_page(
+            StatusCode::FORBIDDEN,
+            "Too many attempts: try again later",
+        ));
+    }
+    if challenge::blocked(account, ctx.now) {
+        return Err(message_page(
+            StatusCode::FORBIDDEN,
+            "Too many attempts: try again later",
+        ));
+    }
+    Ok(form(
+        &key,
+        &destination,
+        state_param.as_deref(),
+        needs_otp,
+        None,
+    ))
+}
+
+/// `POST /cellblockui/partner/submit` (form or JSON).
+pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let json_mode = request
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/json"));
+    let submission: Submission = if json_mode {
+        serde_json::from_slice(&request.body)
+            .map_err(|_| json_error(StatusCode::BAD_REQUEST, "malformed submission", None))?
+    } else {
+        let mut form = request.form_params();
+        Submission {
+            session: form.remove("session").unwrap_or_default(),
+            destination: form.remove("destination").unwrap_or_default(),
+            state: form.remove("state").filter(|s| !s.is_empty()),
+            otp: form.remove("otp"),
+            pin: form.remove("pin").unwrap_or_default(),
+        }
+    };
+    let mut state = ctx.shared.state();
+    let session = open_session(&state, ctx, &submission.session, &submission.destination).map_err(
+        |page| {
+            if json_mode {
+                json_error(
+                    page.status,
+                    "session expired or destination not registered",
+                    None,
+                )
+            } else {
+                page
+            }
+        },
+    )?;
+    let needs_otp = session.purpose == Purpose::Binding && !session.otp_passed;
+    let otp = if needs_otp {
+        Some(submission.otp.as_deref().unwrap_or_default())
+    } else {
+        None
+    };
+    let outcome = match state.accounts.get_mut(&session.account) {
+        Some(account) => challenge::submit(account, ctx.now, otp, &submission.pin),
+        None => Outcome::Blocked,
+    };
+    let (message, left) = match outcome {
+        Outcome::Passed => return finish(&mut state, ctx, &submission, &session, json_mode),
+        Outcome::WrongOtp { attempts_left } => ("Wrong OTP", attempts_left),
+        Outcome::WrongPin { attempts_left } => {
+            if needs_otp {
+                // The OTP was right: the page now asks only for the PIN.
+                if let Some(s) = state.webviews.get_mut(&submission.session) {
+                    s.otp_passed = true;
+                }
+            }
+            ("Wrong PIN", attempts_left)
+        }
+        Outcome::Blocked => {
+            return Err(if json_mode {
+                json_error(StatusCode::FORBIDDEN, "blocked", Some(0))
+            } else {
+                message_page(StatusCode::FORBIDDEN, "Too many attempts: try again later")
+            });
+        }
+    };
+    if json_mode {
+        return Err(json_error(StatusCode::OK, message, Some(left)));
+    }
+    let still_needs_otp = state
+        .webviews
+        .get(&submission.session)
+        .is_some_and(|s| s.purpose == Purpose::Binding && !s.otp_passed);
+    Ok(form(
+        &submission.session,
+        &submission.destination,
+        submission.state.as_deref(),
+        still_needs_otp,
+        Some(&format!("{message}. {left} attempts left.")),
+    ))
+}
+
+/// Success: issue the code and redirect to the partner with `response` (and `state`).
+fn finish(
+    state: &mut State,
+    ctx: Ctx<'_>,
+    submission: &Submission,
+    session: &WebviewSession,
+    json_mode: bool,
+) -> Handled {
+    let code = ids::random_hex(16)?;
+    let linkage_token = match session.purpose {
+        Purpose::Binding | Purpose::Unbinding => Some(submission.session.clone()),
+        Purpose::Payment { .. } => None,
+    };
+    state.auth_codes.insert(
+        code.clone(),
+        AuthCode {
+            client_id: session.client_id.clone(),
+            account: session.account,
+            purpose: session.purpose.clone(),
+            expires: ctx.now + CODE_LIFETIME,
+            linkage_token,
+        },
+    );
+    state.webviews.remove(&submission.session);
+    let response = json!({
+        "displayMsg": "SUCCESS",
+        "displayHeader": "",
+        "retryAttemptsLeft": 3,
+        "authCode": code,
+        "errorCode": "",
+        "enable_redirection": false,
+    })
+    .to_string();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("response", &response);
+    if let Some(partner_state) = &submission.state {
+        query.append_pair("state", partner_state);
+    }
+    let separator = if submission.destination.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let location = format!("{}{separator}{}", submission.destination, query.finish());
+    Ok(if json_mode {
+        Reply::json(StatusCode::OK, &json!({ "redirect": location }))
+    } else {
+        Reply::redirect(location)
+    })
+}
+
+/// The session named by `key`, if open, and only towards a registered callback URL [S].
+fn open_session(
+    state: &State,
+    ctx: Ctx<'_>,
+    key: &str,
+    destination: &str,
+) -> Result<WebviewSession, Reply> {
+    let session = state
+        .webviews
+        .get(key)
+        .filter(|s| ctx.now < s.expires)
+        .cloned()
+        .ok_or_else(|| message_page(StatusCode::GONE, "This page has expired"))?;
+    let registered = state.partners.get(&session.client_id).is_some_and(|p| {
+        !destination.is_empty()
+            && p.callback_urls
+                .iter()
+                .any(|url| destination.starts_with(url.as_str()))
+    });
+    if !registered {
+        return Err(message_page(
+            StatusCode::BAD_REQUEST,
+            "The destination is not a registered callback URL",
+        ));
+    }
+    Ok(session)
+}
+
+fn json_error(status: StatusCode, message: &str, attempts_left: Option<u32>) -> Reply {
+    Reply::json(
+        status,
+        &json!({ "error": message, "retryAttemptsLeft": attempts_left }),
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn message_page(status: StatusCode, message: &str) -> Reply {
+    Reply::html(
+        status,
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO sandbox</title></head>\
+         <body><h1>OVO sandbox</h1><p id=\"message\">{}</p></body></html>",
+            escape(message)
+        ),
+    )
+}
+
+fn form(
+    session: &str,
+    destination: &str,
+    partner_state: Option<&str>,
+    needs_otp: bool,
+    error: Option<&str>,
+) -> Reply {
+    let otp = if needs_otp {
+        "<label>OTP (in the sandbox, the last 4 digits of the phone) \
+         <input id=\"otp\" name=\"otp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"4\"></label>"
+    } else {
+        ""
+    };
+    let error = error.map_or_else(String::new, |e| {
+        format!("<p id=\"error\" role=\"alert\">{}</p>", escape(e))
+    });
+    Reply::html(
+        StatusCode::OK,
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO sandbox</title>\
+         <meta name=\"viewport\" content=\"width=device-width\"></head><body>\
+         <h1>OVO sandbox</h1>{error}\
+         <form id=\"challenge\" method=\"post\" action=\"{WEBVIEW_SUBMIT}\">\
+         <input type=\"hidden\" name=\"session\" value=\"{}\">\
+         <input type=\"hidden\" name=\"destination\" value=\"{}\">\
+         <input type=\"hidden\" name=\"state\" value=\"{}\">\
+         {otp}<label>Security PIN <input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" maxlength=\"6\"></label>\
+         <button id=\"submit\" type=\"submit\">Confirm</button></form></body></html>",
+            escape(session),
+            escape(destination),
+            escape(partner_state.unwrap_or_default()),
+        ),
+    )
+}
