@@ -129,3 +129,69 @@ impl Ledger {
         Ok(sequence)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: EntryKind, cash: u64, points: u64) -> Entry {
+        Entry {
+            sequence: 0,
+            at: OffsetDateTime::UNIX_EPOCH,
+            channel: Channel::Snap,
+            partner: "p".to_owned(),
+            phone: "62".to_owned(),
+            kind,
+            cash: Idr::from_sen(cash),
+            points: Idr::from_sen(points),
+        }
+    }
+
+    fn capture(reference: &str) -> EntryKind {
+        EntryKind::Capture {
+            reference: reference.to_owned(),
+        }
+    }
+
+    fn refund(reference: &str, no: &str) -> EntryKind {
+        EntryKind::Refund {
+            reference: reference.to_owned(),
+            refund_reference: no.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_payment_is_captured_once() {
+        let mut ledger = Ledger::default();
+        assert_eq!(ledger.append(entry(capture("A"), 100, 0)), Ok(1));
+        assert_eq!(
+            ledger.append(entry(capture("A"), 100, 0)),
+            Err(LedgerViolation::AlreadyCaptured("A".to_owned()))
+        );
+        assert_eq!(ledger.entries().len(), 1);
+    }
+
+    #[test]
+    fn refunds_never_exceed_their_capture_in_cash_or_points() {
+        let mut ledger = Ledger::default();
+        assert_eq!(
+            ledger.append(entry(refund("A", "R0"), 1, 0)),
+            Err(LedgerViolation::NoCapture("A".to_owned()))
+        );
+        ledger.append(entry(capture("A"), 100, 50)).unwrap();
+        ledger.append(entry(refund("A", "R1"), 60, 50)).unwrap();
+        assert_eq!(
+            ledger.append(entry(refund("A", "R2"), 41, 0)),
+            Err(LedgerViolation::OverRefund("A".to_owned()))
+        );
+        assert_eq!(
+            ledger.append(entry(refund("A", "R3"), 0, 1)),
+            Err(LedgerViolation::OverRefund("A".to_owned()))
+        );
+        ledger.append(entry(refund("A", "R4"), 40, 0)).unwrap();
+        assert_eq!(
+            ledger.refunded("p", "A"),
+            (Idr::from_sen(100), Idr::from_sen(50))
+        );
+    }
+}

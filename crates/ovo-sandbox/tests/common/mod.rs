@@ -1,6 +1,12 @@
 //! Test harness: a sandbox per test, an HTTP client, and request signing with `ovo-sign` alone
 //! (never with the SDK's client), so these tests check the sandbox against the protocol itself.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::Path;
 use std::time::Duration;
