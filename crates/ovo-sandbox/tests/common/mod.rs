@@ -72,6 +72,8 @@ pub struct World {
     pub secret: ClientSecret,
     pub skew: Duration,
     external: u64,
+    /// The `Request-Id` of the last DOKU call.
+    pub last_request_id: String,
 }
 
 impl World {
@@ -90,6 +92,7 @@ impl World {
             secret: ClientSecret::new(CLIENT_SECRET).unwrap(),
             skew: Duration::ZERO,
             external: 0,
+            last_request_id: String::new(),
         };
         let public = String::from_utf8(key_file("rsa2048-public-pkcs1.pem")).unwrap();
         let callback = format!("{}/_sandbox/callback", world.base());
@@ -353,6 +356,28 @@ impl World {
             json["accessToken"].as_str().unwrap().to_owned(),
             json["refreshToken"].as_str().unwrap().to_owned(),
         )
+    }
+
+    /// A DOKU call, signed with DOKU's scheme over the exact body bytes.
+    pub async fn doku_call(&mut self, path: &str, body: Value) -> Answer {
+        let body = serde_json::to_vec(&body).unwrap();
+        let request_id = format!("req-{}", self.external_id());
+        self.last_request_id = request_id.clone();
+        let timestamp = ovo_sign::format_doku_timestamp(self.now()).unwrap();
+        let secret = ClientSecret::new(DOKU_SECRET).unwrap();
+        let components =
+            ovo_sign::doku::Components::post(DOKU_CLIENT, &request_id, &timestamp, path, &body);
+        let signature = ovo_sign::doku::sign(&secret, &components)
+            .unwrap()
+            .into_header_value();
+        let headers = [
+            ("content-type", "application/json".to_owned()),
+            ("Client-Id", DOKU_CLIENT.to_owned()),
+            ("Request-Id", request_id),
+            ("Request-Timestamp", timestamp),
+            ("Signature", signature),
+        ];
+        self.send(Method::POST, path, &headers, body).await
     }
 
     pub async fn account(&self, phone: &str) -> Value {
