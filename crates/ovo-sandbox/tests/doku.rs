@@ -315,14 +315,17 @@ async fn a_blocked_registration_returns_to_the_failed_url() {
     );
 }
 
+/// The notifications a receiver got: headers and raw body of each.
+type Seen = Arc<Mutex<Vec<(http::HeaderMap, Vec<u8>)>>>;
+
 /// A merchant endpoint that records notifications and fails the first `failures` of them.
-async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<(http::HeaderMap, Vec<u8>)>>>) {
+async fn receiver(failures: usize) -> (String, Seen) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!(
         "http://{}/payments/notifications",
         listener.local_addr().unwrap()
     );
-    let seen: Arc<Mutex<Vec<(http::HeaderMap, Vec<u8>)>>> = Arc::default();
+    let seen: Seen = Arc::default();
     let record = Arc::clone(&seen);
     tokio::spawn(async move {
         loop {
