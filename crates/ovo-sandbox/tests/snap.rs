@@ -5,55 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{CLIENT_ID, PHONE, PIN, World};
+use common::{CLIENT_ID, PHONE, PIN, World, confirm, payment};
 use http::{Method, StatusCode};
 use ovo_sign::SignatureEncoding;
 use serde_json::{Value, json};
-
-fn payment(reference: &str, amount: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "partnerReferenceNo": reference,
-        "amount": {"value": amount, "currency": "IDR"},
-        "urlParams": [{"url": "https://merchant.example/return", "type": "PAY_RETURN", "isDeeplink": "N"}],
-    }))
-    .unwrap()
-}
-
-/// Call 1, the PIN webview, Generate Token: returns the single-use token.
-async fn confirm(world: &mut World, access: &str, body: &[u8]) -> String {
-    let path = world.snap_path("debit/payment-host-to-host");
-    let first = world.service_call(Method::POST, &path, access, body).await;
-    assert_eq!(first.code(), "2025400", "{}", first.text());
-    let url = first.json()["webRedirectUrl"].as_str().unwrap().to_owned();
-    let session = url.split("session=").nth(1).unwrap().to_owned();
-    let page = world
-        .send(
-            Method::GET,
-            &format!("{url}&destination={}", world.callback()),
-            &[],
-            Vec::new(),
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
-    let submitted = world.webview_submit(&session, None, PIN).await;
-    let (callback, _) =
-        ovo_model::snap::WebviewCallback::from_url(submitted["redirect"].as_str().unwrap())
-            .unwrap();
-    let code = callback.auth_code.unwrap().expose().to_owned();
-    let generated = world
-        .service_call(
-            Method::GET,
-            &format!("/user/v1/oauth/token?grantType=authorization_code&code={code}"),
-            access,
-            b"",
-        )
-        .await;
-    assert_eq!(generated.status, StatusCode::OK, "{}", generated.text());
-    generated.json()["singleUseToken"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 fn cash(world_account: &Value) -> String {
     world_account["cash"].as_str().unwrap().to_owned()

@@ -145,6 +145,19 @@ impl World {
         headers: &[(&str, String)],
         body: Vec<u8>,
     ) -> Answer {
+        self.try_send(method, path_or_url, headers, body)
+            .await
+            .unwrap()
+    }
+
+    /// Like `send`, but a connection the server drops is an `Err`, not a panic.
+    pub async fn try_send(
+        &self,
+        method: Method,
+        path_or_url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<Answer, String> {
         let url = if path_or_url.starts_with("http") {
             path_or_url.to_owned()
         } else {
@@ -158,13 +171,19 @@ impl World {
             .client
             .request(request.body(Full::new(Bytes::from(body))).unwrap())
             .await
-            .unwrap();
+            .map_err(|e| e.to_string())?;
         let (parts, body) = response.into_parts();
-        Answer {
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes()
+            .to_vec();
+        Ok(Answer {
             status: parts.status,
             headers: parts.headers,
-            body: body.collect().await.unwrap().to_bytes().to_vec(),
-        }
+            body,
+        })
     }
 
     pub async fn control(&self, method: Method, path: &str, body: Value) -> Value {
@@ -265,6 +284,30 @@ impl World {
     ) -> Answer {
         self.service_call_with(method, path, token, body, SignatureEncoding::Base64, |_| {})
             .await
+    }
+
+    /// A symmetric call whose connection may be dropped by a fault.
+    pub async fn try_service_call(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &[u8],
+    ) -> Result<Answer, String> {
+        let timestamp = self.timestamp();
+        let request = snap::ServiceRequest {
+            method: method.as_str(),
+            path,
+            access_token: token,
+            body,
+            timestamp: &timestamp,
+        };
+        let signature = snap::sign_service(&self.secret, &request, SignatureEncoding::Base64)
+            .unwrap()
+            .into_header_value();
+        let mut headers = self.service_headers(timestamp, signature);
+        headers.push(("Authorization", format!("Bearer {token}")));
+        self.try_send(method, path, &headers, body.to_vec()).await
     }
 
     /// The same, with a chosen encoding and a hook to alter the headers after signing.
@@ -391,4 +434,49 @@ impl World {
             .unwrap()
             .clone()
     }
+}
+
+pub fn payment(reference: &str, amount: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "partnerReferenceNo": reference,
+        "amount": {"value": amount, "currency": "IDR"},
+        "urlParams": [{"url": "https://merchant.example/return", "type": "PAY_RETURN", "isDeeplink": "N"}],
+    }))
+    .unwrap()
+}
+
+/// Call 1, the PIN webview, Generate Token: returns the single-use token.
+pub async fn confirm(world: &mut World, access: &str, body: &[u8]) -> String {
+    let path = world.snap_path("debit/payment-host-to-host");
+    let first = world.service_call(Method::POST, &path, access, body).await;
+    assert_eq!(first.code(), "2025400", "{}", first.text());
+    let url = first.json()["webRedirectUrl"].as_str().unwrap().to_owned();
+    let session = url.split("session=").nth(1).unwrap().to_owned();
+    let page = world
+        .send(
+            Method::GET,
+            &format!("{url}&destination={}", world.callback()),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let submitted = world.webview_submit(&session, None, PIN).await;
+    let (callback, _) =
+        ovo_model::snap::WebviewCallback::from_url(submitted["redirect"].as_str().unwrap())
+            .unwrap();
+    let code = callback.auth_code.unwrap().expose().to_owned();
+    let generated = world
+        .service_call(
+            Method::GET,
+            &format!("/user/v1/oauth/token?grantType=authorization_code&code={code}"),
+            access,
+            b"",
+        )
+        .await;
+    assert_eq!(generated.status, StatusCode::OK, "{}", generated.text());
+    generated.json()["singleUseToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
