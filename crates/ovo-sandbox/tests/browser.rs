@@ -1,0 +1,259 @@
+//! The webview in headless Chromium: a person's path through the OTP and PIN page, wrong PIN
+//! first, then the redirect to the partner's callback with the `authCode`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the test
+//! says so and passes, unless `OVO_REQUIRE_BROWSER=1` (set by CI), where it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{PHONE, PIN, World};
+use http::Method;
+use serde_json::{Value, json};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const DRIVER: &str = "/usr/bin/chromedriver";
+
+struct Driver {
+    process: Child,
+    base: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+async fn webdriver(world: &World, method: Method, url: &str, body: Value) -> Value {
+    let bytes = if body.is_null() {
+        Vec::new()
+    } else {
+        serde_json::to_vec(&body).unwrap()
+    };
+    let answer = world
+        .send(
+            method,
+            url,
+            &[("content-type", "application/json".into())],
+            bytes,
+        )
+        .await;
+    let json = answer.json();
+    assert!(answer.status.is_success(), "WebDriver {url}: {json}");
+    json["value"].clone()
+}
+
+async fn start_driver(world: &World) -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let process = Command::new(DRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(answer) = world
+            .try_send(Method::GET, &format!("{base}/status"), &[], Vec::new())
+            .await
+        {
+            if answer.json()["value"]["ready"] == true {
+                return Driver { process, base };
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not become ready");
+}
+
+async fn element(world: &World, session: &str, css: &str) -> String {
+    let found = webdriver(
+        world,
+        Method::POST,
+        &format!("{session}/element"),
+        json!({"using": "css selector", "value": css}),
+    )
+    .await;
+    found
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn type_into(world: &World, session: &str, css: &str, text: &str) {
+    let id = element(world, session, css).await;
+    webdriver(
+        world,
+        Method::POST,
+        &format!("{session}/element/{id}/value"),
+        json!({"text": text}),
+    )
+    .await;
+}
+
+async fn click(world: &World, session: &str, css: &str) {
+    let id = element(world, session, css).await;
+    webdriver(
+        world,
+        Method::POST,
+        &format!("{session}/element/{id}/click"),
+        json!({}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
+    if !(Path::new(CHROMIUM).exists() && Path::new(DRIVER).exists()) {
+        assert!(
+            std::env::var("OVO_REQUIRE_BROWSER").is_err(),
+            "OVO_REQUIRE_BROWSER is set but {CHROMIUM} or {DRIVER} is missing"
+        );
+        eprintln!("SKIPPED: install Debian's chromium and chromium-driver to run the browser test");
+        return;
+    }
+    let mut world = World::new().await;
+    let binding = world.binding(PHONE).await.json();
+    let linkage = binding["linkageToken"].as_str().unwrap().to_owned();
+    // The webview URL: redirectUrl + every qParams entry + token + destination + submissionType +
+    // state [S].
+    let q_params = binding["additionalInfo"]["qParams"]
+        .as_object()
+        .unwrap()
+        .clone();
+    let mut params: Vec<(&str, &str)> = q_params
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str().unwrap()))
+        .collect();
+    let callback = world.callback();
+    params.extend([
+        ("token", linkage.as_str()),
+        ("destination", callback.as_str()),
+        ("submissionType", "redirect"),
+        ("state", "browser-1"),
+    ]);
+    let page = url_with(&binding["redirectUrl"], &params);
+
+    let driver = start_driver(&world).await;
+    let profile = std::env::temp_dir().join(format!("ovo-chromium-{}", std::process::id()));
+    let capabilities = json!({"capabilities": {"alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {"binary": CHROMIUM, "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            format!("--user-data-dir={}", profile.display()),
+        ]},
+    }}});
+    let created = webdriver(
+        &world,
+        Method::POST,
+        &format!("{}/session", driver.base),
+        capabilities,
+    )
+    .await;
+    let session = format!(
+        "{}/session/{}",
+        driver.base,
+        created["sessionId"].as_str().unwrap()
+    );
+
+    webdriver(
+        &world,
+        Method::POST,
+        &format!("{session}/url"),
+        json!({"url": page}),
+    )
+    .await;
+    let otp = PHONE.get(PHONE.len() - 4..).unwrap();
+    type_into(&world, &session, "#otp", otp).await;
+    type_into(&world, &session, "#pin", "000000").await;
+    click(&world, &session, "#submit").await;
+    // A wrong PIN keeps the person on OVO's page, with the attempts left [S].
+    save_screenshot(&world, &session, "webview-wrong-pin.png").await;
+    let error = element(&world, &session, "#error").await;
+    let text = webdriver(
+        &world,
+        Method::GET,
+        &format!("{session}/element/{error}/text"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(text, "Wrong PIN. 2 attempts left.");
+    let here = webdriver(&world, Method::GET, &format!("{session}/url"), Value::Null).await;
+    assert!(
+        here.as_str().unwrap().starts_with(&world.base()),
+        "no redirect on a wrong PIN: {here}"
+    );
+
+    type_into(&world, &session, "#pin", PIN).await;
+    click(&world, &session, "#submit").await;
+    let mut landed = String::new();
+    for _ in 0..50 {
+        landed = webdriver(&world, Method::GET, &format!("{session}/url"), Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if landed.starts_with(&world.callback()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let screenshot = webdriver(
+        &world,
+        Method::GET,
+        &format!("{session}/screenshot"),
+        Value::Null,
+    )
+    .await;
+    assert!(screenshot.as_str().is_some_and(|png| png.len() > 100));
+    webdriver(&world, Method::DELETE, &session, Value::Null).await;
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&profile);
+
+    let (callback, state) = ovo_model::snap::WebviewCallback::from_url(&landed)
+        .unwrap_or_else(|e| panic!("{landed}: {e}"));
+    assert!(callback.is_success());
+    assert_eq!(state.as_deref(), Some("browser-1"));
+    let code = callback.auth_code.unwrap().expose().to_owned();
+    let tokens = world
+        .token_call(
+            "access-token/b2b2c",
+            json!({"grantType": "AUTHORIZATION_CODE", "authCode": code}),
+            Some(&linkage),
+        )
+        .await;
+    assert_eq!(tokens.code(), "2007400", "{}", tokens.text());
+}
+
+/// Writes a screenshot to `$OVO_SCREENSHOT_DIR`, when set, to look at the page as a person does.
+async fn save_screenshot(world: &World, session: &str, name: &str) {
+    use base64::Engine as _;
+    let Ok(dir) = std::env::var("OVO_SCREENSHOT_DIR") else { return };
+    let png = webdriver(world, Method::GET, &format!("{session}/screenshot"), Value::Null).await;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+    std::fs::write(Path::new(&dir).join(name), bytes).unwrap();
+}
+
+fn url_with(base: &Value, params: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params {
+        query.append_pair(name, value);
+    }
+    format!("{}?{}", base.as_str().unwrap(), query.finish())
+}

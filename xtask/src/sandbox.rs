@@ -1,0 +1,33 @@
+//! `cargo xtask sandbox --listen ADDR`: the sandbox as a process.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Args;
+use ovo_sandbox::{Sandbox, SandboxConfig};
+
+#[derive(Debug, Args)]
+pub(crate) struct SandboxArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+}
+
+/// Serves until interrupted; prints `sandbox listening on http://ADDR` once ready.
+pub(crate) fn run(args: &SandboxArgs) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let sandbox = Sandbox::start_with(SandboxConfig::default(), args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        println!("sandbox listening on {}", sandbox.base_url());
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| format!("cannot wait for a signal: {e}"))?;
+        sandbox.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
