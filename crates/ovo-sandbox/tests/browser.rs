@@ -244,9 +244,19 @@ async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
 /// Writes a screenshot to `$OVO_SCREENSHOT_DIR`, when set, to look at the page as a person does.
 async fn save_screenshot(world: &World, session: &str, name: &str) {
     use base64::Engine as _;
-    let Ok(dir) = std::env::var("OVO_SCREENSHOT_DIR") else { return };
-    let png = webdriver(world, Method::GET, &format!("{session}/screenshot"), Value::Null).await;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+    let Ok(dir) = std::env::var("OVO_SCREENSHOT_DIR") else {
+        return;
+    };
+    let png = webdriver(
+        world,
+        Method::GET,
+        &format!("{session}/screenshot"),
+        Value::Null,
+    )
+    .await;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().unwrap())
+        .unwrap();
     std::fs::write(Path::new(&dir).join(name), bytes).unwrap();
 }
 
