@@ -61,15 +61,22 @@ async fn start_driver(world: &World) -> Driver {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let base = format!("http://127.0.0.1:{port}");
+    // Owned by `Driver` at once, so it is killed and waited for on every path.
+    let driver = Driver {
+        process,
+        base: format!("http://127.0.0.1:{port}"),
+    };
     for _ in 0..100 {
-        if let Ok(answer) = world
-            .try_send(Method::GET, &format!("{base}/status"), &[], Vec::new())
-            .await
-        {
-            if answer.json()["value"]["ready"] == true {
-                return Driver { process, base };
-            }
+        let status = world
+            .try_send(
+                Method::GET,
+                &format!("{}/status", driver.base),
+                &[],
+                Vec::new(),
+            )
+            .await;
+        if status.is_ok_and(|answer| answer.json()["value"]["ready"] == true) {
+            return driver;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
