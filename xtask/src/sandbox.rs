@@ -11,6 +11,9 @@ pub(crate) struct SandboxArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Keep the state in this directory across restarts (state.json, mode 0600).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<std::path::PathBuf>,
 }
 
 /// Serves until interrupted; prints `sandbox listening on http://ADDR` once ready.
@@ -20,7 +23,11 @@ pub(crate) fn run(args: &SandboxArgs) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async {
-        let sandbox = Sandbox::start_with(SandboxConfig::default(), args.listen)
+        let config = SandboxConfig {
+            state_dir: args.state_dir.clone(),
+            ..SandboxConfig::default()
+        };
+        let sandbox = Sandbox::start_with(config, args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         println!("sandbox listening on {}", sandbox.base_url());

@@ -30,7 +30,14 @@ impl Clock {
         }
     }
 
-    fn offset(&self) -> Duration {
+    /// Restores an offset (from a state directory).
+    pub(crate) fn set_offset(&self, to: Duration) {
+        if let Ok(mut offset) = self.offset.lock() {
+            *offset = to;
+        }
+    }
+
+    pub(crate) fn offset(&self) -> Duration {
         self.offset.lock().map(|offset| *offset).unwrap_or_default()
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Every [I] default below is a documented choice (see `docs/sandbox.md`), never a hidden one.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How the sandbox accepts the symmetric signature's encoding.
@@ -45,6 +46,9 @@ pub struct SandboxConfig {
     /// The scale of DOKU's notification retry schedule (+30 min, +6 h, +12 h \[P\]): each delay is
     /// divided by this factor, so tests can see retries in milliseconds.
     pub doku_retry_compression: u32,
+    /// Where to keep the state across restarts (`state.json`, mode 0600); `None` keeps it in
+    /// memory only.
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -58,6 +62,7 @@ impl Default for SandboxConfig {
             recurring_skips_pin: true,
             hang: Duration::from_secs(30),
             doku_retry_compression: 1,
+            state_dir: None,
         }
     }
 }

@@ -73,7 +73,7 @@ pub(crate) fn handle(shared: &Shared, request: &Incoming) -> Reply {
     let path = request.path.trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').skip(2).collect();
     let result = match (&request.method, segments.as_slice()) {
-        (&Method::GET, ["health"]) => Ok(json!({"status": "ok"})),
+        (&Method::GET, ["health"]) => Ok(health(shared)),
         (&Method::POST, ["partners"]) => register_partner(shared, &request.body),
         (&Method::POST, ["doku", "partners"]) => register_doku_partner(shared, &request.body),
         (&Method::POST, ["accounts"]) => create_account(shared, &request.body),
@@ -102,6 +102,14 @@ pub(crate) fn handle(shared: &Shared, request: &Incoming) -> Reply {
 }
 
 type Outcome = Result<serde_json::Value, String>;
+
+fn health(shared: &Shared) -> serde_json::Value {
+    let save_error = shared.save_error.lock().ok().and_then(|e| e.clone());
+    match save_error {
+        None => json!({"status": "ok"}),
+        Some(error) => json!({"status": "degraded", "state_dir_error": error}),
+    }
+}
 
 fn body<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, String> {
     serde_json::from_slice(bytes).map_err(|e| format!("invalid body: {e}"))

@@ -1,11 +1,11 @@
 //! The append-only ledger: every movement of money, and the invariants that keep it honest.
 
 use ovo_model::Idr;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// Which integration moved the money.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// OVO direct (SNAP).
@@ -15,7 +15,7 @@ pub enum Channel {
 }
 
 /// What an entry records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EntryKind {
     /// Money taken from the customer for a payment intent.
@@ -33,7 +33,7 @@ pub enum EntryKind {
 }
 
 /// One ledger entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Position in the ledger, from 1.
     pub sequence: u64,
@@ -68,7 +68,7 @@ pub(crate) enum LedgerViolation {
 
 /// The ledger. Appending checks that no payment is captured twice and that refunds never exceed
 /// their capture; a violation is a bug in the sandbox, reported as a server error.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Ledger {
     entries: Vec<Entry>,
 }

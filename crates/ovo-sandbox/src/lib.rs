@@ -34,6 +34,7 @@ mod faults;
 mod ids;
 mod ledger;
 mod notify;
+mod persist;
 mod route;
 mod server;
 mod snap;
@@ -66,15 +67,25 @@ impl Sandbox {
         config: SandboxConfig,
         addr: SocketAddr,
     ) -> std::io::Result<SandboxHandle> {
+        let snapshot = match &config.state_dir {
+            Some(dir) => persist::load(dir)?,
+            None => None,
+        };
+        let (offset, state) = snapshot.map_or((0, state::State::default()), |s| {
+            (s.clock_offset_secs, s.state)
+        });
         let (listener, local) = server::bind(addr).await?;
         let base_url = format!("http://{local}");
+        let clock = clock::Clock::default();
+        clock.set_offset(std::time::Duration::from_secs(offset));
         let shared = Arc::new_cyclic(|me| server::Shared {
             config,
-            clock: clock::Clock::default(),
-            state: Mutex::new(state::State::default()),
+            clock,
+            state: Mutex::new(state),
             faults: Mutex::new(faults::FaultPlan::default()),
             base_url: base_url.clone(),
             me: me.clone(),
+            save_error: Mutex::new(None),
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
@@ -116,6 +127,11 @@ impl SandboxHandle {
 
     /// Stops the server and waits for it.
     pub async fn shutdown(mut self) {
+        self.shutdown_ref().await;
+    }
+
+    /// Stops the server and waits for it, keeping the handle (its address stays readable).
+    pub async fn shutdown_ref(&mut self) {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;

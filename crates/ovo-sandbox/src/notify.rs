@@ -12,7 +12,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use ovo_model::Idr;
 use ovo_sign::doku::Components;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::server::{Ctx, Shared};
@@ -35,7 +35,7 @@ pub(crate) struct Outgoing {
 }
 
 /// One delivery attempt, as `GET /_sandbox/notifications` lists them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
     /// The notification's `Request-Id` (the same on every retry).
     pub request_id: String,

@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     /// A handle on itself, for tasks that outlive a request (notification delivery).
     pub(crate) me: std::sync::Weak<Shared>,
+    /// The last failure to write the state directory, shown by `/_sandbox/health`.
+    pub(crate) save_error: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -43,6 +45,24 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Writes the state directory, if configured; a failure is kept for `/_sandbox/health`.
+    pub(crate) fn persist(&self) {
+        let Some(dir) = &self.config.state_dir else {
+            return;
+        };
+        let result = {
+            let state = self.state();
+            let snapshot = crate::persist::SnapshotRef {
+                clock_offset_secs: self.clock.offset().as_secs(),
+                state: &state,
+            };
+            crate::persist::save(dir, &snapshot)
+        };
+        if let Ok(mut error) = self.save_error.lock() {
+            *error = result.err().map(|e| format!("{}: {e}", dir.display()));
+        }
     }
 
     pub(crate) fn me(&self) -> Option<Arc<Shared>> {
@@ -141,7 +161,9 @@ async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full
         Err(_) => return Ok(into_response(too_large(endpoint))),
     }
     if endpoint == Endpoint::Control {
-        return Ok(into_response(control::handle(shared, &incoming)));
+        let reply = control::handle(shared, &incoming);
+        shared.persist();
+        return Ok(into_response(reply));
     }
 
     let fault = shared.faults().next(endpoint.name());
@@ -160,6 +182,7 @@ async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full
         now: shared.clock.now(),
     };
     let reply = dispatch(ctx, endpoint, &incoming);
+    shared.persist();
     notify::flush(shared);
     match fault {
         Some(FaultAction::DropAfterCommit) => Err(Dropped),

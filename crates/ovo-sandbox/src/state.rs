@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use ovo_model::Idr;
 use ovo_model::snap::TransactionStatus;
 use ovo_sign::{ClientSecret, PublicKey};
+use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::clock::JAKARTA;
@@ -14,13 +15,15 @@ use crate::ledger::Ledger;
 pub(crate) type AccountId = u64;
 
 /// A partner registered for OVO direct (SNAP).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Partner {
     pub(crate) client_id: String,
     pub(crate) merchant_id: String,
     /// Several during rotation.
+    #[serde(with = "crate::persist::secrets")]
     pub(crate) secrets: Vec<ClientSecret>,
     /// The signature verification keys (PKCS#1, SPKI or X.509 as registered).
+    #[serde(with = "crate::persist::public_keys")]
     pub(crate) public_keys: Vec<PublicKey>,
     /// The webview only redirects to URLs starting with one of these [S].
     pub(crate) callback_urls: Vec<String>,
@@ -28,22 +31,23 @@ pub(crate) struct Partner {
 }
 
 /// A partner registered for DOKU OVO Recurring.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuPartner {
     pub(crate) client_id: String,
+    #[serde(with = "crate::persist::secrets")]
     pub(crate) secrets: Vec<ClientSecret>,
     /// Where DOKU posts signed HTTP notifications.
     pub(crate) notification_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum AccountStatus {
     Active,
     Closed,
 }
 
 /// A customer's OVO account.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Account {
     pub(crate) phone: String,
     pub(crate) pin: String,
@@ -55,6 +59,7 @@ pub(crate) struct Account {
     pub(crate) otp_requests: u32,
     pub(crate) otp_failures: u32,
     pub(crate) pin_failures: u32,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub(crate) blocked_until: Option<OffsetDateTime>,
     pub(crate) blocked_forever: bool,
 }
@@ -68,7 +73,7 @@ impl Account {
 }
 
 /// What a webview attempt is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Purpose {
     /// Linking: OTP then PIN; the code goes to the B2B2C token call.
     Binding,
@@ -79,55 +84,60 @@ pub(crate) enum Purpose {
 }
 
 /// A webview attempt, opened with a linkage token (or, for payments, a session id).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct WebviewSession {
     pub(crate) client_id: String,
     pub(crate) account: AccountId,
     pub(crate) purpose: Purpose,
+    #[serde(with = "time::serde::rfc3339")]
     pub(crate) expires: OffsetDateTime,
     pub(crate) otp_passed: bool,
 }
 
 /// A code the webview hands back through the partner's callback.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct AuthCode {
     pub(crate) client_id: String,
     pub(crate) account: AccountId,
     pub(crate) purpose: Purpose,
+    #[serde(with = "time::serde::rfc3339")]
     pub(crate) expires: OffsetDateTime,
     /// For a binding code: the linkage token that must authorize its exchange [P].
     pub(crate) linkage_token: Option<String>,
 }
 
 /// A customer token (access or refresh).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CustomerToken {
     pub(crate) client_id: String,
     pub(crate) account: AccountId,
     pub(crate) generation: u64,
     pub(crate) binding: u64,
     /// `None` for refresh tokens: they live until unbinding [S].
+    #[serde(with = "time::serde::rfc3339::option")]
     pub(crate) expires: Option<OffsetDateTime>,
 }
 
 /// A B2B system token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SystemToken {
     pub(crate) client_id: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub(crate) expires: OffsetDateTime,
 }
 
 /// A single-use token for the second debit call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SingleUseToken {
     pub(crate) client_id: String,
     pub(crate) reference: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub(crate) expires: OffsetDateTime,
     pub(crate) used: bool,
 }
 
 /// An account bound to a partner (one partner per OVO account [S]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Binding {
     pub(crate) serial: u64,
     pub(crate) client_id: String,
@@ -135,7 +145,7 @@ pub(crate) struct Binding {
 }
 
 /// A direct debit, from its first call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Intent {
     pub(crate) account: AccountId,
     pub(crate) amount: Idr,
@@ -144,9 +154,12 @@ pub(crate) struct Intent {
     pub(crate) status: TransactionStatus,
     pub(crate) reference_no: String,
     pub(crate) external_id: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub(crate) created: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub(crate) paid: Option<OffsetDateTime>,
     /// Set when the PIN webview is opened: the debit times out 15 minutes later [S].
+    #[serde(with = "time::serde::rfc3339::option")]
     pub(crate) webview_opened: Option<OffsetDateTime>,
     pub(crate) points_first: bool,
     pub(crate) recurring: bool,
@@ -155,39 +168,42 @@ pub(crate) struct Intent {
 }
 
 /// A SNAP refund.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RefundRecord {
     pub(crate) reference: String,
     pub(crate) amount: Idr,
     pub(crate) refund_no: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub(crate) at: OffsetDateTime,
     pub(crate) body: Vec<u8>,
 }
 
 /// A DOKU registration page session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuRegistration {
     pub(crate) client_id: String,
     pub(crate) customer_id: String,
     pub(crate) phone: String,
     pub(crate) success_url: String,
     pub(crate) failed_url: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub(crate) expires: OffsetDateTime,
 }
 
 /// A DOKU OVO token (valid one year [S]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuToken {
     pub(crate) client_id: String,
     pub(crate) customer_id: String,
     pub(crate) account: AccountId,
     pub(crate) generation: u64,
+    #[serde(with = "time::serde::rfc3339")]
     pub(crate) expires: OffsetDateTime,
     pub(crate) active: bool,
 }
 
 /// A DOKU recurring payment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuPayment {
     pub(crate) request_id: String,
     pub(crate) invoice_number: String,
@@ -197,7 +213,7 @@ pub(crate) struct DokuPayment {
 }
 
 /// The whole provider state.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct State {
     pub(crate) partners: HashMap<String, Partner>,
     pub(crate) doku_partners: HashMap<String, DokuPartner>,
@@ -211,15 +227,19 @@ pub(crate) struct State {
     pub(crate) access_tokens: HashMap<String, CustomerToken>,
     pub(crate) refresh_tokens: HashMap<String, CustomerToken>,
     pub(crate) single_use_tokens: HashMap<String, SingleUseToken>,
+    #[serde(with = "crate::persist::pairs")]
     pub(crate) intents: HashMap<(String, String), Intent>,
+    #[serde(with = "crate::persist::pairs")]
     pub(crate) refunds: HashMap<(String, String), RefundRecord>,
     pub(crate) external_ids: HashSet<(String, Date, String)>,
     pub(crate) doku_registrations: HashMap<String, DokuRegistration>,
     pub(crate) doku_tokens: HashMap<String, DokuToken>,
+    #[serde(with = "crate::persist::pairs")]
     pub(crate) doku_payments: HashMap<(String, String), DokuPayment>,
     pub(crate) doku_request_ids: HashSet<(String, String)>,
     pub(crate) ledger: Ledger,
-    /// DOKU notifications waiting to be sent.
+    /// DOKU notifications waiting to be sent (not persisted: a restart drops them).
+    #[serde(skip)]
     pub(crate) outbox: Vec<crate::notify::Outgoing>,
     /// Every notification delivery attempt.
     pub(crate) deliveries: Vec<crate::notify::Attempt>,

@@ -423,3 +423,47 @@ async fn payments_are_notified_signed_and_retried_until_acknowledged() {
         "retries keep the Request-Id"
     );
 }
+
+#[tokio::test]
+async fn malformed_doku_requests_get_doku_errors_never_a_500() {
+    let mut world = World::new().await;
+    let missing = world
+        .send(
+            Method::POST,
+            "/ovo-open-api/v1/balance",
+            &[],
+            b"{}".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (missing.status, missing.json()["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_header"))
+    );
+    let wrong_type = world
+        .doku_call(
+            "/ovo-open-api/v1/balance",
+            json!({"customer": {"id": 7}, "ovo_account": {"token_id": "t"}}),
+        )
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+    assert!(
+        wrong_type.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("customer.id"),
+        "{}",
+        wrong_type.text()
+    );
+    let huge = world
+        .send(
+            Method::POST,
+            "/ovo-open-api/v1/balance",
+            &[],
+            vec![b' '; 70 * 1024],
+        )
+        .await;
+    assert_eq!(
+        (huge.status, huge.json()["error"]["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("invalid_request"))
+    );
+}

@@ -635,3 +635,34 @@ async fn malformed_input_gets_the_envelope_never_a_500() {
         assert_ne!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }
+
+#[tokio::test]
+async fn b2b_tokens_live_fifteen_minutes_and_linkage_tokens_five() {
+    let mut world = World::new().await;
+    let b2b = world.b2b_token().await;
+    let binding = world.binding(PHONE).await;
+    let linkage = binding.json()["linkageToken"].as_str().unwrap().to_owned();
+    world.advance(Duration::from_secs(6 * 60)).await;
+    let otp = PHONE.get(PHONE.len() - 4..).unwrap();
+    let late = world.webview_submit(&linkage, Some(otp), PIN).await;
+    assert!(
+        late.get("redirect").is_none(),
+        "the linkage token lived 5 minutes: {late}"
+    );
+
+    world.advance(Duration::from_secs(10 * 60)).await;
+    let lookup = world
+        .service_call(
+            Method::GET,
+            &format!("/user/v2/account/lookup?phone={PHONE}"),
+            &b2b,
+            b"",
+        )
+        .await;
+    assert_eq!(
+        lookup.code(),
+        "4010001",
+        "the B2B token lived 15 minutes: {}",
+        lookup.text()
+    );
+}

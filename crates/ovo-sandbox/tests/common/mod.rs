@@ -82,24 +82,19 @@ impl World {
     }
 
     pub async fn with_config(config: SandboxConfig) -> Self {
-        let sandbox = Sandbox::start_with(config, ([127, 0, 0, 1], 0).into())
-            .await
-            .unwrap();
-        let world = Self {
-            sandbox,
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            key: PrivateKey::from_pem(&key_file("rsa2048-pkcs8.pem")).unwrap(),
-            secret: ClientSecret::new(CLIENT_SECRET).unwrap(),
-            skew: Duration::ZERO,
-            external: 0,
-            last_request_id: String::new(),
-        };
+        let world = Self::resume(config).await;
         let public = String::from_utf8(key_file("rsa2048-public-pkcs1.pem")).unwrap();
         let callback = format!("{}/_sandbox/callback", world.base());
-        world.control(Method::POST, "partners", json!({
-            "client_id": CLIENT_ID, "client_secrets": [CLIENT_SECRET], "public_keys": [public],
-            "callback_urls": [callback], "daily_refund_limit": "50000.00"
-        })).await;
+        world
+            .control(
+                Method::POST,
+                "partners",
+                json!({
+                    "client_id": CLIENT_ID, "client_secrets": [CLIENT_SECRET], "public_keys": [public],
+                    "callback_urls": [callback], "daily_refund_limit": "50000.00"
+                }),
+            )
+            .await;
         world
             .control(
                 Method::POST,
@@ -115,6 +110,22 @@ impl World {
             )
             .await;
         world
+    }
+
+    /// A sandbox with `config`, registering nothing (for a state directory that has it all).
+    pub async fn resume(config: SandboxConfig) -> Self {
+        let sandbox = Sandbox::start_with(config, ([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        Self {
+            sandbox,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            key: PrivateKey::from_pem(&key_file("rsa2048-pkcs8.pem")).unwrap(),
+            secret: ClientSecret::new(CLIENT_SECRET).unwrap(),
+            skew: Duration::ZERO,
+            external: 0,
+            last_request_id: String::new(),
+        }
     }
 
     pub fn base(&self) -> String {
@@ -133,9 +144,15 @@ impl World {
         SnapTimestampFormat::OVO.format(self.now()).unwrap()
     }
 
+    /// A fresh `X-EXTERNAL-ID`, unique across harness instances too (a restarted sandbox
+    /// remembers the ones used today).
     pub fn external_id(&mut self) -> String {
         self.external += 1;
-        format!("{}{:06}", self.now().unix_timestamp(), self.external)
+        format!(
+            "{}{:04}",
+            OffsetDateTime::now_utc().unix_timestamp_nanos(),
+            self.external
+        )
     }
 
     pub async fn send(
