@@ -6,7 +6,7 @@ use http::StatusCode;
 use ovo_model::doku::{
     BalanceRequest, BindingRequest, PaymentRequest, RefundRequest, TokenListRequest, UnbindRequest,
 };
-use ovo_model::{Idr, ModelError, Validate};
+use ovo_model::{ModelError, Validate};
 use ovo_sign::doku::Components;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -14,12 +14,12 @@ use serde_json::json;
 use crate::challenge::{self, Outcome};
 use crate::exchange::{Handled, Incoming, Reply};
 use crate::ids;
-use crate::ledger::{Channel, Entry, EntryKind};
+use crate::ledger::Channel;
 use crate::notify;
 use crate::route::DOKU_REGISTRATION;
 use crate::server::Ctx;
-use crate::snap::payment::credit;
 use crate::state::{AccountStatus, DokuPartner, DokuPayment, DokuRegistration, DokuToken, State};
+use crate::wallet::{self, Movement, WalletError};
 
 /// A DOKU OVO token is valid one year [S].
 const TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -434,52 +434,36 @@ pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         .ovo_account
         .payment_use_ovo_point
         .is_some_and(|flag| flag.0);
-    let account = state.accounts.get_mut(&token.account).ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            "account_not_found",
-            "account not found",
-        )
-    })?;
-    let points = if use_points {
-        amount.sen().min(account.points.sen())
-    } else {
-        0
+    let movement = Movement {
+        at: ctx.now,
+        channel: Channel::Doku,
+        partner: &partner.client_id,
+        account: token.account,
+        reference: &key.1,
     };
-    let cash = amount.sen() - points;
-    if cash > account.cash.sen() {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "insufficient_balance",
-            "the OVO balance is insufficient",
-        ));
+    match wallet::capture(&mut state, &movement, amount, use_points) {
+        Ok(_) => {}
+        Err(WalletError::Insufficient) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "insufficient_balance",
+                "the OVO balance is insufficient",
+            ));
+        }
+        Err(problem) => {
+            return Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ledger",
+                &format!("{problem:?}"),
+            ));
+        }
     }
-    account.cash = Idr::from_sen(account.cash.sen() - cash);
-    account.points = Idr::from_sen(account.points.sen() - points);
-    let phone = account.phone.clone();
-    state
-        .ledger
-        .append(Entry {
-            sequence: 0,
-            at: ctx.now,
-            channel: Channel::Doku,
-            partner: partner.client_id.clone(),
-            phone,
-            kind: EntryKind::Capture {
-                reference: key.1.clone(),
-            },
-            cash: Idr::from_sen(cash),
-            points: Idr::from_sen(points),
-        })
-        .map_err(|v| error(StatusCode::INTERNAL_SERVER_ERROR, "ledger", &v.to_string()))?;
     state.doku_payments.insert(
         key.clone(),
         DokuPayment {
             request_id: request_id.clone(),
             invoice_number: key.1.clone(),
             account: token.account,
-            cash: Idr::from_sen(cash),
-            points: Idr::from_sen(points),
         },
     );
     notify::payment_succeeded(&mut state, ctx, &partner, &key.1, amount, &request_id);
@@ -512,30 +496,29 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
                 "no payment with this invoice_number and original_request_id",
             )
         })?;
-    let (refunded_cash, refunded_points) = state
-        .ledger
-        .refunded(&partner.client_id, &payment.invoice_number);
-    let left_points = payment.points.sen() - refunded_points.sen().min(payment.points.sen());
-    let left_cash = payment.cash.sen() - refunded_cash.sen().min(payment.cash.sen());
-    let amount = body.refund.amount.idr().sen();
-    let outcome = if amount > left_points + left_cash {
-        ("FAILED", Some("EXCEEDED"))
-    } else {
-        let points = amount.min(left_points);
-        let refund_reference = ids::random_hex(8)?;
-        credit(
-            &mut state,
-            ctx.now,
-            Channel::Doku,
-            &partner.client_id,
-            payment.account,
-            &payment.invoice_number,
-            &refund_reference,
-            amount - points,
-            points,
-        )
-        .map_err(|detail| error(StatusCode::INTERNAL_SERVER_ERROR, "ledger", &detail))?;
-        ("SUCCESS", Some("SUCCESS"))
+    let movement = Movement {
+        at: ctx.now,
+        channel: Channel::Doku,
+        partner: &partner.client_id,
+        account: payment.account,
+        reference: &payment.invoice_number,
+    };
+    let refund_reference = ids::random_hex(8)?;
+    let outcome = match wallet::refund(
+        &mut state,
+        &movement,
+        &refund_reference,
+        body.refund.amount.idr(),
+    ) {
+        Ok(_) => ("SUCCESS", "SUCCESS"),
+        Err(WalletError::Exceeds) => ("FAILED", "EXCEEDED"),
+        Err(problem) => {
+            return Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ledger",
+                &format!("{problem:?}"),
+            ));
+        }
     };
     Ok(Reply::json(
         StatusCode::CREATED,

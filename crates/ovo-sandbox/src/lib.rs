@@ -39,6 +39,7 @@ mod route;
 mod server;
 mod snap;
 mod state;
+mod wallet;
 mod webview;
 
 pub use config::{AcceptedEncoding, SandboxConfig};

@@ -208,8 +208,6 @@ pub(crate) struct DokuPayment {
     pub(crate) request_id: String,
     pub(crate) invoice_number: String,
     pub(crate) account: AccountId,
-    pub(crate) cash: Idr,
-    pub(crate) points: Idr,
 }
 
 /// The whole provider state.

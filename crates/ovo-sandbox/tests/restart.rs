@@ -42,14 +42,7 @@ async fn a_restart_keeps_the_state() {
     let mut world = World::resume(config()).await;
     assert_eq!(world.ledger().await.len(), 1);
     assert_eq!(world.account(PHONE).await["cash"], "99000.00");
-    let balance = world
-        .service_call(
-            Method::POST,
-            &world.snap_path("balance-inquiry"),
-            &access,
-            b"{}",
-        )
-        .await;
+    let balance = world.balance(&access).await;
     assert_eq!(
         balance.code(),
         "2001100",

@@ -117,13 +117,7 @@ async fn linking_lookup_binding_webview_and_tokens() {
 
     let (access, refresh) = world.link().await;
     assert_eq!(world.account(PHONE).await["bound_to"], CLIENT_ID);
-    let refreshed = world
-        .token_call(
-            "access-token/b2b2c",
-            json!({"grantType": "REFRESH_TOKEN", "refreshToken": refresh}),
-            None,
-        )
-        .await;
+    let refreshed = world.refresh(&refresh).await;
     assert_eq!(refreshed.code(), "2007400", "{}", refreshed.text());
     assert_ne!(refreshed.json()["accessToken"].as_str().unwrap(), access);
 }
@@ -166,14 +160,7 @@ async fn wrong_otp_and_pin_keep_the_page_until_blocked() {
 async fn two_phase_debit_moves_money_only_on_the_second_call_and_only_once() {
     let mut world = World::new().await;
     let (access, _) = world.link().await;
-    let balance = world
-        .service_call(
-            Method::POST,
-            &world.snap_path("balance-inquiry"),
-            &access,
-            b"{}",
-        )
-        .await;
+    let balance = world.balance(&access).await;
     assert_eq!(balance.code(), "2001100", "{}", balance.text());
     assert_eq!(
         balance.json()["accountInfos"][0]["amount"]["value"],
@@ -466,22 +453,9 @@ async fn unbinding_kills_every_customer_token() {
     let mut world = World::new().await;
     let (access, refresh) = world.link().await;
     unbind(&mut world, &access).await;
-    let balance = world
-        .service_call(
-            Method::POST,
-            &world.snap_path("balance-inquiry"),
-            &access,
-            b"{}",
-        )
-        .await;
+    let balance = world.balance(&access).await;
     assert_eq!(balance.code(), "4011102");
-    let refreshed = world
-        .token_call(
-            "access-token/b2b2c",
-            json!({"grantType": "REFRESH_TOKEN", "refreshToken": refresh}),
-            None,
-        )
-        .await;
+    let refreshed = world.refresh(&refresh).await;
     assert_eq!(refreshed.code(), "4017402");
     assert!(world.account(PHONE).await["bound_to"].is_null());
 }
@@ -497,35 +471,15 @@ async fn phone_change_and_closure_break_tokens_and_access_tokens_expire() {
             json!({"new_phone": "6281111111111"}),
         )
         .await;
-    let balance = world
-        .service_call(
-            Method::POST,
-            &world.snap_path("balance-inquiry"),
-            &access,
-            b"{}",
-        )
-        .await;
+    let balance = world.balance(&access).await;
     assert_eq!(balance.code(), "4011102");
-    let refreshed = world
-        .token_call(
-            "access-token/b2b2c",
-            json!({"grantType": "REFRESH_TOKEN", "refreshToken": refresh}),
-            None,
-        )
-        .await;
+    let refreshed = world.refresh(&refresh).await;
     assert_eq!(refreshed.code(), "4017402");
 
     let mut world = World::new().await;
     let (access, _) = world.link().await;
     world.advance(Duration::from_secs(15 * 24 * 3600 + 1)).await;
-    let expired = world
-        .service_call(
-            Method::POST,
-            &world.snap_path("balance-inquiry"),
-            &access,
-            b"{}",
-        )
-        .await;
+    let expired = world.balance(&access).await;
     assert_eq!(expired.code(), "4011102", "access tokens live 15 days");
 }
 

@@ -100,27 +100,17 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             "the OVO account is linked to another partner",
         ));
     }
-    let (linkage, ref_id) = open_webview(
+    let mut answer = open_webview(
         &mut state,
         ctx,
         &partner.client_id,
         account,
         Purpose::Binding,
+        &phone,
     )?;
-    Ok(success(
-        200,
-        BINDING,
-        json!({
-            "partnerReferenceNo": body.partner_reference_no,
-            "referenceNo": ref_id,
-            "linkageToken": linkage,
-            "redirectUrl": format!("{}{WEBVIEW_PAGE}", ctx.shared.base_url),
-            "additionalInfo": {
-                "account": {"accountStatus": "ACTIVE"},
-                "qParams": q_params("otpLinkage", &partner.client_id, &masked(&phone), &ref_id),
-            },
-        }),
-    ))
+    answer["partnerReferenceNo"] = json!(body.partner_reference_no);
+    answer["additionalInfo"]["account"] = json!({"accountStatus": "ACTIVE"});
+    Ok(success(200, BINDING, answer))
 }
 
 /// `POST .../oauth/account/registration-account-unbinding`, in two calls [S][P]: the first, with
@@ -176,26 +166,16 @@ pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         .get(&access.account)
         .map(|a| a.phone.clone())
         .unwrap_or_default();
-    let (linkage, ref_id) = open_webview(
+    let mut answer = open_webview(
         &mut state,
         ctx,
         &partner.client_id,
         access.account,
         Purpose::Unbinding,
+        &phone,
     )?;
-    Ok(success(
-        200,
-        UNBINDING,
-        json!({
-            "partnerReferenceNo": body.partner_reference_no,
-            "referenceNo": ref_id,
-            "linkageToken": linkage,
-            "redirectUrl": format!("{}{WEBVIEW_PAGE}", ctx.shared.base_url),
-            "additionalInfo": {
-                "qParams": q_params("otpUnlinkage", &partner.client_id, &masked(&phone), &ref_id),
-            },
-        }),
-    ))
+    answer["partnerReferenceNo"] = json!(body.partner_reference_no);
+    Ok(success(200, UNBINDING, answer))
 }
 
 /// Ends a binding: its access and refresh tokens die with it [S].
@@ -207,16 +187,23 @@ pub(crate) fn unbind(state: &mut State, account: AccountId) {
     state.refresh_tokens.retain(|_, t| t.account != account);
 }
 
-/// Opens a webview session keyed by a new linkage token.
+/// Opens a webview session keyed by a new linkage token; returns the answer's fields: the token,
+/// the webview's URL and the `qParams` it must carry [S].
 fn open_webview(
     state: &mut State,
     ctx: Ctx<'_>,
     client_id: &str,
     account: AccountId,
     purpose: Purpose,
-) -> Result<(String, String), Reply> {
+    phone: &str,
+) -> Result<serde_json::Value, Reply> {
     let linkage = ids::token("lt")?;
     let ref_id = ids::random_hex(16)?;
+    let action = if purpose == Purpose::Binding {
+        "otpLinkage"
+    } else {
+        "otpUnlinkage"
+    };
     state.webviews.insert(
         linkage.clone(),
         WebviewSession {
@@ -227,11 +214,14 @@ fn open_webview(
             otp_passed: false,
         },
     );
-    Ok((linkage, ref_id))
-}
-
-fn q_params(action: &str, client_id: &str, phone: &str, ref_id: &str) -> serde_json::Value {
-    json!({"action": action, "authType": "2FA", "client-id": client_id, "phoneNumber": phone, "refId": ref_id})
+    Ok(json!({
+        "referenceNo": ref_id,
+        "linkageToken": linkage,
+        "redirectUrl": format!("{}{WEBVIEW_PAGE}", ctx.shared.base_url),
+        "additionalInfo": {
+            "qParams": {"action": action, "authType": "2FA", "client-id": client_id, "phoneNumber": masked(phone), "refId": ref_id},
+        },
+    }))
 }
 
 /// `08129376****`: all but the last four digits, as OVO's sample shows [S].

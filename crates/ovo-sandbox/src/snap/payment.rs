@@ -7,19 +7,19 @@ use ovo_model::snap::{
 };
 use ovo_model::{Case, Idr, ServiceCode};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use super::linking::require_system_token;
 use super::tokens::expiry;
 use super::{check_symmetric_call, fail, parse, success};
 use crate::exchange::{Handled, Incoming, Reply};
 use crate::ids;
-use crate::ledger::{Channel, Entry, EntryKind};
+use crate::ledger::Channel;
 use crate::route::WEBVIEW_PAGE;
 use crate::server::Ctx;
 use crate::state::{
-    AccountId, CustomerToken, Intent, Purpose, RefundRecord, SingleUseToken, State, WebviewSession,
+    CustomerToken, Intent, Purpose, RefundRecord, SingleUseToken, State, WebviewSession,
 };
+use crate::wallet::{self, Movement, WalletError};
 
 /// The whole debit times out 15 minutes after the webview opens [S]; a single-use token lives
 /// 15 minutes [S].
@@ -276,47 +276,25 @@ fn capture(
     reference: &str,
     intent: &mut Intent,
 ) -> Result<(), Reply> {
-    let account = state
-        .accounts
-        .get_mut(&intent.account)
-        .ok_or_else(|| fail(DEBIT, Case::InvalidAccount, ""))?;
-    let amount = intent.amount.sen();
-    let points = if intent.points_first {
-        amount.min(account.points.sen())
-    } else {
-        0
-    };
-    let cash = amount - points;
-    if cash > account.cash.sen() {
-        intent.status = TransactionStatus::Failed;
-        return Err(fail(DEBIT, Case::InsufficientFunds, ""));
-    }
-    let phone = account.phone.clone();
-    account.cash = Idr::from_sen(account.cash.sen() - cash);
-    account.points = Idr::from_sen(account.points.sen() - points);
-    let entry = Entry {
-        sequence: 0,
+    let movement = Movement {
         at: ctx.now,
         channel: Channel::Snap,
-        partner: client.to_owned(),
-        phone,
-        kind: EntryKind::Capture {
-            reference: reference.to_owned(),
-        },
-        cash: Idr::from_sen(cash),
-        points: Idr::from_sen(points),
+        partner: client,
+        account: intent.account,
+        reference,
     };
-    if let Err(violation) = state.ledger.append(entry) {
-        // Undo the balance change: the ledger refused a double capture.
-        if let Some(account) = state.accounts.get_mut(&intent.account) {
-            account.cash = Idr::from_sen(account.cash.sen() + cash);
-            account.points = Idr::from_sen(account.points.sen() + points);
+    match wallet::capture(state, &movement, intent.amount, intent.points_first) {
+        Ok(_) => {
+            intent.status = TransactionStatus::Success;
+            intent.paid = Some(ctx.now);
+            Ok(())
         }
-        return Err(fail(DEBIT, Case::GeneralError, &violation.to_string()));
+        Err(WalletError::Insufficient) => {
+            intent.status = TransactionStatus::Failed;
+            Err(fail(DEBIT, Case::InsufficientFunds, ""))
+        }
+        Err(error) => Err(fail(DEBIT, Case::GeneralError, &format!("{error:?}"))),
     }
-    intent.status = TransactionStatus::Success;
-    intent.paid = Some(ctx.now);
-    Ok(())
 }
 
 /// `GET /user/v1/oauth/token?grantType=authorization_code&code=<authCode>`: turns the payment
@@ -493,29 +471,6 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         ));
     }
     let amount = body.refund_amount.value;
-    let (refunded_cash, refunded_points) = state.ledger.refunded(&client, &key.1);
-    let captured = state
-        .ledger
-        .entries()
-        .iter()
-        .find(|e| {
-            e.partner == client
-                && e.kind
-                    == EntryKind::Capture {
-                        reference: key.1.clone(),
-                    }
-        })
-        .map(|e| (e.cash, e.points))
-        .unwrap_or_default();
-    let left_points = captured.1.sen() - refunded_points.sen().min(captured.1.sen());
-    let left_cash = captured.0.sen() - refunded_cash.sen().min(captured.0.sen());
-    if amount.sen() > left_points + left_cash {
-        return Err(fail(
-            REFUND,
-            Case::TransactionNotPermitted,
-            "the refund exceeds what is left of the payment",
-        ));
-    }
     if state.refunded_today(&client, ctx.now).sen() + amount.sen()
         > partner.daily_refund_limit.sen()
     {
@@ -525,21 +480,25 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             "the daily refund limit is reached",
         ));
     }
-    let points = amount.sen().min(left_points);
-    let cash = amount.sen() - points;
-    credit(
-        &mut state,
-        ctx.now,
-        Channel::Snap,
-        &client,
-        intent.account,
-        &key.1,
-        &body.partner_refund_no,
-        cash,
-        points,
-    )
-    .map_err(|detail| fail(REFUND, Case::GeneralError, &detail))?;
-    if amount.sen() == left_points + left_cash
+    let movement = Movement {
+        at: ctx.now,
+        channel: Channel::Snap,
+        partner: &client,
+        account: intent.account,
+        reference: &key.1,
+    };
+    match wallet::refund(&mut state, &movement, &body.partner_refund_no, amount) {
+        Ok(_) => {}
+        Err(WalletError::Exceeds) => {
+            return Err(fail(
+                REFUND,
+                Case::TransactionNotPermitted,
+                "the refund exceeds what is left of the payment",
+            ));
+        }
+        Err(error) => return Err(fail(REFUND, Case::GeneralError, &format!("{error:?}"))),
+    }
+    if wallet::remaining(&state, &client, &key.1) == (Idr::ZERO, Idr::ZERO)
         && let Some(intent) = state.intents.get_mut(&key)
     {
         intent.status = TransactionStatus::Refunded;
@@ -554,47 +513,6 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let answer = refund_answer(&body, &record);
     state.refunds.insert(refund_key, record);
     Ok(answer)
-}
-
-/// Returns money to an account and records it; the ledger refuses any refund beyond its capture.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn credit(
-    state: &mut State,
-    at: OffsetDateTime,
-    channel: Channel,
-    partner: &str,
-    account: AccountId,
-    reference: &str,
-    refund_reference: &str,
-    cash: u64,
-    points: u64,
-) -> Result<(), String> {
-    let phone = state
-        .accounts
-        .get(&account)
-        .map(|a| a.phone.clone())
-        .unwrap_or_default();
-    state
-        .ledger
-        .append(Entry {
-            sequence: 0,
-            at,
-            channel,
-            partner: partner.to_owned(),
-            phone,
-            kind: EntryKind::Refund {
-                reference: reference.to_owned(),
-                refund_reference: refund_reference.to_owned(),
-            },
-            cash: Idr::from_sen(cash),
-            points: Idr::from_sen(points),
-        })
-        .map_err(|violation| violation.to_string())?;
-    if let Some(account) = state.accounts.get_mut(&account) {
-        account.cash = Idr::from_sen(account.cash.sen() + cash);
-        account.points = Idr::from_sen(account.points.sen() + points);
-    }
-    Ok(())
 }
 
 fn refund_answer(body: &RefundRequest, record: &RefundRecord) -> Reply {

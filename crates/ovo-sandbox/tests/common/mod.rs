@@ -440,6 +440,22 @@ impl World {
         self.send(Method::POST, path, &headers, body).await
     }
 
+    /// A balance inquiry with `access`.
+    pub async fn balance(&mut self, access: &str) -> Answer {
+        let path = self.snap_path("balance-inquiry");
+        self.service_call(Method::POST, &path, access, b"{}").await
+    }
+
+    /// A B2B2C refresh with `refresh`.
+    pub async fn refresh(&self, refresh: &str) -> Answer {
+        self.token_call(
+            "access-token/b2b2c",
+            json!({"grantType": "REFRESH_TOKEN", "refreshToken": refresh}),
+            None,
+        )
+        .await
+    }
+
     pub async fn account(&self, phone: &str) -> Value {
         self.control(Method::GET, &format!("accounts/{phone}"), Value::Null)
             .await
