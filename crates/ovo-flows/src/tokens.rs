@@ -1,0 +1,102 @@
+//! Token lifetimes, as pure values: the B2B token's cache and a customer's tokens.
+
+use std::time::Duration;
+
+use ovo_model::Secret;
+use time::OffsetDateTime;
+
+/// OVO's B2B token lives 15 minutes [S]; it is renewed this long before it expires, so a call
+/// signed with it never reaches OVO with an expired token.
+pub const RENEW_MARGIN: Duration = Duration::from_secs(60);
+/// A single-use token lives 15 minutes [S].
+pub const SINGLE_USE_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// A customer access token lives 15 days [S].
+pub const ACCESS_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600);
+
+/// A token with the time it stops being usable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expiring {
+    /// The token.
+    pub token: Secret,
+    /// When to stop using it (its expiry minus [`RENEW_MARGIN`]).
+    pub usable_until: OffsetDateTime,
+    /// A number that grows with every new token, so that a stale answer never replaces a newer
+    /// token.
+    pub generation: u64,
+}
+
+/// The partner's B2B token, cached until shortly before it expires.
+///
+/// ```
+/// use ovo_flows::B2bTokenCache;
+/// use time::macros::datetime;
+///
+/// let mut cache = B2bTokenCache::default();
+/// let now = datetime!(2024-01-01 00:00 UTC);
+/// assert!(cache.usable(now).is_none());
+/// cache.store(ovo_model::Secret::new("t"), 900, now);
+/// assert!(cache.usable(now + time::Duration::minutes(13)).is_some());
+/// assert!(cache.usable(now + time::Duration::minutes(14)).is_none(), "renewed a minute early");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct B2bTokenCache {
+    current: Option<Expiring>,
+    generation: u64,
+}
+
+impl B2bTokenCache {
+    /// The token, if it may still be used at `now`.
+    pub fn usable(&self, now: OffsetDateTime) -> Option<&Expiring> {
+        self.current.as_ref().filter(|t| now < t.usable_until)
+    }
+
+    /// Stores a new token that lives `expires_in` seconds from `now` (capped at OVO's 900 [S]).
+    pub fn store(&mut self, token: Secret, expires_in: u64, now: OffsetDateTime) -> &Expiring {
+        self.generation += 1;
+        let lifetime = Duration::from_secs(expires_in.min(900)).saturating_sub(RENEW_MARGIN);
+        self.current.insert(Expiring {
+            token,
+            usable_until: now + lifetime,
+            generation: self.generation,
+        })
+    }
+
+    /// Forgets the token of `generation` (after the provider said it is invalid); a newer token
+    /// is kept.
+    pub fn invalidate(&mut self, generation: u64) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|t| t.generation == generation)
+        {
+            self.current = None;
+        }
+    }
+}
+
+/// A bound customer's tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerTokens {
+    /// The access token (15 days [S]).
+    pub access: Secret,
+    /// When it stops being usable.
+    pub access_usable_until: OffsetDateTime,
+    /// The refresh token (until unbinding [S]).
+    pub refresh: Option<Secret>,
+}
+
+impl CustomerTokens {
+    /// Tokens just issued at `now`.
+    pub fn issued(access: Secret, refresh: Option<Secret>, now: OffsetDateTime) -> Self {
+        Self {
+            access,
+            access_usable_until: now + ACCESS_LIFETIME.saturating_sub(RENEW_MARGIN),
+            refresh,
+        }
+    }
+
+    /// Whether the access token may be used at `now`.
+    pub fn access_usable(&self, now: OffsetDateTime) -> bool {
+        now < self.access_usable_until
+    }
+}
