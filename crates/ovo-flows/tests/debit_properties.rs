@@ -83,7 +83,7 @@ fn status_answer(choice: u8) -> Received {
 }
 
 fn callback(choice: u8) -> String {
-    if choice % 5 == 0 {
+    if choice.is_multiple_of(5) {
         "https://m.example/cb?response=%7B%22displayMsg%22%3A%22FAILED%22%2C%22errorCode%22%3A%22E1%22%7D".to_owned()
     } else {
         "https://m.example/cb?response=%7B%22displayMsg%22%3A%22SUCCESS%22%2C%22authCode%22%3A%22CODE%22%2C%22errorCode%22%3A%22%22%7D".to_owned()

@@ -1,1 +1,47 @@
-//! placeholder
+//! The async OVO client: drives `ovo-flows` over a pluggable [`Transport`].
+//!
+//! - [`OvoClient`] (OVO direct, SNAP): B2B token cached and fetched single-flight; customer tokens
+//!   in a [`TokenStore`], refreshed when expired and removed when the binding breaks; linking,
+//!   balance, the two-phase debit, status, refund and unbinding.
+//! - [`DokuClient`] (DOKU OVO Recurring): binding, token list, balance, payment, refund, unbinding.
+//! - Calls that move no money are retried with backoff and jitter; calls that move money are sent
+//!   once, and their unknown outcome is resolved by status inquiry (SNAP) or reported as
+//!   `Unknown` (DOKU, which has no status API).
+//! - [`HyperTransport`] is the default transport (hyper-util, rustls with ring, no OpenSSL); a
+//!   closure is a transport too.
+//! - Every call runs in a `tracing` span; no header, token or secret is ever logged.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use ovo_flows::{SnapConfig, SnapCredentials};
+//! use ovo_http::{HyperTransport, OvoClient};
+//!
+//! let mut config = SnapConfig::new("https://app.byte-stack.net", "your-client-id");
+//! config.callback_url = "https://merchant.example/ovo/callback".into();
+//! let credentials = SnapCredentials {
+//!     private_key: ovo_sign::PrivateKey::from_pem_file("private.pem".as_ref(), ovo_sign::FilePermissions::Strict)?,
+//!     client_secret: ovo_sign::ClientSecret::from_file("client-secret.txt".as_ref(), ovo_sign::FilePermissions::Strict)?,
+//! };
+//! let client = OvoClient::new(config, credentials, HyperTransport::new()?);
+//! let lookup = client.lookup("6281234567890").await?;
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod client;
+mod doku;
+mod error;
+mod snap_ops;
+mod support;
+mod transport;
+
+pub use client::OvoClient;
+pub use doku::{DokuClient, DokuOutcome};
+pub use error::ClientError;
+pub use snap_ops::{DebitProgress, PendingDebit, PendingLink, PendingUnbinding, UnbindingProgress};
+pub use support::{ClientOptions, Clock, MemoryTokenStore, SystemClock, TokenStore};
+pub use transport::{HyperTransport, Transport, TransportError, TransportErrorKind};
+
+/// The `http` crate, re-exported: the transport trait speaks its types.
+pub use http;
