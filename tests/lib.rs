@@ -1,0 +1,250 @@
+//! The end-to-end harness: a sandbox, the real client on the default transport, and a customer
+//! who completes the webviews (as a browser would, through the sandbox's JSON submit).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use ovo_flows::{DokuConfig, SnapConfig, SnapCredentials};
+use ovo_http::{ClientOptions, Clock, DokuClient, HyperTransport, OvoClient, Transport};
+use ovo_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use ovo_sign::{ClientSecret, PrivateKey};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+pub const CLIENT_ID: &str = "oamerchante2e";
+pub const PIN: &str = "246810";
+pub const DOKU_CLIENT: &str = "BRN-0201-E2E";
+
+pub fn key(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/ovo-sign/tests/vectors/keys")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// A clock that follows the sandbox's when the test advances it.
+#[derive(Debug, Default)]
+pub struct TestClock {
+    skew_secs: AtomicI64,
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + time::Duration::seconds(self.skew_secs.load(Ordering::Relaxed))
+    }
+}
+
+pub struct E2e {
+    pub sandbox: SandboxHandle,
+    pub client: OvoClient<HyperTransport>,
+    pub doku: DokuClient<HyperTransport>,
+    pub clock: Arc<TestClock>,
+    pub secret: String,
+    pub doku_secret: String,
+    http: HyperTransport,
+}
+
+impl E2e {
+    pub async fn start() -> Self {
+        Self::with(
+            SandboxConfig::default(),
+            ClientOptions::default(),
+            "e2e-client-secret",
+            "SK-e2e-doku-secret",
+        )
+        .await
+    }
+
+    pub async fn with(
+        config: SandboxConfig,
+        options: ClientOptions,
+        secret: &str,
+        doku_secret: &str,
+    ) -> Self {
+        let sandbox = Sandbox::start_with(config, ([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        let base = sandbox.base_url().to_owned();
+        let mut snap = SnapConfig::new(&base, CLIENT_ID);
+        snap.callback_url = format!("{base}/_sandbox/callback");
+        let credentials = SnapCredentials {
+            private_key: PrivateKey::from_pem(&key("rsa3072-pkcs1.pem")).unwrap(),
+            client_secret: ClientSecret::new(secret).unwrap(),
+        };
+        let clock = Arc::new(TestClock::default());
+        let http = HyperTransport::new().unwrap();
+        let client = OvoClient::new(snap, credentials, http.clone())
+            .with_options(options.clone())
+            .with_clock(clock.clone());
+        let doku = DokuClient::new(
+            DokuConfig::new(&base, DOKU_CLIENT),
+            ClientSecret::new(doku_secret).unwrap(),
+            http.clone(),
+        )
+        .with_options(options)
+        .with_clock(clock.clone());
+        let e2e = Self {
+            sandbox,
+            client,
+            doku,
+            clock,
+            secret: secret.to_owned(),
+            doku_secret: doku_secret.to_owned(),
+            http,
+        };
+        let public = String::from_utf8(key("rsa3072-cert.pem")).unwrap();
+        e2e.control("POST", "partners", json!({
+            "client_id": CLIENT_ID, "client_secrets": [secret], "public_keys": [public],
+            "callback_urls": [format!("{base}/_sandbox/callback")], "daily_refund_limit": "100000000.00"
+        })).await;
+        e2e.control(
+            "POST",
+            "doku/partners",
+            json!({"client_id": DOKU_CLIENT, "secret_keys": [doku_secret]}),
+        )
+        .await;
+        e2e
+    }
+
+    pub fn base(&self) -> String {
+        self.sandbox.base_url().to_owned()
+    }
+
+    pub async fn raw(&self, method: &str, url: &str, body: Value) -> (u16, Value) {
+        let bytes = if body.is_null() {
+            Vec::new()
+        } else {
+            serde_json::to_vec(&body).unwrap()
+        };
+        let request = http::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("content-type", "application/json")
+            .body(Bytes::from(bytes))
+            .unwrap();
+        let response = self
+            .http
+            .send(request, Duration::from_secs(10))
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            serde_json::from_slice(response.body()).unwrap_or(Value::Null),
+        )
+    }
+
+    pub async fn control(&self, method: &str, path: &str, body: Value) -> Value {
+        let (status, json) = self
+            .raw(method, &format!("{}/_sandbox/{path}", self.base()), body)
+            .await;
+        assert_eq!(status, 200, "control {path}: {json}");
+        json
+    }
+
+    pub async fn account(&self, phone: &str, cash: &str, points: &str) {
+        self.control(
+            "POST",
+            "accounts",
+            json!({"phone": phone, "pin": PIN, "cash": cash, "points": points}),
+        )
+        .await;
+    }
+
+    pub async fn balances(&self, phone: &str) -> (String, String) {
+        let account = self
+            .control("GET", &format!("accounts/{phone}"), Value::Null)
+            .await;
+        (
+            account["cash"].as_str().unwrap().to_owned(),
+            account["points"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn ledger(&self) -> Vec<Value> {
+        self.control("GET", "ledger", Value::Null).await["entries"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Moves the sandbox clock and the client's.
+    pub async fn advance(&self, by: Duration) {
+        self.control("POST", "clock/advance", json!({"seconds": by.as_secs()}))
+            .await;
+        self.clock
+            .skew_secs
+            .fetch_add(by.as_secs() as i64, Ordering::Relaxed);
+    }
+
+    /// The customer in the webview: OTP (when asked) and PIN, as the page's form would submit;
+    /// returns the URL the webview redirects to.
+    pub async fn complete_webview(&self, webview_url: &str, phone: &str) -> String {
+        let query = webview_url.split_once('?').unwrap().1;
+        let params: std::collections::HashMap<String, String> =
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+        let session = params
+            .get("token")
+            .or_else(|| params.get("session"))
+            .unwrap();
+        let otp = phone.get(phone.len() - 4..).unwrap();
+        let body = json!({"session": session, "destination": params["destination"], "state": params.get("state"), "otp": otp, "pin": PIN});
+        let (status, answer) = self
+            .raw(
+                "POST",
+                &format!("{}/cellblockui/partner/submit", self.base()),
+                body,
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        answer["redirect"]
+            .as_str()
+            .unwrap_or_else(|| panic!("webview: {answer}"))
+            .to_owned()
+    }
+
+    /// The DOKU registration page, completed by the customer.
+    pub async fn complete_registration(&self, registration_url: &str, phone: &str) -> String {
+        let otp = phone.get(phone.len() - 4..).unwrap();
+        let (status, answer) = self
+            .raw("POST", registration_url, json!({"otp": otp, "pin": PIN}))
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        answer["redirect"].as_str().unwrap().to_owned()
+    }
+
+    /// Links `customer` (phone `phone`) through the whole binding flow.
+    pub async fn link(&self, customer: &str, phone: &str) {
+        let request = ovo_model::snap::BindingRequest {
+            partner_reference_no: Some(format!("BIND-{customer}")),
+            merchant_id: CLIENT_ID.to_owned(),
+            phone_no: Some(phone.to_owned()),
+            ..Default::default()
+        };
+        let pending = self.client.begin_linking(customer, &request).await.unwrap();
+        let callback = self.complete_webview(&pending.webview_url, phone).await;
+        let outcome = self
+            .client
+            .finish_linking(pending, &callback)
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, ovo_flows::LinkingOutcome::Linked(_)),
+            "{outcome:?}"
+        );
+    }
+}
