@@ -118,6 +118,24 @@ impl E2e {
         e2e
     }
 
+    /// Another client of the same partner, on `transport`.
+    pub fn client_with<T: Transport>(&self, transport: T, options: ClientOptions) -> OvoClient<T> {
+        let mut snap = SnapConfig::new(self.base(), CLIENT_ID);
+        snap.callback_url = format!("{}/_sandbox/callback", self.base());
+        let credentials = SnapCredentials {
+            private_key: PrivateKey::from_pem(&key("rsa3072-pkcs1.pem")).unwrap(),
+            client_secret: ClientSecret::new(self.secret.as_str()).unwrap(),
+        };
+        OvoClient::new(snap, credentials, transport)
+            .with_options(options)
+            .with_clock(self.clock.clone())
+    }
+
+    /// The default transport, for wrapping.
+    pub fn transport(&self) -> HyperTransport {
+        self.http.clone()
+    }
+
     pub fn base(&self) -> String {
         self.sandbox.base_url().to_owned()
     }

@@ -174,8 +174,9 @@ impl<T: Transport> OvoClient<T> {
             shared
         };
         drop(clear);
-        let _ = sender.send(Some(shared.clone().map_err(Arc::new)));
-        shared
+        let shared = shared.map_err(Arc::new);
+        let _ = sender.send(Some(shared.clone()));
+        shared.map_err(ClientError::B2bToken)
     }
 
     /// Signs and sends one call. A call that moves no money is retried (fresh timestamp and

@@ -1,0 +1,94 @@
+//! The B2B token is fetched by one caller at a time: concurrent callers share its result.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use ovo_e2e::E2e;
+use ovo_http::{ClientError, ClientOptions, Transport, TransportError, TransportErrorKind};
+
+fn quick() -> ClientOptions {
+    ClientOptions {
+        backoff: Duration::from_millis(5),
+        backoff_max: Duration::from_millis(20),
+        ..ClientOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_callers_cause_one_token_request_and_a_failure_fails_them_all_alike() {
+    let e2e = E2e::start().await;
+    let token_requests = Arc::new(AtomicUsize::new(0));
+    let failing = Arc::new(AtomicBool::new(true));
+    let inner = e2e.transport();
+    let (count, fail) = (Arc::clone(&token_requests), Arc::clone(&failing));
+    let transport = move |request: http::Request<Bytes>, deadline: Duration| {
+        let (inner, count, fail) = (inner.clone(), Arc::clone(&count), Arc::clone(&fail));
+        async move {
+            if request.uri().path().ends_with("/access-token/b2b") {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if fail.load(Ordering::SeqCst) {
+                    return Err(TransportError::new(TransportErrorKind::Connect));
+                }
+            }
+            inner.send(request, deadline).await
+        }
+    };
+    let client = Arc::new(e2e.client_with(transport, quick()));
+
+    // While the provider is unreachable: every caller gets the same error, from one fetch (and
+    // its retries), never 1000 fetches.
+    let waiters: Vec<_> = (0..1000)
+        .map(|_| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move { client.b2b_token().await })
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for waiter in waiters {
+        match waiter.await.unwrap() {
+            Err(error) => errors.push(error.to_string()),
+            Ok(_) => panic!("the provider was unreachable"),
+        }
+    }
+    errors.dedup();
+    assert_eq!(errors.len(), 1, "one error, shared: {errors:?}");
+    let failed_attempts = token_requests.load(Ordering::SeqCst);
+    assert!(
+        failed_attempts <= 1 + quick().max_retries as usize,
+        "{failed_attempts} token requests"
+    );
+
+    // The failure did not wedge the cache: the next callers fetch again, once.
+    failing.store(false, Ordering::SeqCst);
+    let callers: Vec<_> = (0..1000)
+        .map(|_| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move { client.b2b_token().await.map(|t| t.generation) })
+        })
+        .collect();
+    for caller in callers {
+        assert_eq!(
+            caller.await.unwrap().unwrap(),
+            1,
+            "everyone got the one new token"
+        );
+    }
+    assert_eq!(
+        token_requests.load(Ordering::SeqCst),
+        failed_attempts + 1,
+        "exactly one more token request"
+    );
+    assert!(matches!(
+        client.status("NONE").await,
+        Ok(_) | Err(ClientError::Refused { .. })
+    ));
+    assert_eq!(
+        token_requests.load(Ordering::SeqCst),
+        failed_attempts + 1,
+        "the cached token served the status call"
+    );
+}
