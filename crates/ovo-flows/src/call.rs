@@ -33,8 +33,8 @@ impl fmt::Debug for Authorization {
     }
 }
 
-/// Where a SNAP call goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a SNAP call goes. `Debug` shows no query string.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Target {
     /// A SNAP endpoint, `/OVOSNAP/{version}/...`.
     Snap(SnapEndpoint),
@@ -42,8 +42,15 @@ pub enum Target {
     Path(String),
 }
 
-/// One call to make.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Target({})", self.label())
+    }
+}
+
+/// One call to make. `Debug` shows the body's length, never its bytes (a refresh call carries a
+/// token).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Call {
     /// `POST` or `GET`.
     pub method: http::Method,
@@ -59,8 +66,36 @@ pub struct Call {
     pub moves_money: bool,
 }
 
-/// What happened to a call.
-#[derive(Debug)]
+impl fmt::Debug for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("target", &self.target.label())
+            .field("body_len", &self.body.len())
+            .field("authorization", &self.authorization)
+            .field("moves_money", &self.moves_money)
+            .finish()
+    }
+}
+
+impl Target {
+    /// The endpoint without its query string, safe to log (Generate Token's query carries the
+    /// webview's `authCode`).
+    ///
+    /// ```
+    /// let target = ovo_flows::Target::Path("/user/v1/oauth/token?grantType=authorization_code&code=SECRET".into());
+    /// assert_eq!(target.label(), "/user/v1/oauth/token");
+    /// ```
+    pub fn label(&self) -> String {
+        match self {
+            Self::Snap(endpoint) => endpoint.name().to_owned(),
+            Self::Path(path) => path.split('?').next().unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// What happened to a call. `Debug` shows the status, never the body (token answers carry
+/// tokens).
 pub enum Received {
     /// The provider answered.
     Response(http::Response<Vec<u8>>),
@@ -70,4 +105,20 @@ pub enum Received {
         /// Whether the provider may have received the request.
         may_have_reached: bool,
     },
+}
+
+impl fmt::Debug for Received {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Response(response) => write!(
+                f,
+                "Response({}, {} bytes)",
+                response.status(),
+                response.body().len()
+            ),
+            Self::Failed { may_have_reached } => {
+                write!(f, "Failed {{ may_have_reached: {may_have_reached} }}")
+            }
+        }
+    }
 }

@@ -106,7 +106,7 @@ enum Phase {
 /// assert_eq!(debit.poll(now, &access), DebitAction::Wait, "one call at a time");
 /// # Ok::<(), ovo_flows::FlowError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Debit {
     reference: String,
     body: Vec<u8>,
@@ -370,5 +370,14 @@ impl Debit {
     fn finish(&mut self, outcome: DebitOutcome) -> DebitAction {
         self.phase = Phase::Done(outcome.clone());
         DebitAction::Done(outcome)
+    }
+}
+
+impl std::fmt::Debug for Debit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Debit")
+            .field("phase", &self.phase)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
     }
 }

@@ -12,8 +12,9 @@ use serde::Serialize;
 use crate::calls::body;
 use crate::error::FlowError;
 
-/// One DOKU call: path, body bytes (serialized once), and whether it moves money.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One DOKU call: path, body bytes (serialized once), and whether it moves money. `Debug` shows
+/// the body's length only (bodies carry the customer's `token_id`).
+#[derive(Clone, PartialEq, Eq)]
 pub struct DokuCall {
     /// `/ovo-open-api/v1/...` or `/tokenization/v1/tokens` [S].
     pub path: &'static str,
@@ -21,6 +22,16 @@ pub struct DokuCall {
     pub body: Vec<u8>,
     /// Payment and refund.
     pub moves_money: bool,
+}
+
+impl std::fmt::Debug for DokuCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DokuCall")
+            .field("path", &self.path)
+            .field("body_len", &self.body.len())
+            .field("moves_money", &self.moves_money)
+            .finish()
+    }
 }
 
 fn call<T: Serialize + Validate>(

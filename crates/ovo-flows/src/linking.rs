@@ -45,7 +45,21 @@ pub enum LinkingAction {
     Done(LinkingOutcome),
 }
 
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Start => "Start",
+            Self::AwaitingBinding => "AwaitingBinding",
+            Self::Webview { .. } => "Webview",
+            Self::Exchange { .. } => "Exchange",
+            Self::AwaitingTokens => "AwaitingTokens",
+            Self::Done { .. } => "Done",
+        })
+    }
+}
+
+/// `Debug` names the phase only: the webview URL carries the linkage token.
+#[derive(Clone)]
 enum Phase {
     Start,
     AwaitingBinding,
@@ -74,7 +88,7 @@ enum Phase {
 /// assert!(!call.moves_money);
 /// # Ok::<(), ovo_flows::FlowError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Linking {
     body: Vec<u8>,
     state: Option<String>,
@@ -225,5 +239,14 @@ impl Linking {
     fn finish(&mut self, outcome: LinkingOutcome) -> LinkingAction {
         self.phase = Phase::Done(outcome.clone());
         LinkingAction::Done(outcome)
+    }
+}
+
+impl std::fmt::Debug for Linking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Linking")
+            .field("phase", &self.phase)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
     }
 }

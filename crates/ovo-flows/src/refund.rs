@@ -63,7 +63,7 @@ enum Phase {
 /// assert!(call.moves_money);
 /// # Ok::<(), ovo_flows::FlowError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Refund {
     original: String,
     refund_no: String,
@@ -179,5 +179,14 @@ impl Refund {
     fn finish(&mut self, outcome: RefundOutcome) -> RefundAction {
         self.phase = Phase::Done(outcome.clone());
         RefundAction::Done(outcome)
+    }
+}
+
+impl std::fmt::Debug for Refund {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refund")
+            .field("phase", &self.phase)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
     }
 }

@@ -44,7 +44,21 @@ pub enum UnbindingAction {
     Done(UnbindingOutcome),
 }
 
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Start => "Start",
+            Self::AwaitingFirst => "AwaitingFirst",
+            Self::Webview { .. } => "Webview",
+            Self::Confirm { .. } => "Confirm",
+            Self::AwaitingSecond => "AwaitingSecond",
+            Self::Done { .. } => "Done",
+        })
+    }
+}
+
+/// `Debug` names the phase only: the webview URL carries the linkage token.
+#[derive(Clone)]
 enum Phase {
     Start,
     AwaitingFirst,

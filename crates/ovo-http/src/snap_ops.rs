@@ -17,7 +17,6 @@ use crate::error::ClientError;
 use crate::transport::Transport;
 
 /// A linking waiting for the customer in the webview.
-#[derive(Debug)]
 pub struct PendingLink {
     /// Send the customer here.
     pub webview_url: String,
@@ -26,7 +25,6 @@ pub struct PendingLink {
 }
 
 /// A debit waiting for the customer's PIN in the webview.
-#[derive(Debug)]
 pub struct PendingDebit {
     /// Send the customer here.
     pub webview_url: String,
@@ -44,7 +42,6 @@ pub enum DebitProgress {
 }
 
 /// An unbinding waiting for the customer's confirmation.
-#[derive(Debug)]
 pub struct PendingUnbinding {
     /// Send the customer here.
     pub webview_url: String,
@@ -60,6 +57,22 @@ pub enum UnbindingProgress {
     /// Finished.
     Done(UnbindingOutcome),
 }
+
+macro_rules! redacted_debug {
+    ($($name:ident),+) => {$(
+        /// `Debug` hides the webview URL: it carries a linkage token or session.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("customer", &self.customer)
+                    .field("flow", &self.flow)
+                    .finish_non_exhaustive()
+            }
+        }
+    )+};
+}
+
+redacted_debug!(PendingLink, PendingDebit, PendingUnbinding);
 
 fn unexpected(what: &'static str) -> ClientError {
     ClientError::from(FlowError::UnexpectedEvent(what))
