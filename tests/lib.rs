@@ -1,6 +1,7 @@
 //! The end-to-end harness: a sandbox, the real client on the default transport, and a customer
 //! who completes the webviews (as a browser would, through the sandbox's JSON submit).
 #![allow(
+    missing_debug_implementations,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
