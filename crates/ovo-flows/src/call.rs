@@ -11,9 +11,9 @@ use crate::config::SnapEndpoint;
 #[derive(Clone, PartialEq, Eq)]
 pub enum Authorization {
     /// The access-token calls: RSA over `client_id|timestamp`, optionally with a bearer token
-    /// (the linkage token of a B2B2C exchange [P]).
+    /// (the linkage token of a B2B2C exchange \[P\]).
     TokenCall(Option<Secret>),
-    /// Account binding: RSA over the request, no bearer token [S][P].
+    /// Account binding: RSA over the request, no bearer token \[S\]\[P\].
     Rsa,
     /// HMAC-SHA512 with this bearer token: the partner's B2B token, a customer access token,
     /// a single-use token or a linkage token.

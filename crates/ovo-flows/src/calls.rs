@@ -47,7 +47,7 @@ pub fn b2b_token() -> Result<Call, FlowError> {
     ))
 }
 
-/// `access-token/b2b2c` with a refresh token (no `Authorization` [P]).
+/// `access-token/b2b2c` with a refresh token (no `Authorization` \[P\]).
 pub fn refresh(refresh_token: Secret) -> Result<Call, FlowError> {
     let request = B2b2cTokenRequest::refresh(refresh_token);
     Ok(post(
@@ -58,7 +58,7 @@ pub fn refresh(refresh_token: Secret) -> Result<Call, FlowError> {
     ))
 }
 
-/// `access-token/b2b2c` exchanging a binding `authCode`, authorized by the linkage token [P].
+/// `access-token/b2b2c` exchanging a binding `authCode`, authorized by the linkage token \[P\].
 pub fn exchange_code(auth_code: Secret, linkage_token: Secret) -> Result<Call, FlowError> {
     let request = B2b2cTokenRequest::authorization_code(auth_code);
     Ok(post(
@@ -105,7 +105,7 @@ pub fn status(authorization: Authorization, partner_reference_no: &str) -> Resul
     ))
 }
 
-/// `GET /user/v1/oauth/token?grantType=authorization_code&code=...` [S], with the access token \[I\].
+/// `GET /user/v1/oauth/token?grantType=authorization_code&code=...` \[S\], with the access token \[I\].
 pub fn generate_token(access: Secret, auth_code: &Secret) -> Call {
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("grantType", "authorization_code")

@@ -1,5 +1,5 @@
 //! Where the provider is and how to talk to it: base URLs, per-endpoint paths, header values,
-//! signature encoding and timestamp format. Every [I] choice is a field here, not a constant.
+//! signature encoding and timestamp format. Every \[I\] choice is a field here, not a constant.
 
 use ovo_sign::{SignatureEncoding, SnapTimestampFormat};
 
@@ -50,25 +50,25 @@ impl SnapEndpoint {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SnapConfig {
-    /// `https://app.byte-stack.net` (staging) or `https://apigw.ovo.id` (production) [P].
+    /// `https://app.byte-stack.net` (staging) or `https://apigw.ovo.id` (production) \[P\].
     pub base_url: String,
-    /// The client id: `X-CLIENT-KEY` and `X-PARTNER-ID` [P].
+    /// The client id: `X-CLIENT-KEY` and `X-PARTNER-ID` \[P\].
     pub client_id: String,
     /// `merchantId` in binding requests; OVO's client id unless told otherwise \[I\].
     pub merchant_id: String,
-    /// `CHANNEL-ID`, at most 5 characters, assigned by the provider [P].
+    /// `CHANNEL-ID`, at most 5 characters, assigned by the provider \[P\].
     pub channel_id: String,
-    /// `X-DEVICE-ID`, mandatory for OVO [P].
+    /// `X-DEVICE-ID`, mandatory for OVO \[P\].
     pub device_id: String,
-    /// Version segment per endpoint: `v1.0` for the B2B token, `v2.0` for the rest [P].
+    /// Version segment per endpoint: `v1.0` for the B2B token, `v2.0` for the rest \[P\].
     pub versions: Vec<(SnapEndpoint, String)>,
     /// The version of endpoints not in `versions`.
     pub default_version: String,
     /// Encoding of the symmetric signature: base64 by default; OVO's FAQ sample is hex \[I\].
     pub signature_encoding: SignatureEncoding,
-    /// `X-TIMESTAMP` format: OVO's `yyyy-MM-ddTHH:mm:ss.SSS+07:00` [P].
+    /// `X-TIMESTAMP` format: OVO's `yyyy-MM-ddTHH:mm:ss.SSS+07:00` \[P\].
     pub timestamp_format: SnapTimestampFormat,
-    /// Where the webview returns to: one of the callback URLs registered with OVO [S].
+    /// Where the webview returns to: one of the callback URLs registered with OVO \[S\].
     pub callback_url: String,
 }
 
@@ -109,9 +109,9 @@ impl SnapConfig {
 /// ```
 #[derive(Debug, Clone)]
 pub struct DokuConfig {
-    /// `https://api-sandbox.doku.com` or `https://api.doku.com` [S].
+    /// `https://api-sandbox.doku.com` or `https://api.doku.com` \[S\].
     pub base_url: String,
-    /// `Client-Id` from DOKU's back office [S].
+    /// `Client-Id` from DOKU's back office \[S\].
     pub client_id: String,
 }
 

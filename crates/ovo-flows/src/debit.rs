@@ -1,4 +1,4 @@
-//! OVO's two-phase direct debit as a state machine [S]:
+//! OVO's two-phase direct debit as a state machine \[S\]:
 //!
 //! 1. call 1 with the customer's access token: `2025400`, nothing moves;
 //! 2. the customer confirms in the PIN webview; the callback carries an `authCode`;
@@ -124,7 +124,7 @@ pub const DEFAULT_MAX_INQUIRIES: u32 = 5;
 
 impl Debit {
     /// A debit of `request`, whose body is validated and serialized here, once: call 2 repeats
-    /// these exact bytes [S].
+    /// these exact bytes \[S\].
     pub fn new(request: &DirectDebitRequest) -> Result<Self, FlowError> {
         Ok(Self {
             reference: request.partner_reference_no.clone(),

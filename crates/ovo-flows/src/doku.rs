@@ -16,7 +16,7 @@ use crate::error::FlowError;
 /// the body's length only (bodies carry the customer's `token_id`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct DokuCall {
-    /// `/ovo-open-api/v1/...` or `/tokenization/v1/tokens` [S].
+    /// `/ovo-open-api/v1/...` or `/tokenization/v1/tokens` \[S\].
     pub path: &'static str,
     /// The exact bytes to sign and send.
     pub body: Vec<u8>,

@@ -1,5 +1,5 @@
-//! Linking a customer's OVO account [S]: binding (RSA-signed) → the OTP/PIN webview → the B2B2C
-//! token exchange, authorized by the linkage token [P].
+//! Linking a customer's OVO account \[S\]: binding (RSA-signed) → the OTP/PIN webview → the B2B2C
+//! token exchange, authorized by the linkage token \[P\].
 
 use ovo_model::snap::{B2b2cTokenResponse, BindingRequest, BindingResponse};
 use ovo_model::{ResponseCode, Secret};
@@ -96,7 +96,7 @@ pub struct Linking {
 }
 
 impl Linking {
-    /// Links with `request`; `state` identifies the attempt on the callback [S].
+    /// Links with `request`; `state` identifies the attempt on the callback \[S\].
     pub fn new(request: &BindingRequest, state: Option<String>) -> Result<Self, FlowError> {
         Ok(Self {
             body: calls::body(request)?,

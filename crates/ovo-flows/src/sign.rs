@@ -35,7 +35,7 @@ impl fmt::Debug for SnapCredentials {
 pub struct Stamp {
     /// Now, from the caller's clock.
     pub now: OffsetDateTime,
-    /// Unique per day [P].
+    /// Unique per day \[P\].
     pub external_id: ExternalId,
 }
 

@@ -5,12 +5,12 @@ use std::time::Duration;
 use ovo_model::Secret;
 use time::OffsetDateTime;
 
-/// OVO's B2B token lives 15 minutes [S]; it is renewed this long before it expires, so a call
+/// OVO's B2B token lives 15 minutes \[S\]; it is renewed this long before it expires, so a call
 /// signed with it never reaches OVO with an expired token.
 pub const RENEW_MARGIN: Duration = Duration::from_secs(60);
-/// A single-use token lives 15 minutes [S].
+/// A single-use token lives 15 minutes \[S\].
 pub const SINGLE_USE_LIFETIME: Duration = Duration::from_secs(15 * 60);
-/// A customer access token lives 15 days [S].
+/// A customer access token lives 15 days \[S\].
 pub const ACCESS_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600);
 
 /// A token with the time it stops being usable.
@@ -50,7 +50,7 @@ impl B2bTokenCache {
         self.current.as_ref().filter(|t| now < t.usable_until)
     }
 
-    /// Stores a new token that lives `expires_in` seconds from `now` (capped at OVO's 900 [S]).
+    /// Stores a new token that lives `expires_in` seconds from `now` (capped at OVO's 900 \[S\]).
     pub fn store(&mut self, token: Secret, expires_in: u64, now: OffsetDateTime) -> &Expiring {
         self.generation += 1;
         let lifetime = Duration::from_secs(expires_in.min(900)).saturating_sub(RENEW_MARGIN);
@@ -77,11 +77,11 @@ impl B2bTokenCache {
 /// A bound customer's tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerTokens {
-    /// The access token (15 days [S]).
+    /// The access token (15 days \[S\]).
     pub access: Secret,
     /// When it stops being usable.
     pub access_usable_until: OffsetDateTime,
-    /// The refresh token (until unbinding [S]).
+    /// The refresh token (until unbinding \[S\]).
     pub refresh: Option<Secret>,
 }
 

@@ -1,6 +1,6 @@
-//! Unbinding [S]: the first call with the access token; if OVO answers a linkage token, the
+//! Unbinding \[S\]: the first call with the access token; if OVO answers a linkage token, the
 //! customer confirms in the webview and a second call with that token and the `authCode` ends the
-//! binding [P]. Afterwards no customer token may be used.
+//! binding \[P\]. Afterwards no customer token may be used.
 
 use ovo_model::snap::{UnbindingRequest, UnbindingResponse};
 use ovo_model::{ResponseCode, Secret};

@@ -5,7 +5,7 @@ use ovo_model::snap::{QParams, WebviewCallback};
 use crate::error::FlowError;
 
 /// The webview URL: `redirectUrl` + every `qParams` entry + `token` + `destination` +
-/// `submissionType=redirect` + optionally `state` [S].
+/// `submissionType=redirect` + optionally `state` \[S\].
 ///
 /// ```
 /// let q: ovo_model::snap::QParams = serde_json::from_str(r#"{"action":"otpLinkage","client-id":"c"}"#).unwrap();

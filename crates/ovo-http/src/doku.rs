@@ -146,7 +146,7 @@ impl<T: Transport> DokuClient<T> {
         Ok((outcome, request_id))
     }
 
-    /// Customer binding: 201 with the registration page [S].
+    /// Customer binding: 201 with the registration page \[S\].
     pub async fn bind(&self, request: &BindingRequest) -> Result<BindingResponse, ClientError> {
         self.safe(doku::binding(request)?)
             .instrument(tracing::info_span!("doku.bind"))
@@ -171,7 +171,7 @@ impl<T: Transport> DokuClient<T> {
     }
 
     /// A recurring payment, sent once. Returns the outcome and the payment's `Request-Id`, which
-    /// its refund refers to [S].
+    /// its refund refers to \[S\].
     pub async fn pay(
         &self,
         request: &PaymentRequest,

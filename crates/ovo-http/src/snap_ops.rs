@@ -90,7 +90,7 @@ fn with_destination(url: &str, destination: &str, state: &str) -> String {
 }
 
 impl<T: Transport> OvoClient<T> {
-    /// Phone lookup, mandatory before linking [S].
+    /// Phone lookup, mandatory before linking \[S\].
     pub async fn lookup(&self, phone: &str) -> Result<LookupResponse, ClientError> {
         let received = self.drive(&calls::lookup(phone)).await?;
         expect_success(received)
@@ -162,7 +162,7 @@ impl<T: Transport> OvoClient<T> {
     }
 
     /// The customer's usable access token, refreshed if it expired. A refused refresh means the
-    /// binding broke (unbinding, phone change, closure [S]): the tokens are removed.
+    /// binding broke (unbinding, phone change, closure \[S\]): the tokens are removed.
     pub async fn access_token(&self, customer: &str) -> Result<Secret, ClientError> {
         let not_bound = || ClientError::NotBound {
             customer: customer.to_owned(),
@@ -202,7 +202,7 @@ impl<T: Transport> OvoClient<T> {
         }
     }
 
-    /// Forgets a customer whose token OVO refused as invalid (the binding broke [S]).
+    /// Forgets a customer whose token OVO refused as invalid (the binding broke \[S\]).
     fn forget_if_broken(&self, customer: &str, code: &ResponseCode) {
         if code.is_invalid_customer_token() {
             tracing::info!(
@@ -213,7 +213,7 @@ impl<T: Transport> OvoClient<T> {
         }
     }
 
-    /// The customer's balances; to be called before each debit [S].
+    /// The customer's balances; to be called before each debit \[S\].
     pub async fn balance(&self, customer: &str) -> Result<BalanceInquiryResponse, ClientError> {
         let access = self.access_token(customer).await?;
         let received = self
@@ -296,7 +296,7 @@ impl<T: Transport> OvoClient<T> {
         expect_success(received)
     }
 
-    /// A refund, with the partner's B2B token [S]; an unknown outcome is resolved by status
+    /// A refund, with the partner's B2B token \[S\]; an unknown outcome is resolved by status
     /// inquiry, never by re-sending.
     pub async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ClientError> {
         let mut flow = Refund::new(request)?;

@@ -26,7 +26,7 @@ impl Clock for SystemClock {
     }
 }
 
-/// Where bound customers' tokens live. OVO asks partners to keep every customer token [S]; back
+/// Where bound customers' tokens live. OVO asks partners to keep every customer token \[S\]; back
 /// this with your database. Revoked or broken bindings are removed.
 pub trait TokenStore: Send + Sync {
     /// The tokens of `customer`, if bound.
@@ -105,7 +105,7 @@ impl ClientOptions {
     }
 }
 
-/// Fresh `X-EXTERNAL-ID`s (unique per day [P]) and DOKU `Request-Id`s.
+/// Fresh `X-EXTERNAL-ID`s (unique per day \[P\]) and DOKU `Request-Id`s.
 #[derive(Debug, Default)]
 pub(crate) struct Ids {
     counter: AtomicU64,
@@ -129,7 +129,7 @@ impl Ids {
         ExternalId::new(format!("{millis}{counter:06}{}", Self::random(3)))
     }
 
-    /// A DOKU `Request-Id` (≤ 128 [S]).
+    /// A DOKU `Request-Id` (≤ 128 \[S\]).
     pub(crate) fn request_id(&self) -> String {
         let counter = self.counter.fetch_add(1, Ordering::Relaxed);
         format!("{}-{counter}", Self::random(16))

@@ -1,4 +1,4 @@
-//! OTP and PIN checks with OVO's attempt limits [S]: 5 OTP requests or 5 wrong OTPs block for
+//! OTP and PIN checks with OVO's attempt limits \[S\]: 5 OTP requests or 5 wrong OTPs block for
 //! 30 minutes; 3 wrong PINs block for an hour, 6 for good.
 
 use std::time::Duration;

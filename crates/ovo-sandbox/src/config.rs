@@ -1,6 +1,6 @@
 //! What the sandbox does where the provider's behaviour is configurable or not public.
 //!
-//! Every [I] default below is a documented choice (see `docs/sandbox.md`), never a hidden one.
+//! Every \[I\] default below is a documented choice (see `docs/sandbox.md`), never a hidden one.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -216,7 +216,7 @@ fn read_account(shared: &Shared, phone: &str) -> Outcome {
     }))
 }
 
-/// A phone change breaks the customer's tokens [S].
+/// A phone change breaks the customer's tokens \[S\].
 fn change_phone(shared: &Shared, phone: &str, bytes: &[u8]) -> Outcome {
     #[derive(Deserialize)]
     struct Change {
@@ -238,7 +238,7 @@ fn change_phone(shared: &Shared, phone: &str, bytes: &[u8]) -> Outcome {
     Ok(json!({"phone": change.new_phone}))
 }
 
-/// Closing an account breaks its tokens [S].
+/// Closing an account breaks its tokens \[S\].
 fn close_account(shared: &Shared, phone: &str) -> Outcome {
     let mut state = shared.state();
     let id = *state.phones.get(phone).ok_or("no such account")?;

@@ -21,12 +21,12 @@ use crate::server::Ctx;
 use crate::state::{AccountStatus, DokuPartner, DokuPayment, DokuRegistration, DokuToken, State};
 use crate::wallet::{self, Movement, WalletError};
 
-/// A DOKU OVO token is valid one year [S].
+/// A DOKU OVO token is valid one year \[S\].
 const TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 /// How long the registration page stays open \[I\].
 const REGISTRATION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-/// DOKU's error answer: `{"error":{"code","message","type"}}` [P].
+/// DOKU's error answer: `{"error":{"code","message","type"}}` \[P\].
 pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Reply {
     Reply::json(
         status,
@@ -159,7 +159,7 @@ fn valid_token(
         })
 }
 
-/// `POST /ovo-open-api/v1/token`: 201 with a registration page, status `PENDING` [S].
+/// `POST /ovo-open-api/v1/token`: 201 with a registration page, status `PENDING` \[S\].
 pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, _) = check(ctx, &mut state, request)?;
@@ -209,7 +209,7 @@ pub(crate) fn registration_page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 }
 
 /// `POST /ovo-open-api/registration/{session}` (form, or JSON `{"otp","pin"}`): on success the
-/// token is created and the customer returns to `success_registration_url` [S].
+/// token is created and the customer returns to `success_registration_url` \[S\].
 pub(crate) fn registration_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let session = request
         .path
@@ -334,7 +334,7 @@ fn registration_form(session: &str, error: Option<&str>) -> Reply {
     )
 }
 
-/// `POST /tokenization/v1/tokens` [S].
+/// `POST /tokenization/v1/tokens` \[S\].
 pub(crate) fn tokens(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, _) = check(ctx, &mut state, request)?;
@@ -377,7 +377,7 @@ pub(crate) fn tokens(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     ))
 }
 
-/// `POST /ovo-open-api/v1/balance` [S].
+/// `POST /ovo-open-api/v1/balance` \[S\].
 pub(crate) fn balance(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, _) = check(ctx, &mut state, request)?;
@@ -408,8 +408,8 @@ pub(crate) fn balance(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     ))
 }
 
-/// `POST /ovo-open-api/v1/payment-recurring`: points first with `payment_use_ovo_point` [S];
-/// `invoice_number` unique per client id [S]. Notifies the merchant when configured [P].
+/// `POST /ovo-open-api/v1/payment-recurring`: points first with `payment_use_ovo_point` \[S\];
+/// `invoice_number` unique per client id \[S\]. Notifies the merchant when configured \[P\].
 pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, request_id) = check(ctx, &mut state, request)?;
@@ -478,7 +478,7 @@ pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     ))
 }
 
-/// `POST /ovo-open-api/v1/payment-refund`: by the payment's `Request-Id`; points first [S].
+/// `POST /ovo-open-api/v1/payment-refund`: by the payment's `Request-Id`; points first \[S\].
 pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, _) = check(ctx, &mut state, request)?;
@@ -530,7 +530,7 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     ))
 }
 
-/// `POST /ovo-open-api/v1/token-delete` [S].
+/// `POST /ovo-open-api/v1/token-delete` \[S\].
 pub(crate) fn unbind(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, _) = check(ctx, &mut state, request)?;

@@ -1,5 +1,5 @@
-//! DOKU HTTP notifications to the merchant: signed like DOKU's [P], retried at +30 min, +6 h and
-//! +12 h from the first attempt until a 2xx [P], the schedule divided by
+//! DOKU HTTP notifications to the merchant: signed like DOKU's \[P\], retried at +30 min, +6 h and
+//! +12 h from the first attempt until a 2xx \[P\], the schedule divided by
 //! `SandboxConfig::doku_retry_compression`.
 
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::server::{Ctx, Shared};
 use crate::state::{DokuPartner, State};
 
-/// Delays of the attempts after the first, from the first [P].
+/// Delays of the attempts after the first, from the first \[P\].
 const SCHEDULE: [Duration; 3] = [
     Duration::from_secs(30 * 60),
     Duration::from_secs(6 * 3600),

@@ -49,7 +49,7 @@ const SNAP: &[(&str, Endpoint)] = &[
     ("debit/refund", Endpoint::Refund),
 ];
 
-/// Webview paths, modelled on OVO's `/cellblockui/partner/activation` [S].
+/// Webview paths, modelled on OVO's `/cellblockui/partner/activation` \[S\].
 pub(crate) const WEBVIEW_PAGE: &str = "/cellblockui/partner/activation";
 pub(crate) const WEBVIEW_SUBMIT: &str = "/cellblockui/partner/submit";
 /// DOKU's registration page.

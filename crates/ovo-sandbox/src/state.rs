@@ -25,7 +25,7 @@ pub(crate) struct Partner {
     /// The signature verification keys (PKCS#1, SPKI or X.509 as registered).
     #[serde(with = "crate::persist::public_keys")]
     pub(crate) public_keys: Vec<PublicKey>,
-    /// The webview only redirects to URLs starting with one of these [S].
+    /// The webview only redirects to URLs starting with one of these \[S\].
     pub(crate) callback_urls: Vec<String>,
     pub(crate) daily_refund_limit: Idr,
 }
@@ -54,7 +54,7 @@ pub(crate) struct Account {
     pub(crate) cash: Idr,
     pub(crate) points: Idr,
     pub(crate) status: AccountStatus,
-    /// Bumped by a phone change or a closure: tokens of an older generation are broken [S].
+    /// Bumped by a phone change or a closure: tokens of an older generation are broken \[S\].
     pub(crate) generation: u64,
     pub(crate) otp_requests: u32,
     pub(crate) otp_failures: u32,
@@ -65,7 +65,7 @@ pub(crate) struct Account {
 }
 
 impl Account {
-    /// The OTP in staging: the phone's last four digits [S].
+    /// The OTP in staging: the phone's last four digits \[S\].
     pub(crate) fn otp(&self) -> &str {
         let cut = self.phone.len().saturating_sub(4);
         self.phone.get(cut..).unwrap_or_default()
@@ -102,7 +102,7 @@ pub(crate) struct AuthCode {
     pub(crate) purpose: Purpose,
     #[serde(with = "time::serde::rfc3339")]
     pub(crate) expires: OffsetDateTime,
-    /// For a binding code: the linkage token that must authorize its exchange [P].
+    /// For a binding code: the linkage token that must authorize its exchange \[P\].
     pub(crate) linkage_token: Option<String>,
 }
 
@@ -113,7 +113,7 @@ pub(crate) struct CustomerToken {
     pub(crate) account: AccountId,
     pub(crate) generation: u64,
     pub(crate) binding: u64,
-    /// `None` for refresh tokens: they live until unbinding [S].
+    /// `None` for refresh tokens: they live until unbinding \[S\].
     #[serde(with = "time::serde::rfc3339::option")]
     pub(crate) expires: Option<OffsetDateTime>,
 }
@@ -136,7 +136,7 @@ pub(crate) struct SingleUseToken {
     pub(crate) used: bool,
 }
 
-/// An account bound to a partner (one partner per OVO account [S]).
+/// An account bound to a partner (one partner per OVO account \[S\]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Binding {
     pub(crate) serial: u64,
@@ -149,7 +149,7 @@ pub(crate) struct Binding {
 pub(crate) struct Intent {
     pub(crate) account: AccountId,
     pub(crate) amount: Idr,
-    /// The minified body of the first call; the second must be identical [S].
+    /// The minified body of the first call; the second must be identical \[S\].
     pub(crate) body: Vec<u8>,
     pub(crate) status: TransactionStatus,
     pub(crate) reference_no: String,
@@ -158,7 +158,7 @@ pub(crate) struct Intent {
     pub(crate) created: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub(crate) paid: Option<OffsetDateTime>,
-    /// Set when the PIN webview is opened: the debit times out 15 minutes later [S].
+    /// Set when the PIN webview is opened: the debit times out 15 minutes later \[S\].
     #[serde(with = "time::serde::rfc3339::option")]
     pub(crate) webview_opened: Option<OffsetDateTime>,
     pub(crate) points_first: bool,
@@ -190,7 +190,7 @@ pub(crate) struct DokuRegistration {
     pub(crate) expires: OffsetDateTime,
 }
 
-/// A DOKU OVO token (valid one year [S]).
+/// A DOKU OVO token (valid one year \[S\]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuToken {
     pub(crate) client_id: String,
@@ -256,7 +256,7 @@ impl State {
         self.accounts.get(&id).map(|account| (id, account))
     }
 
-    /// Records an `X-EXTERNAL-ID`; `false` if the partner already used it this Jakarta day [P].
+    /// Records an `X-EXTERNAL-ID`; `false` if the partner already used it this Jakarta day \[P\].
     pub(crate) fn claim_external_id(
         &mut self,
         client_id: &str,

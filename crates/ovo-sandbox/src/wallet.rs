@@ -1,5 +1,5 @@
 //! Moving money, for both channels: captures and refunds against an account, always through the
-//! ledger. Points go first when asked on a capture, and come back first on a refund [S].
+//! ledger. Points go first when asked on a capture, and come back first on a refund \[S\].
 
 use ovo_model::Idr;
 use time::OffsetDateTime;

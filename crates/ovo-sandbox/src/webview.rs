@@ -1,6 +1,6 @@
 //! OVO's webview, played by the sandbox: a real HTML page where the customer types the OTP (in
-//! staging, the phone's last four digits [S]) and the PIN, which redirects to the partner's
-//! `destination?response=<url-encoded JSON>` [S]. Wrong entries keep the page, without redirect [S].
+//! staging, the phone's last four digits \[S\]) and the PIN, which redirects to the partner's
+//! `destination?response=<url-encoded JSON>` \[S\]. Wrong entries keep the page, without redirect \[S\].
 //! The same submit accepts JSON (`{"session","destination","state","otp","pin"}`) for tests.
 
 use std::time::Duration;
@@ -206,7 +206,7 @@ fn finish(
     })
 }
 
-/// The session named by `key`, if open, and only towards a registered callback URL [S].
+/// The session named by `key`, if open, and only towards a registered callback URL \[S\].
 fn open_session(
     state: &State,
     ctx: Ctx<'_>,

@@ -13,7 +13,7 @@ use crate::route::WEBVIEW_PAGE;
 use crate::server::Ctx;
 use crate::state::{AccountId, AccountStatus, Purpose, State, WebviewSession};
 
-/// A linkage token lives 5 minutes [S].
+/// A linkage token lives 5 minutes \[S\].
 pub(crate) const LINKAGE_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
 const LOOKUP: ServiceCode = ServiceCode(0);
@@ -22,7 +22,7 @@ const UNBINDING: ServiceCode = ServiceCode::ACCOUNT_UNBINDING;
 
 /// `GET /user/v2/account/lookup?phone=...`: OVO-signed and non-SNAP; the sandbox checks the SNAP
 /// symmetric signature with the partner's B2B token \[I\] and answers a `status`:
-/// `CAN_LINK`, `CAN_REGISTER` (no OVO account) [S], `LINKED_ELSEWHERE` or `CLOSED` \[I\].
+/// `CAN_LINK`, `CAN_REGISTER` (no OVO account) \[S\], `LINKED_ELSEWHERE` or `CLOSED` \[I\].
 pub(crate) fn lookup(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, LOOKUP)?;
@@ -113,7 +113,7 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     Ok(success(200, BINDING, answer))
 }
 
-/// `POST .../oauth/account/registration-account-unbinding`, in two calls [S][P]: the first, with
+/// `POST .../oauth/account/registration-account-unbinding`, in two calls \[S\]\[P\]: the first, with
 /// the customer's access token, answers a linkage token for the confirmation webview; the second,
 /// with that linkage token and the webview's `authCode`, unbinds.
 pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
@@ -178,7 +178,7 @@ pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     Ok(success(200, UNBINDING, answer))
 }
 
-/// Ends a binding: its access and refresh tokens die with it [S].
+/// Ends a binding: its access and refresh tokens die with it \[S\].
 pub(crate) fn unbind(state: &mut State, account: AccountId) {
     if let Some(binding) = state.bindings.get_mut(&account) {
         binding.active = false;
@@ -188,7 +188,7 @@ pub(crate) fn unbind(state: &mut State, account: AccountId) {
 }
 
 /// Opens a webview session keyed by a new linkage token; returns the answer's fields: the token,
-/// the webview's URL and the `qParams` it must carry [S].
+/// the webview's URL and the `qParams` it must carry \[S\].
 fn open_webview(
     state: &mut State,
     ctx: Ctx<'_>,
@@ -224,7 +224,7 @@ fn open_webview(
     }))
 }
 
-/// `08129376****`: all but the last four digits, as OVO's sample shows [S].
+/// `08129376****`: all but the last four digits, as OVO's sample shows \[S\].
 pub(crate) fn masked(phone: &str) -> String {
     let keep = phone.len().saturating_sub(4);
     format!("{}****", phone.get(..keep).unwrap_or_default())

@@ -129,7 +129,7 @@ fn signature_failed(service: ServiceCode) -> Reply {
 }
 
 /// The access-token calls: `X-CLIENT-KEY`, `X-TIMESTAMP`, RSA `X-SIGNATURE` over
-/// `client_id|timestamp` [P].
+/// `client_id|timestamp` \[P\].
 pub(crate) fn check_token_call(
     ctx: Ctx<'_>,
     state: &State,

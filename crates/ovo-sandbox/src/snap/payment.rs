@@ -21,10 +21,10 @@ use crate::state::{
 };
 use crate::wallet::{self, Movement, WalletError};
 
-/// The whole debit times out 15 minutes after the webview opens [S]; a single-use token lives
-/// 15 minutes [S].
+/// The whole debit times out 15 minutes after the webview opens \[S\]; a single-use token lives
+/// 15 minutes \[S\].
 pub(crate) const DEBIT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-/// Refunds are allowed up to 60 days after payment by default [S].
+/// Refunds are allowed up to 60 days after payment by default \[S\].
 pub(crate) const REFUND_WINDOW: Duration = Duration::from_secs(60 * 24 * 3600);
 
 const BALANCE: ServiceCode = ServiceCode::BALANCE_INQUIRY;
@@ -84,7 +84,7 @@ pub(crate) fn balance(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 
 /// `POST .../debit/payment-host-to-host`: call 1 with the access token opens the payment (nothing
 /// moves) and answers `2025400` with the PIN webview; call 2 with the single-use token and the
-/// identical body captures it [S]. A recurring debit (`subTransactionType: AUTO`) captures on call 1
+/// identical body captures it \[S\]. A recurring debit (`subTransactionType: AUTO`) captures on call 1
 /// when the sandbox is configured so (the default) \[I\].
 pub(crate) fn debit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
@@ -268,7 +268,7 @@ fn second_call(
     Ok(debit_answer(ctx, &intent, &key.1, ""))
 }
 
-/// Moves the money of an intent: points first when asked, then cash [S].
+/// Moves the money of an intent: points first when asked, then cash \[S\].
 fn capture(
     state: &mut State,
     ctx: Ctx<'_>,
@@ -298,7 +298,7 @@ fn capture(
 }
 
 /// `GET /user/v1/oauth/token?grantType=authorization_code&code=<authCode>`: turns the payment
-/// webview's code into the single-use token of call 2 [S]. OVO-signed and non-SNAP; the sandbox
+/// webview's code into the single-use token of call 2 \[S\]. OVO-signed and non-SNAP; the sandbox
 /// checks the SNAP symmetric signature with the customer's access token \[I\].
 pub(crate) fn generate_token(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
@@ -350,7 +350,7 @@ pub(crate) fn generate_token(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 }
 
 /// `POST .../debit/status`, with the customer's access token or the partner's B2B token \[I\].
-/// An unknown payment answers `latestTransactionStatus: 07` (not found) [P].
+/// An unknown payment answers `latestTransactionStatus: 07` (not found) \[P\].
 pub(crate) fn status(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, STATUS)?;
@@ -422,8 +422,8 @@ fn describe(status: &TransactionStatus) -> &'static str {
     }
 }
 
-/// `POST .../debit/refund` with the partner's B2B token; works after unbinding [S]. Full or
-/// partial [P], within 60 days [S] and the partner's daily refund limit [S]; points first \[I\].
+/// `POST .../debit/refund` with the partner's B2B token; works after unbinding \[S\]. Full or
+/// partial \[P\], within 60 days \[S\] and the partner's daily refund limit \[S\]; points first \[I\].
 pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, REFUND)?;

@@ -14,9 +14,9 @@ use crate::ids;
 use crate::server::Ctx;
 use crate::state::{Binding, CustomerToken, Purpose, State, SystemToken};
 
-/// B2B system token: 15 minutes [S].
+/// B2B system token: 15 minutes \[S\].
 pub(crate) const SYSTEM_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
-/// Customer access token: 15 days [S].
+/// Customer access token: 15 days \[S\].
 pub(crate) const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600);
 
 const B2B: ServiceCode = ServiceCode::ACCESS_TOKEN_B2B;
@@ -47,7 +47,7 @@ pub(crate) fn b2b(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 }
 
 /// `POST /OVOSNAP/v2.0/access-token/b2b2c`: a new token from the binding webview's `authCode`
-/// (authorized by the linkage token [P]), or a refresh.
+/// (authorized by the linkage token \[P\]), or a refresh.
 pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let partner = check_token_call(ctx, &state, request, B2B2C)?;
