@@ -9,6 +9,8 @@
 //!   `Unknown` (DOKU, which has no status API).
 //! - [`HyperTransport`] is the default transport (hyper-util, rustls with ring, no OpenSSL); a
 //!   closure is a transport too.
+//! - [`DokuNotificationVerifier`] and [`SnapNotifyVerifier`] check what the provider sends you,
+//!   over the raw bytes, with a timestamp window and de-duplication.
 //! - Every call runs in a `tracing` span; no header, token or secret is ever logged.
 //!
 //! ```no_run
@@ -32,6 +34,7 @@
 mod client;
 mod doku;
 mod error;
+mod inbound;
 mod snap_ops;
 mod support;
 mod transport;
@@ -39,6 +42,10 @@ mod transport;
 pub use client::OvoClient;
 pub use doku::{DokuClient, DokuOutcome};
 pub use error::ClientError;
+pub use inbound::{
+    DedupStore, DokuNotificationVerifier, MemoryDedup, NotificationError, SnapNotifyVerifier,
+    Window,
+};
 pub use snap_ops::{DebitProgress, PendingDebit, PendingLink, PendingUnbinding, UnbindingProgress};
 pub use support::{ClientOptions, Clock, MemoryTokenStore, SystemClock, TokenStore};
 pub use transport::{HyperTransport, Transport, TransportError, TransportErrorKind};

@@ -1,0 +1,289 @@
+//! Verifying what the provider sends you: DOKU's HTTP notifications and SNAP debit notifications
+//! (service 56). Always over the raw bytes received, never a re-serialized parse; with a timestamp
+//! window checked both ways, and each notification accepted once (by `Request-Id` /
+//! `X-EXTERNAL-ID`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ovo_model::ModelError;
+use ovo_model::doku::Notification;
+use ovo_model::snap::DebitNotify;
+use ovo_sign::{ClientSecret, PublicKey};
+use time::OffsetDateTime;
+
+/// How far a notification's timestamp may be from now. Turning the check off takes the explicit
+/// [`Window::Unchecked`]: there is no "0 means off".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Window {
+    /// Accept timestamps within this distance of now, before or after.
+    Within(Duration),
+    /// Do not check the timestamp. DOKU's retries re-send the original notification hours later
+    /// \[P\]; whether its timestamp is renewed is not documented \[I\].
+    Unchecked,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Self::Within(Duration::from_secs(300))
+    }
+}
+
+/// Remembers which notifications were already accepted.
+pub trait DedupStore: Send + Sync {
+    /// Records `id`; `false` if it was recorded before.
+    fn first_time(&self, id: &str, now: OffsetDateTime) -> bool;
+}
+
+/// An in-memory [`DedupStore`] that forgets ids after `keep` (a day by default; DOKU retries
+/// within 12 hours \[P\]).
+#[derive(Debug)]
+pub struct MemoryDedup {
+    seen: Mutex<HashMap<String, OffsetDateTime>>,
+    keep: Duration,
+}
+
+impl Default for MemoryDedup {
+    fn default() -> Self {
+        Self {
+            seen: Mutex::default(),
+            keep: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+impl DedupStore for MemoryDedup {
+    fn first_time(&self, id: &str, now: OffsetDateTime) -> bool {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.retain(|_, at| now - *at < self.keep);
+        seen.insert(id.to_owned(), now).is_none()
+    }
+}
+
+/// Why a notification was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotificationError {
+    /// A mandatory header is missing.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// The notification is for another client id.
+    #[error("the notification is for another client id")]
+    WrongClient,
+    /// The timestamp is not in the provider's format.
+    #[error("malformed timestamp")]
+    BadTimestamp,
+    /// The timestamp is outside the window.
+    #[error("the timestamp is outside the accepted window")]
+    StaleTimestamp,
+    /// The signature does not match (tampered, or not from the provider).
+    #[error("the signature does not match")]
+    BadSignature,
+    /// Already accepted once: answer 2xx again, but do not process it twice.
+    #[error("notification {request_id} was already accepted")]
+    Duplicate {
+        /// Its id.
+        request_id: String,
+    },
+    /// Signed correctly, but the body is not the documented message.
+    #[error("body: {0}")]
+    Body(#[from] ModelError),
+}
+
+fn header<'a>(
+    headers: &'a http::HeaderMap,
+    name: &'static str,
+) -> Result<&'a str, NotificationError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .ok_or(NotificationError::MissingHeader(name))
+}
+
+fn check_window(
+    window: Window,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), NotificationError> {
+    match window {
+        Window::Within(limit) if (now - at).unsigned_abs() > limit => {
+            Err(NotificationError::StaleTimestamp)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Verifies DOKU HTTP notifications: DOKU's signature with `Request-Target` = the path of your
+/// notification URL \[P\].
+///
+/// ```
+/// use ovo_http::{DokuNotificationVerifier, NotificationError};
+///
+/// let verifier = DokuNotificationVerifier::new(
+///     "MCH-0001-10791114622547",
+///     vec![ovo_sign::ClientSecret::new("SK-9sCrJ1kdYUJAYlsJKlqz")?],
+///     "/payments/notifications",
+/// );
+/// let unsigned = http::HeaderMap::new();
+/// assert!(matches!(verifier.verify(&unsigned, b"{}", time::OffsetDateTime::now_utc()),
+///     Err(NotificationError::MissingHeader("Client-Id"))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct DokuNotificationVerifier {
+    client_id: String,
+    secrets: Vec<ClientSecret>,
+    path: String,
+    window: Window,
+    dedup: Arc<dyn DedupStore>,
+}
+
+impl std::fmt::Debug for DokuNotificationVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DokuNotificationVerifier")
+            .field("client_id", &self.client_id)
+            .field("secrets", &self.secrets)
+            .field("path", &self.path)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DokuNotificationVerifier {
+    /// A verifier for `client_id`, accepting any of `secrets` (several during rotation), for
+    /// notifications posted to `notification_path`; 5-minute window, in-memory de-duplication.
+    pub fn new(
+        client_id: impl Into<String>,
+        secrets: Vec<ClientSecret>,
+        notification_path: impl Into<String>,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            secrets,
+            path: notification_path.into(),
+            window: Window::default(),
+            dedup: Arc::new(MemoryDedup::default()),
+        }
+    }
+
+    /// Sets the timestamp window.
+    pub fn with_window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets the de-duplication store (share it between your servers).
+    pub fn with_dedup(mut self, dedup: Arc<dyn DedupStore>) -> Self {
+        self.dedup = dedup;
+        self
+    }
+
+    /// Verifies one notification, given its headers and raw body bytes.
+    pub fn verify(
+        &self,
+        headers: &http::HeaderMap,
+        raw_body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Notification, NotificationError> {
+        let client_id = header(headers, "Client-Id")?;
+        let request_id = header(headers, "Request-Id")?;
+        let timestamp = header(headers, "Request-Timestamp")?;
+        let signature = header(headers, "Signature")?;
+        if client_id != self.client_id {
+            return Err(NotificationError::WrongClient);
+        }
+        let at = ovo_sign::parse_doku_timestamp(timestamp)
+            .map_err(|_| NotificationError::BadTimestamp)?;
+        let components = ovo_sign::doku::Components::post(
+            client_id, request_id, timestamp, &self.path, raw_body,
+        );
+        ovo_sign::doku::verify(&self.secrets, &components, signature)
+            .map_err(|_| NotificationError::BadSignature)?;
+        check_window(self.window, at, now)?;
+        let notification = ovo_model::from_json(raw_body)?;
+        if !self.dedup.first_time(request_id, now) {
+            return Err(NotificationError::Duplicate {
+                request_id: request_id.to_owned(),
+            });
+        }
+        Ok(notification)
+    }
+}
+
+/// Verifies OVO's SNAP debit notifications: SHA256withRSA over
+/// `POST:path:hex(sha256(minify(body))):X-TIMESTAMP` with OVO's public key \[P\].
+pub struct SnapNotifyVerifier {
+    public_keys: Vec<PublicKey>,
+    path: String,
+    window: Window,
+    dedup: Arc<dyn DedupStore>,
+}
+
+impl std::fmt::Debug for SnapNotifyVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapNotifyVerifier")
+            .field("public_keys", &self.public_keys)
+            .field("path", &self.path)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SnapNotifyVerifier {
+    /// A verifier for notifications posted to `path`, signed by any of `public_keys`.
+    pub fn new(public_keys: Vec<PublicKey>, path: impl Into<String>) -> Self {
+        Self {
+            public_keys,
+            path: path.into(),
+            window: Window::default(),
+            dedup: Arc::new(MemoryDedup::default()),
+        }
+    }
+
+    /// Sets the timestamp window.
+    pub fn with_window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets the de-duplication store.
+    pub fn with_dedup(mut self, dedup: Arc<dyn DedupStore>) -> Self {
+        self.dedup = dedup;
+        self
+    }
+
+    /// Verifies one notification; de-duplicated by `X-EXTERNAL-ID`.
+    pub fn verify(
+        &self,
+        headers: &http::HeaderMap,
+        raw_body: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<DebitNotify, NotificationError> {
+        let timestamp = header(headers, "X-TIMESTAMP")?;
+        let signature = header(headers, "X-SIGNATURE")?;
+        let external_id = header(headers, "X-EXTERNAL-ID")?;
+        let at = ovo_sign::parse_snap_timestamp(timestamp)
+            .map_err(|_| NotificationError::BadTimestamp)?;
+        let request = ovo_sign::snap::RsaServiceRequest {
+            method: "POST",
+            path: &self.path,
+            body: raw_body,
+            timestamp,
+        };
+        ovo_sign::snap::verify_rsa_service(&self.public_keys, &request, signature)
+            .map_err(|_| NotificationError::BadSignature)?;
+        check_window(self.window, at, now)?;
+        let notification = ovo_model::from_json(raw_body)?;
+        if !self.dedup.first_time(external_id, now) {
+            return Err(NotificationError::Duplicate {
+                request_id: external_id.to_owned(),
+            });
+        }
+        Ok(notification)
+    }
+}
