@@ -11,6 +11,8 @@
 //!   closure is a transport too.
 //! - [`DokuNotificationVerifier`] and [`SnapNotifyVerifier`] check what the provider sends you,
 //!   over the raw bytes, with a timestamp window and de-duplication.
+//! - [`RecordingTransport`] writes every exchange in cURL form with all headers, as BI's
+//!   functional test asks; opt-in only, since the records hold credentials.
 //! - Every call runs in a `tracing` span; no header, token or secret is ever logged.
 //!
 //! ```no_run
@@ -35,6 +37,7 @@ mod client;
 mod doku;
 mod error;
 mod inbound;
+mod recorder;
 mod snap_ops;
 mod support;
 mod transport;
@@ -46,6 +49,7 @@ pub use inbound::{
     DedupStore, DokuNotificationVerifier, MemoryDedup, NotificationError, SnapNotifyVerifier,
     Window,
 };
+pub use recorder::{Exchange, ExchangeSink, FileSink, MemorySink, RecordingTransport, to_curl};
 pub use snap_ops::{DebitProgress, PendingDebit, PendingLink, PendingUnbinding, UnbindingProgress};
 pub use support::{ClientOptions, Clock, MemoryTokenStore, SystemClock, TokenStore};
 pub use transport::{HyperTransport, Transport, TransportError, TransportErrorKind};
