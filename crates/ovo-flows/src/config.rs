@@ -90,6 +90,20 @@ impl SnapConfig {
         }
     }
 
+    /// OVO's staging, `https://app.byte-stack.net` \[P\].
+    ///
+    /// ```
+    /// assert_eq!(ovo_flows::SnapConfig::staging("c").base_url, "https://app.byte-stack.net");
+    /// ```
+    pub fn staging(client_id: impl Into<String>) -> Self {
+        Self::new("https://app.byte-stack.net", client_id)
+    }
+
+    /// OVO's production, `https://apigw.ovo.id` \[P\].
+    pub fn production(client_id: impl Into<String>) -> Self {
+        Self::new("https://apigw.ovo.id", client_id)
+    }
+
     /// The path of an endpoint: `/OVOSNAP/{version}/{name}`.
     pub fn path(&self, endpoint: SnapEndpoint) -> String {
         let version = self
@@ -122,5 +136,19 @@ impl DokuConfig {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             client_id: client_id.into(),
         }
+    }
+
+    /// DOKU's sandbox, `https://api-sandbox.doku.com` \[S\].
+    ///
+    /// ```
+    /// assert_eq!(ovo_flows::DokuConfig::sandbox("c").base_url, "https://api-sandbox.doku.com");
+    /// ```
+    pub fn sandbox(client_id: impl Into<String>) -> Self {
+        Self::new("https://api-sandbox.doku.com", client_id)
+    }
+
+    /// DOKU's production, `https://api.doku.com` \[S\].
+    pub fn production(client_id: impl Into<String>) -> Self {
+        Self::new("https://api.doku.com", client_id)
     }
 }
