@@ -100,3 +100,31 @@ impl CustomerTokens {
         now < self.access_usable_until
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn a_stale_refusal_never_drops_a_newer_token() {
+        let now = datetime!(2024-01-01 00:00 UTC);
+        let mut cache = B2bTokenCache::default();
+        let old = cache.store(Secret::new("old"), 900, now).generation;
+        let new = cache.store(Secret::new("new"), 900, now).generation;
+        // A call signed with the old token comes back 401 after the new one arrived.
+        cache.invalidate(old);
+        assert_eq!(cache.usable(now).map(|t| t.generation), Some(new));
+        cache.invalidate(new);
+        assert!(cache.usable(now).is_none());
+    }
+
+    #[test]
+    fn lifetimes_are_capped_at_fifteen_minutes_and_renewed_a_minute_early() {
+        let now = datetime!(2024-01-01 00:00 UTC);
+        let mut cache = B2bTokenCache::default();
+        let until = cache.store(Secret::new("t"), 3600, now).usable_until;
+        assert_eq!(until, now + Duration::from_secs(14 * 60));
+    }
+}
