@@ -11,7 +11,7 @@ use crate::calls;
 use crate::config::{SnapConfig, SnapEndpoint};
 use crate::error::FlowError;
 use crate::tokens::CustomerTokens;
-use crate::webview::{auth_code, webview_url};
+use crate::webview::{auth_code, linkage_webview};
 
 /// How linking ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,26 +160,19 @@ impl Linking {
         self.phase = match (phase, received) {
             (Phase::AwaitingBinding, Received::Response(response)) => {
                 match read_snap::<BindingResponse>(&response) {
-                    Answer::Success(answer) => match (answer.linkage_token, answer.redirect_url) {
-                        (Some(linkage), Some(redirect)) => {
-                            let q_params = answer
-                                .additional_info
-                                .as_ref()
-                                .and_then(|i| i.q_params.as_ref());
-                            let url = webview_url(
-                                &redirect,
-                                q_params,
-                                linkage.expose(),
-                                &config.callback_url,
-                                self.state.as_deref(),
-                            );
-                            Phase::Webview {
-                                url,
-                                linkage,
-                                opened: false,
-                            }
-                        }
-                        _ => Phase::Done(LinkingOutcome::NotLinked {
+                    Answer::Success(answer) => match linkage_webview(
+                        answer.linkage_token,
+                        answer.redirect_url,
+                        answer.additional_info.as_ref(),
+                        &config.callback_url,
+                        self.state.as_deref(),
+                    ) {
+                        Some((url, linkage)) => Phase::Webview {
+                            url,
+                            linkage,
+                            opened: false,
+                        },
+                        None => Phase::Done(LinkingOutcome::NotLinked {
                             reason: "the binding answer has no linkage token",
                         }),
                     },

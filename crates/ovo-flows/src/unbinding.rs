@@ -10,7 +10,7 @@ use crate::call::{Authorization, Call, Received, Target};
 use crate::calls;
 use crate::config::{SnapConfig, SnapEndpoint};
 use crate::error::FlowError;
-use crate::webview::{auth_code, webview_url};
+use crate::webview::{auth_code, linkage_webview};
 
 /// How unbinding ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,26 +165,19 @@ impl Unbinding {
         self.phase = match (phase, received) {
             (Phase::AwaitingFirst, Received::Response(response)) => {
                 match read_snap::<UnbindingResponse>(&response) {
-                    Answer::Success(answer) => match (answer.linkage_token, answer.redirect_url) {
-                        (Some(linkage), Some(redirect)) => {
-                            let q_params = answer
-                                .additional_info
-                                .as_ref()
-                                .and_then(|i| i.q_params.as_ref());
-                            let url = webview_url(
-                                &redirect,
-                                q_params,
-                                linkage.expose(),
-                                &config.callback_url,
-                                self.state.as_deref(),
-                            );
-                            Phase::Webview {
-                                url,
-                                linkage,
-                                opened: false,
-                            }
-                        }
-                        _ => Phase::Done(UnbindingOutcome::Unbound),
+                    Answer::Success(answer) => match linkage_webview(
+                        answer.linkage_token,
+                        answer.redirect_url,
+                        answer.additional_info.as_ref(),
+                        &config.callback_url,
+                        self.state.as_deref(),
+                    ) {
+                        Some((url, linkage)) => Phase::Webview {
+                            url,
+                            linkage,
+                            opened: false,
+                        },
+                        None => Phase::Done(UnbindingOutcome::Unbound),
                     },
                     Answer::Refused { code, message } => {
                         Phase::Done(UnbindingOutcome::Refused { code, message })

@@ -1,6 +1,7 @@
 //! The webview URL and the callback it returns to.
 
-use ovo_model::snap::{QParams, WebviewCallback};
+use ovo_model::Secret;
+use ovo_model::snap::{BindingAdditionalInfo, QParams, WebviewCallback};
 
 use crate::error::FlowError;
 
@@ -31,6 +32,21 @@ pub fn webview_url(
     }
     let separator = if redirect_url.contains('?') { '&' } else { '?' };
     format!("{redirect_url}{separator}{}", query.finish())
+}
+
+/// The webview an answer with a linkage token asks for (binding, unbinding's confirmation): its
+/// URL and the token; `None` when the answer carries no linkage token or redirect URL.
+pub(crate) fn linkage_webview(
+    linkage: Option<Secret>,
+    redirect: Option<String>,
+    info: Option<&BindingAdditionalInfo>,
+    destination: &str,
+    state: Option<&str>,
+) -> Option<(String, Secret)> {
+    let (linkage, redirect) = (linkage?, redirect?);
+    let q_params = info.and_then(|i| i.q_params.as_ref());
+    let url = webview_url(&redirect, q_params, linkage.expose(), destination, state);
+    Some((url, linkage))
 }
 
 /// The `authCode` of a webview's redirect to the partner, or why there is none.
