@@ -1,9 +1,13 @@
 //! `cargo xtask`: project tasks for ovo-rs.
 //!
+//! - `cargo xtask demo` runs the full lifecycle against the embedded sandbox.
 //! - `cargo xtask sign SCHEME ...` prints the exact string-to-sign and signature as JSON.
 //! - `cargo xtask verify SCHEME ... --signature VALUE` prints `valid` (exit 0) or `invalid` (exit 1).
 //!
-//! - `cargo xtask sandbox --listen ADDR` runs the local OVO and DOKU provider until killed.
+//! - `cargo xtask sandbox --listen ADDR` runs the local OVO and DOKU provider until killed;
+//!   `cargo xtask sandbox enroll` registers a partner in it and returns encrypted credentials.
+//! - `cargo xtask keygen --out DIR` writes the key pairs OVO asks for.
+//! - `cargo xtask decrypt-credentials` decrypts what the provider sent.
 //!
 //! Any unusable input (missing file, malformed key, loose key permissions, body that is not JSON)
 //! exits 2 with one line on stderr naming the problem. Secrets are read from files, never from
@@ -13,6 +17,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod demo;
+mod enroll;
+mod keys;
 mod sandbox;
 mod signing;
 
@@ -20,21 +27,31 @@ mod signing;
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", version, about)]
 enum Cli {
+    /// Run the full lifecycle (OVO direct and DOKU) through the real client against the
+    /// embedded sandbox.
+    Demo(demo::DemoArgs),
     /// Sign inputs and show the exact string-to-sign: the signature debugger.
     #[command(subcommand)]
     Sign(signing::SignScheme),
     /// Verify a signature someone sent or received against the same inputs.
     #[command(subcommand)]
     Verify(signing::VerifyScheme),
-    /// Run the local OVO and DOKU sandbox until killed.
+    /// Run the local OVO and DOKU sandbox until killed (or `enroll` a partner in it).
     Sandbox(sandbox::SandboxArgs),
+    /// Generate the signing and credential-sharing key pairs OVO asks for.
+    Keygen(keys::KeygenArgs),
+    /// Decrypt the credentials the provider encrypted to your sharing key.
+    DecryptCredentials(keys::DecryptArgs),
 }
 
 fn main() -> ExitCode {
     let outcome = match Cli::parse() {
+        Cli::Demo(args) => demo::run(&args),
         Cli::Sign(scheme) => signing::sign(&scheme),
         Cli::Verify(scheme) => signing::verify(&scheme),
         Cli::Sandbox(args) => sandbox::run(&args),
+        Cli::Keygen(args) => keys::keygen(&args),
+        Cli::DecryptCredentials(args) => keys::decrypt_credentials(&args),
     };
     match outcome {
         Ok(code) => code,

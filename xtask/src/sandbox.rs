@@ -3,11 +3,13 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use ovo_sandbox::{Sandbox, SandboxConfig};
 
 #[derive(Debug, Args)]
 pub(crate) struct SandboxArgs {
+    #[command(subcommand)]
+    command: Option<SandboxCommand>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -16,8 +18,18 @@ pub(crate) struct SandboxArgs {
     state_dir: Option<std::path::PathBuf>,
 }
 
+#[derive(Debug, Subcommand)]
+enum SandboxCommand {
+    /// Register a partner in a running sandbox and receive its credentials encrypted to your
+    /// sharing key, as OVO sends them.
+    Enroll(crate::enroll::EnrollArgs),
+}
+
 /// Serves until interrupted; prints `sandbox listening on http://ADDR` once ready.
 pub(crate) fn run(args: &SandboxArgs) -> Result<ExitCode, String> {
+    if let Some(SandboxCommand::Enroll(enroll)) = &args.command {
+        return crate::enroll::run(enroll);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

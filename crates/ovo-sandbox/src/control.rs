@@ -92,7 +92,11 @@ pub(crate) fn handle(shared: &Shared, request: &Incoming) -> Reply {
             shared.faults().set(Vec::new());
             Ok(json!({"rules": []}))
         }
-        (&Method::GET, ["callback"]) => return callback_page(request),
+        (&Method::GET, ["callback"]) => {
+            shared.state().callbacks.push(request.query.clone());
+            return callback_page(request);
+        }
+        (&Method::GET, ["callbacks"]) => Ok(json!({"callbacks": shared.state().callbacks})),
         _ => return Reply::text(StatusCode::NOT_FOUND, "no such control endpoint"),
     };
     match result {

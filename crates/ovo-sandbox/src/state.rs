@@ -241,6 +241,9 @@ pub(crate) struct State {
     pub(crate) outbox: Vec<crate::notify::Outgoing>,
     /// Every notification delivery attempt.
     pub(crate) deliveries: Vec<crate::notify::Attempt>,
+    /// The query strings the stand-in callback page received, in order.
+    #[serde(default)]
+    pub(crate) callbacks: Vec<String>,
 }
 
 impl State {

@@ -1,0 +1,672 @@
+//! `cargo xtask demo`: the full lifecycle, through the real client, against the embedded sandbox.
+//! One line per step; every step is checked, and the demo fails loudly if one misbehaves.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use clap::Args;
+use ovo_flows::{
+    DebitOutcome, DokuConfig, LinkingOutcome, RefundOutcome, SnapConfig, SnapCredentials,
+    UnbindingOutcome,
+};
+use ovo_http::{
+    DebitProgress, DokuClient, DokuOutcome, HyperTransport, OvoClient, Transport, UnbindingProgress,
+};
+use ovo_model::doku::{
+    BalanceRequest, BindingAccount, BindingRequest, Customer, PaymentRequest, RefundRequest,
+    TokenListRequest, TokenRef, UnbindRequest,
+};
+use ovo_model::snap::{
+    DebitAdditionalInfo, DirectDebitRequest, PayOptionDetail, SubTransactionType,
+};
+use ovo_model::{Idr, SnapMoney};
+use ovo_sandbox::Sandbox;
+use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
+use serde_json::{Value, json};
+
+use crate::{enroll, keys};
+
+const PHONE: &str = "6281234567890";
+const PIN: &str = "123456";
+const CUSTOMER: &str = "customer-42";
+const DOKU_CLIENT: &str = "BRN-0201-DEMO";
+const DOKU_SECRET: &str = "SK-demo-doku-secret-key";
+
+/// `cargo xtask demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Print each webview URL and wait for you to complete it in a real browser.
+    #[arg(long)]
+    open: bool,
+    /// Port for the sandbox (0 picks one; with --open a fixed port is easier to reach).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+}
+
+struct Demo {
+    base: String,
+    http: HyperTransport,
+    open: bool,
+    step: usize,
+    started: Instant,
+}
+
+type Failure = String;
+
+fn rupiah(amount: Idr) -> String {
+    let whole = (amount.sen() / 100).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    format!("Rp {grouped},{:02}", amount.sen() % 100)
+}
+
+fn money(text: &str) -> Result<Idr, Failure> {
+    Idr::parse_snap_value(text).map_err(|e| format!("{text}: {e}"))
+}
+
+fn check(ok: bool, what: impl Into<String>) -> Result<(), Failure> {
+    if ok { Ok(()) } else { Err(what.into()) }
+}
+
+impl Demo {
+    fn say(&mut self, line: impl AsRef<str>) {
+        self.step += 1;
+        println!(
+            "[{:>2}] {:>6.2}s  {}",
+            self.step,
+            self.started.elapsed().as_secs_f64(),
+            line.as_ref()
+        );
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        url: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<http::Response<Bytes>, Failure> {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("content-type", content_type)
+            .body(Bytes::from(body))
+            .map_err(|e| e.to_string())?;
+        self.http
+            .send(request, Duration::from_secs(10))
+            .await
+            .map_err(|e| format!("{url}: {e}"))
+    }
+
+    async fn control(&self, method: &str, path: &str, body: Value) -> Result<Value, Failure> {
+        let bytes = if body.is_null() {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        };
+        let response = self
+            .call(
+                method,
+                &format!("{}/_sandbox/{path}", self.base),
+                "application/json",
+                bytes,
+            )
+            .await?;
+        let json: Value = serde_json::from_slice(response.body()).unwrap_or_default();
+        check(
+            response.status().is_success(),
+            format!("sandbox {path}: {json}"),
+        )?;
+        Ok(json)
+    }
+
+    async fn balances(&self) -> Result<(Idr, Idr), Failure> {
+        let account = self
+            .control("GET", &format!("accounts/{PHONE}"), Value::Null)
+            .await?;
+        Ok((
+            money(account["cash"].as_str().unwrap_or_default())?,
+            money(account["points"].as_str().unwrap_or_default())?,
+        ))
+    }
+
+    async fn show_balances(&mut self, context: &str) -> Result<(Idr, Idr), Failure> {
+        let (cash, points) = self.balances().await?;
+        self.say(format!(
+            "{context}: OVO Cash {}, OVO Points {}",
+            rupiah(cash),
+            rupiah(points)
+        ));
+        Ok((cash, points))
+    }
+
+    /// The customer in OVO's webview: the page, then its form, as a browser submits it.
+    async fn webview(&mut self, url: &str, needs_otp: bool) -> Result<String, Failure> {
+        if self.open {
+            return self.wait_for_person(url).await;
+        }
+        let page = self.call("GET", url, "text/html", Vec::new()).await?;
+        let html = String::from_utf8_lossy(page.body()).into_owned();
+        check(
+            page.status() == 200 && html.contains("id=\"pin\""),
+            format!("the webview page did not load: {html}"),
+        )?;
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        let params: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let session = params
+            .get("token")
+            .or_else(|| params.get("session"))
+            .cloned()
+            .unwrap_or_default();
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("session", &session)
+            .append_pair(
+                "destination",
+                params.get("destination").map_or("", String::as_str),
+            )
+            .append_pair("state", params.get("state").map_or("", String::as_str))
+            .append_pair("pin", PIN);
+        let otp = PHONE.get(PHONE.len() - 4..).unwrap_or_default();
+        if needs_otp {
+            check(
+                html.contains("id=\"otp\""),
+                "the webview did not ask for the OTP",
+            )?;
+            form.append_pair("otp", otp);
+            self.say(format!("webview: the customer types the OTP {otp} (the phone's last four digits in staging) and the PIN"));
+        } else {
+            self.say("webview: the customer types the PIN");
+        }
+        let submitted = self
+            .call(
+                "POST",
+                &format!("{}/cellblockui/partner/submit", self.base),
+                "application/x-www-form-urlencoded",
+                form.finish().into_bytes(),
+            )
+            .await?;
+        let location = submitted
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        check(
+            submitted.status() == 302 && !location.is_empty(),
+            "the webview did not redirect",
+        )?;
+        self.say("webview: redirected to the merchant's callback with an authCode");
+        Ok(location)
+    }
+
+    async fn wait_for_person(&mut self, url: &str) -> Result<String, Failure> {
+        let before = self.control("GET", "callbacks", Value::Null).await?["callbacks"]
+            .as_array()
+            .map_or(0, Vec::len);
+        println!(
+            "\n    Open this in a browser (OTP: {}, PIN: {PIN}):\n    {url}\n",
+            PHONE.get(PHONE.len() - 4..).unwrap_or_default()
+        );
+        loop {
+            let callbacks = self.control("GET", "callbacks", Value::Null).await?;
+            if let Some(query) = callbacks["callbacks"]
+                .as_array()
+                .and_then(|c| c.get(before))
+                .and_then(Value::as_str)
+            {
+                self.say("webview: completed in the browser");
+                return Ok(format!("{}/_sandbox/callback?{query}", self.base));
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
+/// A fresh private directory for the demo's keys.
+fn key_dir() -> Result<PathBuf, Failure> {
+    let dir = std::env::temp_dir().join(format!(
+        "ovo-rs-demo-{}-{}",
+        std::process::id(),
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+    ));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Runs the demo.
+pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let result = runtime.block_on(demo(args));
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(failure) => {
+            eprintln!("demo FAILED: {failure}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn demo(args: &DemoArgs) -> Result<(), Failure> {
+    let sandbox = Sandbox::start_with(
+        ovo_sandbox::SandboxConfig::default(),
+        ([127, 0, 0, 1], args.port).into(),
+    )
+    .await
+    .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+    let mut demo = Demo {
+        base: sandbox.base_url().to_owned(),
+        http: HyperTransport::new().map_err(|e| e.to_string())?,
+        open: args.open,
+        step: 0,
+        started: Instant::now(),
+    };
+    println!(
+        "ovo-rs demo: OVO direct (SNAP) and DOKU OVO Recurring against the embedded sandbox at {}\n",
+        demo.base
+    );
+
+    // Keys and credentials, as a partner receives them.
+    let dir = key_dir()?;
+    let generated = keys::generate(2048)?;
+    for (name, text, private) in &generated.files {
+        keys::write_new(&dir.join(name), text.as_bytes(), *private)?;
+    }
+    demo.say(format!(
+        "keys generated in {} (signing pair, credential-sharing pair and certificate)",
+        dir.display()
+    ));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
+    let callback = format!("{}/_sandbox/callback", demo.base);
+    let (client_id, encrypted) = enroll::enroll(
+        &demo.base,
+        &read("signing-public-pkcs1.pem")?,
+        &read("sharing-cert.pem")?,
+        vec![callback.clone()],
+    )
+    .await?;
+    demo.say(format!("enrolled with the sandbox as {client_id}: credentials received encrypted to the sharing certificate"));
+    let (plaintext, padding) = keys::decrypt(
+        &keys::private_key(&dir.join("sharing-private-pkcs8.pem"))?,
+        encrypted.as_bytes(),
+        None,
+    )?;
+    let credentials: Value = serde_json::from_slice(&plaintext).map_err(|e| e.to_string())?;
+    let secret = credentials["client_secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    check(
+        credentials["client_id"] == client_id.as_str(),
+        "the decrypted client id differs",
+    )?;
+    demo.say(format!(
+        "credentials decrypted ({padding:?}): client id {client_id}, client secret [redacted]"
+    ));
+
+    demo.control(
+        "POST",
+        "accounts",
+        json!({"phone": PHONE, "pin": PIN, "cash": "150000.00", "points": "10000.00"}),
+    )
+    .await?;
+    demo.say(format!(
+        "an OVO customer exists: phone {PHONE}, OVO Cash Rp 150.000,00, OVO Points Rp 10.000,00"
+    ));
+
+    let mut config = SnapConfig::new(&demo.base, &client_id);
+    config.callback_url = callback.clone();
+    let credentials = SnapCredentials {
+        private_key: PrivateKey::from_pem_file(
+            &dir.join("signing-private-pkcs1.pem"),
+            FilePermissions::Strict,
+        )
+        .map_err(|e| e.to_string())?,
+        client_secret: ClientSecret::new(secret).map_err(|e| e.to_string())?,
+    };
+    let client = OvoClient::new(config, credentials, demo.http.clone());
+
+    // OVO direct.
+    println!("\nOVO direct (SNAP)");
+    let b2b = client
+        .b2b_token()
+        .await
+        .map_err(|e| format!("B2B token: {e}"))?;
+    let until = ovo_sign::SnapTimestampFormat::OVO
+        .format(b2b.usable_until)
+        .map_err(|e| e.to_string())?;
+    demo.say(format!(
+        "B2B token issued (SHA256withRSA over client_id|X-TIMESTAMP), renewed before {until}"
+    ));
+    let lookup = client
+        .lookup(PHONE)
+        .await
+        .map_err(|e| format!("lookup: {e}"))?;
+    check(
+        lookup.status.as_str() == "CAN_LINK",
+        format!("lookup said {}", lookup.status),
+    )?;
+    demo.say(format!("phone lookup: {}", lookup.status));
+    let binding = ovo_model::snap::BindingRequest {
+        partner_reference_no: Some("BIND-0001".into()),
+        merchant_id: client_id.clone(),
+        phone_no: Some(PHONE.into()),
+        ..Default::default()
+    };
+    let pending = client
+        .begin_linking(CUSTOMER, &binding)
+        .await
+        .map_err(|e| format!("binding: {e}"))?;
+    demo.say(
+        "account binding: linkage token received; the webview URL carries every qParams entry",
+    );
+    let callback_url = demo.webview(&pending.webview_url, true).await?;
+    let linked = client
+        .finish_linking(pending, &callback_url)
+        .await
+        .map_err(|e| format!("B2B2C token: {e}"))?;
+    check(
+        matches!(linked, LinkingOutcome::Linked(_)),
+        format!("linking: {linked:?}"),
+    )?;
+    demo.say(format!("B2B2C token exchanged: {CUSTOMER} is linked (access token 15 days, refresh token until unbinding)"));
+
+    let balance = client
+        .balance(CUSTOMER)
+        .await
+        .map_err(|e| format!("balance: {e}"))?;
+    let cash = balance
+        .account_infos
+        .first()
+        .and_then(|i| i.amount.as_ref())
+        .map(|m| m.value)
+        .unwrap_or_default();
+    demo.say(format!("balance inquiry: OVO Cash {}", rupiah(cash)));
+
+    let payment =
+        DirectDebitRequest::new("INV-2026-0001", SnapMoney::idr(Idr::from_rupiah(25_000)));
+    let DebitProgress::Webview(pending) = client
+        .begin_debit(CUSTOMER, &payment)
+        .await
+        .map_err(|e| format!("debit: {e}"))?
+    else {
+        return Err("call 1 of the debit should ask for the PIN".into());
+    };
+    let (cash_now, _) = demo.balances().await?;
+    check(cash_now == cash, "call 1 moved money")?;
+    demo.say("direct debit Rp 25.000,00, call 1: 2025400 \"Transaction still on process\", nothing moved");
+    let callback_url = demo.webview(&pending.webview_url, false).await?;
+    let outcome = client
+        .finish_debit(pending, &callback_url)
+        .await
+        .map_err(|e| format!("debit: {e}"))?;
+    check(
+        matches!(outcome, DebitOutcome::Paid { .. }),
+        format!("debit: {outcome:?}"),
+    )?;
+    demo.say("Generate Token → singleUseToken; call 2 with the identical body: 2005400, paid");
+    demo.show_balances("after the debit").await?;
+
+    let mut recurring =
+        DirectDebitRequest::new("SUB-2026-0001", SnapMoney::idr(Idr::from_rupiah(5_000)));
+    recurring.pay_option_details = Some(vec![PayOptionDetail {
+        pay_method: "POINTS".into(),
+        pay_option: None,
+        trans_amount: SnapMoney::idr(Idr::from_rupiah(5_000)),
+        fee_amount: None,
+        card_token: None,
+        merchant_token: None,
+        additional_info: None,
+    }]);
+    recurring.additional_info = Some(DebitAdditionalInfo {
+        sub_transaction_type: Some(SubTransactionType::Auto),
+        other: Default::default(),
+    });
+    let DebitProgress::Done(outcome) = client
+        .begin_debit(CUSTOMER, &recurring)
+        .await
+        .map_err(|e| format!("recurring: {e}"))?
+    else {
+        return Err("a recurring debit should not need the webview in the sandbox".into());
+    };
+    check(
+        matches!(outcome, DebitOutcome::Paid { .. }),
+        format!("recurring: {outcome:?}"),
+    )?;
+    demo.say("recurring debit Rp 5.000,00 (subTransactionType AUTO, points first): paid without the PIN webview");
+    demo.show_balances("after the recurring debit").await?;
+
+    let status = client
+        .status("INV-2026-0001")
+        .await
+        .map_err(|e| format!("status: {e}"))?;
+    check(
+        status.latest_transaction_status.as_str() == "00",
+        "status is not 00",
+    )?;
+    demo.say("debit status of INV-2026-0001: latestTransactionStatus 00 (Success)");
+
+    let refund = ovo_model::snap::RefundRequest::new(
+        "INV-2026-0001",
+        "RF-2026-0001",
+        SnapMoney::idr(Idr::from_rupiah(10_000)),
+    );
+    let refunded = client
+        .refund(&refund)
+        .await
+        .map_err(|e| format!("refund: {e}"))?;
+    check(
+        matches!(refunded, RefundOutcome::Refunded { .. }),
+        format!("refund: {refunded:?}"),
+    )?;
+    demo.say("partial refund Rp 10.000,00 with the B2B token: refunded");
+    demo.show_balances("after the refund").await?;
+
+    let UnbindingProgress::Webview(pending) = client
+        .begin_unbinding(CUSTOMER, Some("UNBIND-0001".into()))
+        .await
+        .map_err(|e| format!("unbinding: {e}"))?
+    else {
+        return Err("unbinding should ask for confirmation".into());
+    };
+    demo.say("unbinding, call 1: OVO asks the customer to confirm");
+    let callback_url = demo.webview(&pending.webview_url, false).await?;
+    let unbound = client
+        .finish_unbinding(pending, &callback_url)
+        .await
+        .map_err(|e| format!("unbinding: {e}"))?;
+    check(
+        unbound == UnbindingOutcome::Unbound,
+        format!("unbinding: {unbound:?}"),
+    )?;
+    check(
+        client.access_token(CUSTOMER).await.is_err(),
+        "a token survived the unbinding",
+    )?;
+    demo.say("unbinding, call 2: unbound; every customer token is gone");
+
+    // DOKU OVO Recurring.
+    println!("\nOVO through DOKU (OVO Recurring)");
+    demo.control(
+        "POST",
+        "doku/partners",
+        json!({"client_id": DOKU_CLIENT, "secret_keys": [DOKU_SECRET]}),
+    )
+    .await?;
+    let doku = DokuClient::new(
+        DokuConfig::new(&demo.base, DOKU_CLIENT),
+        ClientSecret::new(DOKU_SECRET).map_err(|e| e.to_string())?,
+        demo.http.clone(),
+    );
+    let (ok, failed) = (
+        format!("{callback}?registration=ok"),
+        format!("{callback}?registration=failed"),
+    );
+    let bound = doku
+        .bind(&BindingRequest::recurring(
+            Customer::with_id(CUSTOMER),
+            BindingAccount::new(PHONE, &ok, &failed),
+        ))
+        .await
+        .map_err(|e| format!("DOKU binding: {e}"))?;
+    demo.say("customer binding: 201, registration page, status PENDING");
+    let registration = bound.ovo_account.registration_url.clone();
+    let landed = if demo.open {
+        demo.wait_for_person(&registration).await?
+    } else {
+        let otp = PHONE.get(PHONE.len() - 4..).unwrap_or_default();
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("otp", otp)
+            .append_pair("pin", PIN)
+            .finish();
+        let answer = demo
+            .call(
+                "POST",
+                &registration,
+                "application/x-www-form-urlencoded",
+                form.into_bytes(),
+            )
+            .await?;
+        answer
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    check(
+        landed.contains("registration=ok"),
+        format!("registration ended at {landed}"),
+    )?;
+    demo.say("registration page: OTP and PIN entered; back at success_registration_url");
+    let token = doku
+        .tokens(&TokenListRequest::wallet_recurring(CUSTOMER))
+        .await
+        .map_err(|e| format!("token list: {e}"))?
+        .wallet;
+    demo.say(format!(
+        "token list: OVO token for {} (valid one year)",
+        token.masked_phone_number
+    ));
+    let balance = doku
+        .balance(&BalanceRequest {
+            customer: Customer::with_id(CUSTOMER),
+            ovo_account: TokenRef {
+                token_id: token.token_id.clone(),
+            },
+        })
+        .await
+        .map_err(|e| format!("DOKU balance: {e}"))?;
+    demo.say(format!(
+        "balance: OVO Cash {}, OVO Points {}",
+        rupiah(balance.ovo_account.ovo_cash_balance.idr()),
+        rupiah(balance.ovo_account.ovo_point_balance.idr())
+    ));
+    let payment: PaymentRequest = serde_json::from_value(json!({
+        "customer": {"id": CUSTOMER},
+        "order": {"invoice_number": "INVR-2026-0001", "amount": 7_500},
+        "ovo_account": {"token_id": token.token_id.expose(), "payment_use_ovo_point": true},
+    }))
+    .map_err(|e| e.to_string())?;
+    let (paid, request_id) = doku
+        .pay(&payment)
+        .await
+        .map_err(|e| format!("DOKU payment: {e}"))?;
+    check(
+        matches!(&paid, DokuOutcome::Answered(p) if p.payment.status.as_str() == "SUCCESS"),
+        format!("DOKU payment: {paid:?}"),
+    )?;
+    demo.say("recurring payment Rp 7.500,00 (points first): SUCCESS");
+    let refund: RefundRequest = serde_json::from_value(json!({
+        "order": {"invoice_number": "INVR-2026-0001"},
+        "payment": {"original_request_id": request_id},
+        "refund": {"amount": 2_500, "reason": "Cancel Order"},
+    }))
+    .map_err(|e| e.to_string())?;
+    let refunded = doku
+        .refund(&refund)
+        .await
+        .map_err(|e| format!("DOKU refund: {e}"))?;
+    check(
+        matches!(&refunded, DokuOutcome::Answered(r) if r.refund.status.as_ref().is_some_and(|s| s.as_str() == "SUCCESS")),
+        format!("DOKU refund: {refunded:?}"),
+    )?;
+    demo.say("refund Rp 2.500,00 by the payment's Request-Id: SUCCESS");
+    let mut customer = Customer::with_id(CUSTOMER);
+    customer.name = Some("Customer 42".into());
+    let unbound = doku
+        .unbind(&UnbindRequest {
+            customer,
+            ovo_account: TokenRef {
+                token_id: token.token_id,
+            },
+        })
+        .await
+        .map_err(|e| format!("DOKU unbind: {e}"))?;
+    check(
+        unbound.ovo_account.status == "SUCCESS",
+        "DOKU unbind failed",
+    )?;
+    demo.say("unbind: SUCCESS, the token is deleted");
+
+    // The ledger.
+    println!("\nLedger");
+    let ledger = demo.control("GET", "ledger", Value::Null).await?;
+    let entries = ledger["entries"].as_array().cloned().unwrap_or_default();
+    for entry in &entries {
+        println!(
+            "  #{} {:<5} {:<8} {:<16} cash {:>16}  points {:>14}",
+            entry["sequence"],
+            entry["channel"].as_str().unwrap_or_default(),
+            entry["kind"].as_str().unwrap_or_default(),
+            entry["reference"].as_str().unwrap_or_default(),
+            rupiah(money(entry["cash"].as_str().unwrap_or("0.00"))?),
+            rupiah(money(entry["points"].as_str().unwrap_or("0.00"))?),
+        );
+    }
+    let (cash, points) = demo.balances().await?;
+    check(
+        entries.len() == 5,
+        format!(
+            "the ledger should hold 3 captures and 2 refunds, not {}",
+            entries.len()
+        ),
+    )?;
+    // Cash: 150.000 - 25.000 (debit) + 10.000 (refund) - 2.500 (DOKU, after 5.000 points) = 132.500.
+    // Points: 10.000 - 5.000 (recurring) - 5.000 (DOKU) + 2.500 (DOKU refund, points first) = 2.500.
+    check(
+        cash == Idr::from_rupiah(132_500) && points == Idr::from_rupiah(2_500),
+        format!("final balances {} / {}", rupiah(cash), rupiah(points)),
+    )?;
+    println!(
+        "\n  final balances: OVO Cash {}, OVO Points {}; every capture and refund is in the ledger",
+        rupiah(cash),
+        rupiah(points)
+    );
+    println!(
+        "\ndemo OK: {} steps in {:.2}s, no network needed",
+        demo.step,
+        demo.started.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    sandbox.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! `cargo xtask sandbox enroll`: the sandbox plays the provider's part of credential sharing: it
+//! registers a partner with its signing public key and hands back the client id and secret,
+//! encrypted to the partner's credential-sharing key (RSA-OAEP-SHA256), as OVO does [S].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bytes::Bytes;
+use clap::Args;
+use ovo_http::{HyperTransport, Transport};
+use serde_json::json;
+
+use crate::keys;
+
+/// `cargo xtask sandbox enroll`.
+#[derive(Debug, Args)]
+pub(crate) struct EnrollArgs {
+    /// The running sandbox.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// The signing public key OVO verifies with (PKCS#1, SPKI or X.509 PEM).
+    #[arg(long = "public-key", value_name = "FILE")]
+    signing_public_key: PathBuf,
+    /// The credential-sharing public key (X.509 certificate or SPKI PEM).
+    #[arg(long, value_name = "FILE")]
+    sharing_public_key: PathBuf,
+    /// Callback URLs the webview may redirect to (default: the sandbox's echo page).
+    #[arg(long = "callback-url", value_name = "URL")]
+    callback_urls: Vec<String>,
+    /// Where to write the encrypted credentials (base64).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// Registers a partner in the sandbox at `base_url` and returns its client id and the encrypted
+/// `{"client_id","client_secret"}`.
+pub(crate) async fn enroll(
+    base_url: &str,
+    signing_public_pem: &str,
+    sharing_public_pem: &str,
+    callback_urls: Vec<String>,
+) -> Result<(String, String), String> {
+    let sharing = keys::sharing_public_key(sharing_public_pem)?;
+    let client_id = format!("sandbox-{}", &hex::encode(random_bytes(6)?));
+    let client_secret = hex::encode(random_bytes(24)?);
+    let callbacks = if callback_urls.is_empty() {
+        vec![format!("{base_url}/_sandbox/callback")]
+    } else {
+        callback_urls
+    };
+    let body = json!({
+        "client_id": client_id,
+        "client_secrets": [client_secret],
+        "public_keys": [signing_public_pem],
+        "callback_urls": callbacks,
+    });
+    control(base_url, "partners", &body).await?;
+    let credentials = json!({"client_id": client_id, "client_secret": client_secret}).to_string();
+    Ok((client_id, keys::encrypt(&sharing, credentials.as_bytes())?))
+}
+
+fn random_bytes(n: usize) -> Result<Vec<u8>, String> {
+    use rsa::rand_core::RngCore as _;
+    let mut bytes = vec![0u8; n];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| format!("random: {e}"))?;
+    Ok(bytes)
+}
+
+/// A control-API call; the answer's JSON.
+pub(crate) async fn control(
+    base_url: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let transport = HyperTransport::new().map_err(|e| e.to_string())?;
+    let request = http::Request::post(format!("{base_url}/_sandbox/{path}"))
+        .header("content-type", "application/json")
+        .body(Bytes::from(body.to_string()))
+        .map_err(|e| e.to_string())?;
+    let response = transport
+        .send(request, Duration::from_secs(10))
+        .await
+        .map_err(|e| format!("{base_url}: {e} (is the sandbox running? cargo xtask sandbox)"))?;
+    let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
+    if !response.status().is_success() {
+        return Err(format!("the sandbox refused {path}: {json}"));
+    }
+    Ok(json)
+}
+
+/// `cargo xtask sandbox enroll ...`.
+pub(crate) fn run(args: &EnrollArgs) -> Result<ExitCode, String> {
+    let read = |path: &PathBuf| {
+        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let (signing, sharing) = (
+        read(&args.signing_public_key)?,
+        read(&args.sharing_public_key)?,
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let (client_id, encrypted) = runtime.block_on(enroll(
+        &args.url,
+        &signing,
+        &sharing,
+        args.callback_urls.clone(),
+    ))?;
+    keys::write_new(&args.out, encrypted.as_bytes(), false)?;
+    println!(
+        "enrolled {client_id}; its credentials, encrypted to your sharing key, are in {}",
+        args.out.display()
+    );
+    println!(
+        "decrypt them with: cargo xtask decrypt-credentials --private-key sharing-private-pkcs8.pem --in {} --out credentials.json",
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,448 @@
+//! Key setup and the demo, through the command line: keygen output read back by ovo-sign and by
+//! OpenSSL; credentials encrypted by OpenSSL (`pkeyutl`, every padding, one and several blocks)
+//! decrypted byte for byte; the enrolment loop; the demo itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
+
+use std::io::{BufRead as _, BufReader};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use base64::Engine as _;
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn openssl(args: &[&str], input: Option<&[u8]>) -> Vec<u8> {
+    let mut child = Command::new("openssl")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = input {
+        use std::io::Write as _;
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+fn keygen(dir: &Path, bits: &str) {
+    let out = xtask(&["keygen", "--out", dir.to_str().unwrap(), "--bits", bits]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn keygen_writes_every_format_readable_by_ovo_sign_and_openssl() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "3072");
+    let file = |name: &str| dir.path().join(name);
+    for private in [
+        "signing-private-pkcs8.pem",
+        "signing-private-pkcs1.pem",
+        "sharing-private-pkcs8.pem",
+        "sharing-private-pkcs1.pem",
+    ] {
+        assert_eq!(
+            std::fs::metadata(file(private))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600,
+            "{private}"
+        );
+        let key =
+            ovo_sign::PrivateKey::from_pem_file(&file(private), ovo_sign::FilePermissions::Strict)
+                .unwrap();
+        assert_eq!(key.bits(), 3072);
+        openssl(
+            &[
+                "rsa",
+                "-check",
+                "-noout",
+                "-in",
+                file(private).to_str().unwrap(),
+            ],
+            None,
+        );
+    }
+    assert!(
+        std::fs::read_to_string(file("signing-private-pkcs1.pem"))
+            .unwrap()
+            .starts_with("-----BEGIN RSA PRIVATE KEY-----")
+    );
+    assert!(
+        std::fs::read_to_string(file("signing-public-pkcs1.pem"))
+            .unwrap()
+            .starts_with("-----BEGIN RSA PUBLIC KEY-----")
+    );
+    assert!(
+        std::fs::read_to_string(file("sharing-public-spki.pem"))
+            .unwrap()
+            .starts_with("-----BEGIN PUBLIC KEY-----")
+    );
+    let signing = ovo_sign::PrivateKey::from_pem_file(
+        &file("signing-private-pkcs8.pem"),
+        ovo_sign::FilePermissions::Strict,
+    )
+    .unwrap();
+    assert_eq!(
+        ovo_sign::PublicKey::from_pem_file(&file("signing-public-pkcs1.pem")).unwrap(),
+        signing.public_key()
+    );
+    let sharing_cert = ovo_sign::PublicKey::from_pem_file(&file("sharing-cert.pem")).unwrap();
+    assert_eq!(
+        sharing_cert,
+        ovo_sign::PublicKey::from_pem_file(&file("sharing-public-spki.pem")).unwrap()
+    );
+    openssl(
+        &[
+            "rsa",
+            "-RSAPublicKey_in",
+            "-noout",
+            "-in",
+            file("signing-public-pkcs1.pem").to_str().unwrap(),
+        ],
+        None,
+    );
+    let subject = openssl(
+        &[
+            "x509",
+            "-noout",
+            "-subject",
+            "-in",
+            file("sharing-cert.pem").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(String::from_utf8_lossy(&subject).contains("ovo-rs credential sharing"));
+    openssl(
+        &[
+            "verify",
+            "-CAfile",
+            file("sharing-cert.pem").to_str().unwrap(),
+            file("sharing-cert.pem").to_str().unwrap(),
+        ],
+        None,
+    );
+
+    // The printed fingerprint is OpenSSL's SHA-256 of the SPKI.
+    let printed = String::from_utf8(
+        xtask(&[
+            "keygen",
+            "--out",
+            dir.path().join("again").to_str().unwrap(),
+            "--bits",
+            "2048",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let spki = openssl(
+        &[
+            "pkey",
+            "-pubin",
+            "-outform",
+            "DER",
+            "-in",
+            dir.path()
+                .join("again/sharing-public-spki.pem")
+                .to_str()
+                .unwrap(),
+        ],
+        None,
+    );
+    let expected = ovo_sign::sha256_lower_hex(&spki);
+    let line = printed
+        .lines()
+        .find(|l| l.starts_with("sharing public key"))
+        .unwrap();
+    assert_eq!(
+        line.rsplit("SHA256:").next().unwrap().replace(':', ""),
+        expected
+    );
+}
+
+#[test]
+fn keygen_refuses_to_overwrite_and_rejects_odd_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "2048");
+    let before = std::fs::read(dir.path().join("signing-private-pkcs8.pem")).unwrap();
+    let again = xtask(&[
+        "keygen",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--bits",
+        "2048",
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("refusing to overwrite"));
+    assert_eq!(
+        std::fs::read(dir.path().join("signing-private-pkcs8.pem")).unwrap(),
+        before
+    );
+    let odd = xtask(&[
+        "keygen",
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+        "--bits",
+        "1024",
+    ]);
+    assert_ne!(odd.status.code(), Some(0));
+}
+
+#[test]
+fn credentials_encrypted_by_openssl_decrypt_byte_for_byte_for_every_padding() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "2048");
+    let public_key = dir.path().join("sharing-public-spki.pem");
+    let private = dir.path().join("sharing-private-pkcs8.pem");
+    let secret: Vec<u8> = (0..400u32).map(|i| (i * 7 % 251) as u8).collect();
+    for (padding, options, room) in [
+        ("pkcs1", vec!["-pkeyopt", "rsa_padding_mode:pkcs1"], 245),
+        (
+            "oaep-sha1",
+            vec![
+                "-pkeyopt",
+                "rsa_padding_mode:oaep",
+                "-pkeyopt",
+                "rsa_oaep_md:sha1",
+            ],
+            214,
+        ),
+        (
+            "oaep-sha256",
+            vec![
+                "-pkeyopt",
+                "rsa_padding_mode:oaep",
+                "-pkeyopt",
+                "rsa_oaep_md:sha256",
+                "-pkeyopt",
+                "rsa_mgf1_md:sha256",
+            ],
+            190,
+        ),
+    ] {
+        for plaintext in [&secret[..60], &secret[..]] {
+            // One block per `room` bytes, concatenated, then base64 (with line breaks).
+            let mut ciphertext = Vec::new();
+            for chunk in plaintext.chunks(room) {
+                let mut args = vec![
+                    "pkeyutl",
+                    "-encrypt",
+                    "-pubin",
+                    "-inkey",
+                    public_key.to_str().unwrap(),
+                ];
+                args.extend(options.iter().copied());
+                ciphertext.extend(openssl(&args, Some(chunk)));
+            }
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&ciphertext);
+            let wrapped: String = encoded
+                .as_bytes()
+                .chunks(64)
+                .map(|c| format!("{}\n", String::from_utf8_lossy(c)))
+                .collect();
+            let input = dir
+                .path()
+                .join(format!("in-{padding}-{}.b64", plaintext.len()));
+            std::fs::write(&input, wrapped).unwrap();
+            for given in [Some(padding), None] {
+                let out = dir.path().join(format!(
+                    "out-{padding}-{}-{}.bin",
+                    plaintext.len(),
+                    given.is_some()
+                ));
+                let mut args = vec![
+                    "decrypt-credentials",
+                    "--private-key",
+                    private.to_str().unwrap(),
+                    "--in",
+                    input.to_str().unwrap(),
+                    "--out",
+                    out.to_str().unwrap(),
+                ];
+                if let Some(p) = given {
+                    args.extend(["--padding", p]);
+                }
+                let result = xtask(&args);
+                assert!(
+                    result.status.success(),
+                    "{padding} {given:?}: {}",
+                    String::from_utf8_lossy(&result.stderr)
+                );
+                assert_eq!(
+                    std::fs::read(&out).unwrap(),
+                    plaintext,
+                    "{padding}, {} bytes, padding given: {}",
+                    plaintext.len(),
+                    given.is_some()
+                );
+                assert_eq!(
+                    std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+                    0o600
+                );
+                assert!(
+                    result.stdout.is_empty(),
+                    "the secret never goes to the terminal unless asked"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn corrupted_or_mismatched_input_gets_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "2048");
+    let private = dir.path().join("sharing-private-pkcs8.pem");
+    let run = |content: &str, padding: Option<&str>| {
+        let input = dir.path().join("bad.b64");
+        std::fs::write(&input, content).unwrap();
+        let out = dir.path().join(format!("never-{}.bin", content.len()));
+        let mut args = vec![
+            "decrypt-credentials",
+            "--private-key",
+            private.to_str().unwrap(),
+            "--in",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(p) = padding {
+            args.extend(["--padding", p]);
+        }
+        let result = xtask(&args);
+        assert_eq!(result.status.code(), Some(2));
+        assert!(!out.exists());
+        String::from_utf8(result.stderr).unwrap()
+    };
+    assert!(run("not base64 !!!", None).contains("not base64"));
+    assert!(
+        run(
+            &base64::engine::general_purpose::STANDARD.encode([7u8; 100]),
+            None
+        )
+        .contains("not a multiple")
+    );
+    let garbage = run(
+        &base64::engine::general_purpose::STANDARD.encode([7u8; 256]),
+        Some("oaep-sha256"),
+    );
+    assert!(garbage.contains("no padding decrypts"), "{garbage}");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(run("AAAA", None).contains("too open"));
+}
+
+#[test]
+fn keygen_enroll_decrypt_loop_through_the_sandbox_process() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "2048");
+    let mut sandbox = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["sandbox", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(sandbox.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("sandbox listening on ")
+        .unwrap()
+        .to_owned();
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let enrolled = xtask(&[
+        "sandbox",
+        "enroll",
+        "--url",
+        &url,
+        "--public-key",
+        &file("signing-public-pkcs1.pem"),
+        "--sharing-public-key",
+        &file("sharing-cert.pem"),
+        "--out",
+        &file("credentials.b64"),
+    ]);
+    assert!(
+        enrolled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&enrolled.stderr)
+    );
+    let decrypted = xtask(&[
+        "decrypt-credentials",
+        "--private-key",
+        &file("sharing-private-pkcs1.pem"),
+        "--in",
+        &file("credentials.b64"),
+        "--out",
+        &file("credentials.json"),
+    ]);
+    assert!(
+        decrypted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&decrypted.stderr)
+    );
+    let credentials: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(file("credentials.json")).unwrap()).unwrap();
+    let client_id = credentials["client_id"].as_str().unwrap();
+    assert!(String::from_utf8_lossy(&enrolled.stdout).contains(client_id));
+    assert_eq!(credentials["client_secret"].as_str().unwrap().len(), 48);
+    sandbox.kill().unwrap();
+    sandbox.wait().unwrap();
+}
+
+#[test]
+fn the_demo_runs_the_whole_lifecycle() {
+    let out = xtask(&["demo"]);
+    let transcript = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{transcript}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in [
+        "B2B token issued",
+        "phone lookup: CAN_LINK",
+        "webview: the customer types the OTP",
+        "customer-42 is linked",
+        "call 1: 2025400",
+        "2005400, paid",
+        "recurring debit",
+        "latestTransactionStatus 00",
+        "partial refund",
+        "unbound; every customer token is gone",
+        "customer binding: 201",
+        "recurring payment Rp 7.500,00",
+        "refund Rp 2.500,00",
+        "unbind: SUCCESS",
+        "final balances: OVO Cash Rp 132.500,00, OVO Points Rp 2.500,00",
+        "demo OK",
+    ] {
+        assert!(
+            transcript.contains(step),
+            "missing {step:?} in:\n{transcript}"
+        );
+    }
+    assert!(
+        !transcript.contains(&"client_secret".to_owned()),
+        "no secret in the transcript"
+    );
+}
