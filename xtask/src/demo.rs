@@ -2,7 +2,6 @@
 //! One line per step; every step is checked, and the demo fails loudly if one misbehaves.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -27,7 +26,7 @@ use ovo_sandbox::Sandbox;
 use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
 use serde_json::{Value, json};
 
-use crate::{enroll, keys};
+use crate::enroll;
 
 const PHONE: &str = "6281234567890";
 const PIN: &str = "123456";
@@ -232,22 +231,6 @@ impl Demo {
     }
 }
 
-/// A fresh private directory for the demo's keys.
-fn key_dir() -> Result<PathBuf, Failure> {
-    let dir = std::env::temp_dir().join(format!(
-        "ovo-rs-demo-{}-{}",
-        std::process::id(),
-        time::OffsetDateTime::now_utc().unix_timestamp_nanos()
-    ));
-    let mut builder = std::fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
-}
-
 /// Runs the demo.
 pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -285,42 +268,20 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     );
 
     // Keys and credentials, as a partner receives them.
-    let dir = key_dir()?;
-    let generated = keys::generate(2048)?;
-    for (name, text, private) in &generated.files {
-        keys::write_new(&dir.join(name), text.as_bytes(), *private)?;
-    }
+    let provisioned = enroll::provision(&demo.base).await?;
+    let dir = provisioned.dir.clone();
     demo.say(format!(
         "keys generated in {} (signing pair, credential-sharing pair and certificate)",
         dir.display()
     ));
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
-    let callback = format!("{}/_sandbox/callback", demo.base);
-    let (client_id, encrypted) = enroll::enroll(
-        &demo.base,
-        &read("signing-public-pkcs1.pem")?,
-        &read("sharing-cert.pem")?,
-        vec![callback.clone()],
-    )
-    .await?;
+    let client_id = provisioned.client_id.clone();
     demo.say(format!("enrolled with the sandbox as {client_id}: credentials received encrypted to the sharing certificate"));
-    let (plaintext, padding) = keys::decrypt(
-        &keys::private_key(&dir.join("sharing-private-pkcs8.pem"))?,
-        encrypted.as_bytes(),
-        None,
-    )?;
-    let credentials: Value = serde_json::from_slice(&plaintext).map_err(|e| e.to_string())?;
-    let secret = credentials["client_secret"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    check(
-        credentials["client_id"] == client_id.as_str(),
-        "the decrypted client id differs",
-    )?;
     demo.say(format!(
-        "credentials decrypted ({padding:?}): client id {client_id}, client secret [redacted]"
+        "credentials decrypted ({:?}): client id {client_id}, client secret [redacted]",
+        provisioned.padding
     ));
+    let secret = provisioned.client_secret.clone();
+    let callback = format!("{}/_sandbox/callback", demo.base);
 
     demo.control(
         "POST",

@@ -179,6 +179,12 @@ impl<T: Transport> OvoClient<T> {
         shared.map_err(ClientError::B2bToken)
     }
 
+    /// Signs and sends one call built with `ovo-flows` (for example a call with a deliberately
+    /// wrong token, to record a negative scenario), under the same rules as every operation.
+    pub async fn execute(&self, call: &Call) -> Result<Received, ClientError> {
+        self.drive(call).await
+    }
+
     /// Signs and sends one call. A call that moves no money is retried (fresh timestamp and
     /// `X-EXTERNAL-ID`) after a transport failure, a 5xx or a 429; a money-moving call is sent
     /// once, and what happened is returned for its flow to resolve. A call refused with
