@@ -1,7 +1,6 @@
 //! `cargo xtask demo`: the full lifecycle, through the real client, against the embedded sandbox.
 //! One line per step; every step is checked, and the demo fails loudly if one misbehaves.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -26,7 +25,7 @@ use ovo_sandbox::Sandbox;
 use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
 use serde_json::{Value, json};
 
-use crate::enroll;
+use crate::{customer, enroll};
 
 const PHONE: &str = "6281234567890";
 const PIN: &str = "123456";
@@ -152,58 +151,15 @@ impl Demo {
         if self.open {
             return self.wait_for_person(url).await;
         }
-        let page = self.call("GET", url, "text/html", Vec::new()).await?;
-        let html = String::from_utf8_lossy(page.body()).into_owned();
-        check(
-            page.status() == 200 && html.contains("id=\"pin\""),
-            format!("the webview page did not load: {html}"),
-        )?;
-        let query = url.split_once('?').map_or("", |(_, q)| q);
-        let params: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect();
-        let session = params
-            .get("token")
-            .or_else(|| params.get("session"))
-            .cloned()
-            .unwrap_or_default();
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("session", &session)
-            .append_pair(
-                "destination",
-                params.get("destination").map_or("", String::as_str),
-            )
-            .append_pair("state", params.get("state").map_or("", String::as_str))
-            .append_pair("pin", PIN);
-        let otp = PHONE.get(PHONE.len() - 4..).unwrap_or_default();
         if needs_otp {
-            check(
-                html.contains("id=\"otp\""),
-                "the webview did not ask for the OTP",
-            )?;
-            form.append_pair("otp", otp);
-            self.say(format!("webview: the customer types the OTP {otp} (the phone's last four digits in staging) and the PIN"));
+            self.say(format!(
+                "webview: the customer types the OTP {} (the phone's last four digits in staging) and the PIN",
+                customer::otp(PHONE)
+            ));
         } else {
             self.say("webview: the customer types the PIN");
         }
-        let submitted = self
-            .call(
-                "POST",
-                &format!("{}/cellblockui/partner/submit", self.base),
-                "application/x-www-form-urlencoded",
-                form.finish().into_bytes(),
-            )
-            .await?;
-        let location = submitted
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        check(
-            submitted.status() == 302 && !location.is_empty(),
-            "the webview did not redirect",
-        )?;
+        let location = customer::fill_webview(&self.http, url, PHONE, PIN, needs_otp).await?;
         self.say("webview: redirected to the merchant's callback with an authCode");
         Ok(location)
     }

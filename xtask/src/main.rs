@@ -8,6 +8,7 @@
 //!   `cargo xtask sandbox enroll` registers a partner in it and returns encrypted credentials.
 //! - `cargo xtask keygen --out DIR` writes the key pairs OVO asks for.
 //! - `cargo xtask decrypt-credentials` decrypts what the provider sent.
+//! - `cargo xtask bi-evidence --out DIR` runs BI's 12 devsite scenarios and writes the evidence.
 //!
 //! Any unusable input (missing file, malformed key, loose key permissions, body that is not JSON)
 //! exits 2 with one line on stderr naming the problem. Secrets are read from files, never from
@@ -17,8 +18,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod customer;
 mod demo;
 mod enroll;
+mod evidence;
 mod keys;
 mod sandbox;
 mod signing;
@@ -42,6 +45,8 @@ enum Cli {
     Keygen(keys::KeygenArgs),
     /// Decrypt the credentials the provider encrypted to your sharing key.
     DecryptCredentials(keys::DecryptArgs),
+    /// Run BI's 12 devsite scenarios and write the evidence (cURL form) as Markdown and CSV.
+    BiEvidence(evidence::EvidenceArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
         Cli::Sandbox(args) => sandbox::run(&args),
         Cli::Keygen(args) => keys::keygen(&args),
         Cli::DecryptCredentials(args) => keys::decrypt_credentials(&args),
+        Cli::BiEvidence(args) => evidence::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -446,3 +446,117 @@ fn the_demo_runs_the_whole_lifecycle() {
         "no secret in the transcript"
     );
 }
+
+/// Splits RFC 4180 CSV into records of fields (fields may hold quotes and line breaks).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut field, mut quoted) =
+        (Vec::new(), Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => record.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    records
+}
+
+#[test]
+fn bi_evidence_runs_the_twelve_scenarios_against_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("evidence");
+    let run = xtask(&["bi-evidence", "--out", out.to_str().unwrap()]);
+    let transcript = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{transcript}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        transcript.contains("12 scenarios: 6 accepted, 6 rejected"),
+        "{transcript}"
+    );
+    for file in ["evidence.md", "evidence.csv"] {
+        assert_eq!(
+            std::fs::metadata(out.join(file))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600,
+            "{file} holds credentials"
+        );
+    }
+    let records = parse_csv(&std::fs::read_to_string(out.join("evidence.csv")).unwrap());
+    assert_eq!(
+        records[0],
+        [
+            "no",
+            "api",
+            "case",
+            "expected_code",
+            "response_code",
+            "outcome",
+            "request",
+            "response"
+        ]
+    );
+    let rows = &records[1..];
+    assert_eq!(rows.len(), 12);
+    let expected = [
+        ("Account Binding", "positive", "2000700"),
+        ("Account Binding", "negative", "4040711"),
+        ("Balance Inquiry", "positive", "2001100"),
+        ("Balance Inquiry", "negative", "4011102"),
+        ("Direct Debit Payment", "positive", "2005400"),
+        ("Direct Debit Payment", "negative", "4095401"),
+        ("Direct Debit Payment Status", "positive", "2005500"),
+        ("Direct Debit Payment Status", "negative", "4015501"),
+        ("Direct Debit Refund", "positive", "2005800"),
+        ("Direct Debit Refund", "negative", "4035815"),
+        ("Account Unbinding", "positive", "2000900"),
+        ("Account Unbinding", "negative", "4010902"),
+    ];
+    for (row, (api, case, code)) in rows.iter().zip(expected) {
+        assert_eq!(
+            (
+                row[1].as_str(),
+                row[2].as_str(),
+                row[3].as_str(),
+                row[4].as_str()
+            ),
+            (api, case, code, code),
+            "{row:?}"
+        );
+        assert_eq!(
+            row[5],
+            if case == "positive" {
+                "accepted"
+            } else {
+                "rejected"
+            }
+        );
+        assert!(
+            row[6].starts_with("curl -X ") && row[6].contains("-H 'x-signature: "),
+            "{}",
+            row[6]
+        );
+        assert!(
+            row[7].starts_with("HTTP/1.1 ")
+                && row[7].contains(&format!("\"responseCode\":\"{code}\"")),
+            "{}",
+            row[7]
+        );
+    }
+    let markdown = std::fs::read_to_string(out.join("evidence.md")).unwrap();
+    assert_eq!(markdown.matches("\n## ").count(), 12);
+}
