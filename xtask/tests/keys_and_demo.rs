@@ -560,3 +560,102 @@ fn bi_evidence_runs_the_twelve_scenarios_against_the_sandbox() {
     let markdown = std::fs::read_to_string(out.join("evidence.md")).unwrap();
     assert_eq!(markdown.matches("\n## ").count(), 12);
 }
+
+/// A person at the browser, for `demo --open`: loads the page, submits its form (OTP when asked,
+/// and the PIN), and follows the redirect to the callback.
+async fn complete_like_a_person(url: &str) {
+    use ovo_http::Transport as _;
+    let http = ovo_http::HyperTransport::new().unwrap();
+    let send = |method: &str, target: String, content_type: &str, body: String| {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(target)
+            .header("content-type", content_type)
+            .body(bytes::Bytes::from(body))
+            .unwrap();
+        let http = http.clone();
+        async move {
+            http.send(request, std::time::Duration::from_secs(5))
+                .await
+                .unwrap()
+        }
+    };
+    let page = send("GET", url.to_owned(), "text/html", String::new()).await;
+    let html = String::from_utf8_lossy(page.body()).into_owned();
+    let (origin, query) = url.split_once('?').unwrap_or((url, ""));
+    let params: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    if html.contains("id=\"otp\"") {
+        form.append_pair("otp", "7890");
+    }
+    form.append_pair("pin", "123456");
+    let action = if let Some(session) = params.get("token").or_else(|| params.get("session")) {
+        form.append_pair("session", session)
+            .append_pair("destination", &params["destination"])
+            .append_pair("state", params.get("state").map_or("", String::as_str));
+        format!(
+            "{}/cellblockui/partner/submit",
+            origin.split("/cellblockui/").next().unwrap()
+        )
+    } else {
+        url.to_owned() // DOKU's registration page posts to itself.
+    };
+    let submitted = send(
+        "POST",
+        action,
+        "application/x-www-form-urlencoded",
+        form.finish(),
+    )
+    .await;
+    assert_eq!(
+        submitted.status(),
+        302,
+        "{}",
+        String::from_utf8_lossy(submitted.body())
+    );
+    let location = submitted.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        send("GET", location, "text/html", String::new())
+            .await
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn the_demo_waits_for_a_person_in_the_browser_with_open() {
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["demo", "--open"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut transcript = String::new();
+    let mut pages = 0;
+    for line in BufReader::new(demo.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        transcript.push_str(&line);
+        transcript.push('\n');
+        let trimmed = line.trim();
+        if trimmed.starts_with("http://") {
+            pages += 1;
+            runtime.block_on(complete_like_a_person(trimmed));
+        }
+    }
+    let status = demo.wait().unwrap();
+    assert!(status.success(), "{transcript}");
+    assert!(
+        transcript.contains("webview: completed in the browser") && transcript.contains("demo OK"),
+        "{transcript}"
+    );
+    assert_eq!(
+        pages, 4,
+        "binding, debit and unbinding webviews, and DOKU's registration page: {transcript}"
+    );
+}
