@@ -75,7 +75,7 @@ pub(crate) async fn fill_webview(
     }
 }
 
-/// The OTP in OVO's staging and in the sandbox: the phone's last four digits [S].
+/// The OTP in OVO's staging and in the sandbox: the phone's last four digits \[S\].
 pub(crate) fn otp(phone: &str) -> &str {
     phone
         .get(phone.len().saturating_sub(4)..)

@@ -1,6 +1,6 @@
 //! `cargo xtask sandbox enroll`: the sandbox plays the provider's part of credential sharing: it
 //! registers a partner with its signing public key and hands back the client id and secret,
-//! encrypted to the partner's credential-sharing key (RSA-OAEP-SHA256), as OVO does [S].
+//! encrypted to the partner's credential-sharing key (RSA-OAEP-SHA256), as OVO does \[S\].
 
 use std::path::PathBuf;
 use std::process::ExitCode;

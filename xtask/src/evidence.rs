@@ -1,6 +1,6 @@
 //! `cargo xtask bi-evidence`: the 12 devsite scenarios OVO partners file with BI (a positive and a
-//! negative case for binding, unbinding, balance, direct debit, status and refund [S]), run through
-//! the client, each request and response recorded with every header in cURL form [S], written as
+//! negative case for binding, unbinding, balance, direct debit, status and refund \[S\]), run through
+//! the client, each request and response recorded with every header in cURL form \[S\], written as
 //! Markdown and CSV.
 //!
 //! The records hold credentials (signatures, tokens): the files are created 0600.
