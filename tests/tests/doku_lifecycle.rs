@@ -110,3 +110,47 @@ async fn the_whole_doku_lifecycle() {
         "{after:?}"
     );
 }
+
+#[tokio::test]
+async fn a_payment_that_never_left_is_an_error_not_an_unknown_outcome() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use ovo_http::{ClientOptions, TransportError, TransportErrorKind};
+
+    let payment: PaymentRequest = serde_json::from_value(serde_json::json!({
+        "customer": {"id": "C"}, "order": {"invoice_number": "INV-X-1", "amount": 100}, "ovo_account": {"token_id": "t"}
+    }))
+    .unwrap();
+    let reached = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&reached);
+    let transport = move |_request: http::Request<bytes::Bytes>, _deadline: std::time::Duration| {
+        let flag = Arc::clone(&flag);
+        async move {
+            let kind = if flag.load(Ordering::SeqCst) {
+                TransportErrorKind::Timeout
+            } else {
+                TransportErrorKind::Connect
+            };
+            Err::<http::Response<bytes::Bytes>, _>(TransportError::new(kind))
+        }
+    };
+    let doku = ovo_http::DokuClient::new(
+        ovo_flows::DokuConfig::new("http://127.0.0.1:9", "BRN-X"),
+        ovo_sign::ClientSecret::new("SK-x").unwrap(),
+        transport,
+    )
+    .with_options(ClientOptions {
+        max_retries: 0,
+        ..ClientOptions::default()
+    });
+    // Refused connection: the payment never left, so nothing moved.
+    assert!(matches!(
+        doku.pay(&payment).await,
+        Err(ClientError::Transport(_))
+    ));
+    // A timeout: it may have arrived, so the outcome is unknown (and the call is not repeated).
+    reached.store(true, Ordering::SeqCst);
+    let (outcome, request_id) = doku.pay(&payment).await.unwrap();
+    assert_eq!(outcome, DokuOutcome::Unknown { request_id });
+}

@@ -107,8 +107,9 @@ impl<T: Transport> DokuClient<T> {
                 .await
             {
                 Ok(response) => read_doku::<R>(&response.map(|b| b.to_vec())),
-                Err(error) if !error.may_have_reached() && !call.moves_money => {
-                    Answer::Unknown { http_status: 0 }
+                // A payment or refund that never left moved nothing: say so, rather than Unknown.
+                Err(error) if !error.may_have_reached() && call.moves_money => {
+                    return Err(ClientError::Transport(error));
                 }
                 Err(_) => Answer::Unknown { http_status: 0 },
             };
@@ -171,7 +172,8 @@ impl<T: Transport> DokuClient<T> {
     }
 
     /// A recurring payment, sent once. Returns the outcome and the payment's `Request-Id`, which
-    /// its refund refers to \[S\].
+    /// its refund refers to \[S\]. An `Err` means nothing that could move money was sent (for
+    /// example, the connection was refused): it is safe to try again.
     pub async fn pay(
         &self,
         request: &PaymentRequest,
