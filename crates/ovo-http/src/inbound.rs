@@ -106,17 +106,28 @@ fn header<'a>(
         .ok_or(NotificationError::MissingHeader(name))
 }
 
-fn check_window(
+/// After the signature: the window, the body, then (only for a notification that passed all of
+/// them, so forgeries cannot poison the store) the first-time check.
+fn accept<T: serde::de::DeserializeOwned + ovo_model::Validate>(
     window: Window,
+    dedup: &dyn DedupStore,
     at: OffsetDateTime,
     now: OffsetDateTime,
-) -> Result<(), NotificationError> {
-    match window {
-        Window::Within(limit) if (now - at).unsigned_abs() > limit => {
-            Err(NotificationError::StaleTimestamp)
-        }
-        _ => Ok(()),
+    id: &str,
+    raw_body: &[u8],
+) -> Result<T, NotificationError> {
+    if let Window::Within(limit) = window
+        && (now - at).unsigned_abs() > limit
+    {
+        return Err(NotificationError::StaleTimestamp);
     }
+    let notification = ovo_model::from_json(raw_body)?;
+    if !dedup.first_time(id, now) {
+        return Err(NotificationError::Duplicate {
+            request_id: id.to_owned(),
+        });
+    }
+    Ok(notification)
 }
 
 /// Verifies DOKU HTTP notifications: DOKU's signature with `Request-Target` = the path of your
@@ -204,14 +215,14 @@ impl DokuNotificationVerifier {
         );
         ovo_sign::doku::verify(&self.secrets, &components, signature)
             .map_err(|_| NotificationError::BadSignature)?;
-        check_window(self.window, at, now)?;
-        let notification = ovo_model::from_json(raw_body)?;
-        if !self.dedup.first_time(request_id, now) {
-            return Err(NotificationError::Duplicate {
-                request_id: request_id.to_owned(),
-            });
-        }
-        Ok(notification)
+        accept(
+            self.window,
+            self.dedup.as_ref(),
+            at,
+            now,
+            request_id,
+            raw_body,
+        )
     }
 }
 
@@ -277,13 +288,13 @@ impl SnapNotifyVerifier {
         };
         ovo_sign::snap::verify_rsa_service(&self.public_keys, &request, signature)
             .map_err(|_| NotificationError::BadSignature)?;
-        check_window(self.window, at, now)?;
-        let notification = ovo_model::from_json(raw_body)?;
-        if !self.dedup.first_time(external_id, now) {
-            return Err(NotificationError::Duplicate {
-                request_id: external_id.to_owned(),
-            });
-        }
-        Ok(notification)
+        accept(
+            self.window,
+            self.dedup.as_ref(),
+            at,
+            now,
+            external_id,
+            raw_body,
+        )
     }
 }
