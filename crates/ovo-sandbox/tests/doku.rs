@@ -185,24 +185,7 @@ async fn binding_tokens_balance_payment_refund_and_unbinding() {
 async fn signatures_timestamps_request_ids_and_fields_are_checked() {
     let mut world = World::new().await;
     let body = serde_json::to_vec(&binding_body(&world)).unwrap();
-    let timestamp = ovo_sign::format_doku_timestamp(world.now()).unwrap();
-    let forged = ovo_sign::doku::sign(
-        &ovo_sign::ClientSecret::new("SK-wrong").unwrap(),
-        &ovo_sign::doku::Components::post(
-            DOKU_CLIENT,
-            "r-1",
-            &timestamp,
-            "/ovo-open-api/v1/token",
-            &body,
-        ),
-    )
-    .unwrap();
-    let headers = [
-        ("Client-Id", DOKU_CLIENT.to_owned()),
-        ("Request-Id", "r-1".to_owned()),
-        ("Request-Timestamp", timestamp),
-        ("Signature", forged.into_header_value()),
-    ];
+    let headers = world.doku_headers("SK-wrong", "r-1", "/ovo-open-api/v1/token", &body);
     let answer = world
         .send(
             Method::POST,
@@ -215,25 +198,7 @@ async fn signatures_timestamps_request_ids_and_fields_are_checked() {
     assert_eq!(answer.json()["error"]["code"], "invalid_signature");
 
     // The same correctly signed request twice: the Request-Id is refused the second time.
-    let timestamp = ovo_sign::format_doku_timestamp(world.now()).unwrap();
-    let components = ovo_sign::doku::Components::post(
-        DOKU_CLIENT,
-        "r-2",
-        &timestamp,
-        "/ovo-open-api/v1/token",
-        &body,
-    );
-    let signature = ovo_sign::doku::sign(
-        &ovo_sign::ClientSecret::new(DOKU_SECRET).unwrap(),
-        &components,
-    )
-    .unwrap();
-    let headers = [
-        ("Client-Id", DOKU_CLIENT.to_owned()),
-        ("Request-Id", "r-2".to_owned()),
-        ("Request-Timestamp", timestamp),
-        ("Signature", signature.into_header_value()),
-    ];
+    let headers = world.doku_headers(DOKU_SECRET, "r-2", "/ovo-open-api/v1/token", &body);
     let first = world
         .send(
             Method::POST,

@@ -423,21 +423,31 @@ impl World {
         let body = serde_json::to_vec(&body).unwrap();
         let request_id = format!("req-{}", self.external_id());
         self.last_request_id = request_id.clone();
+        let headers = self.doku_headers(DOKU_SECRET, &request_id, path, &body);
+        self.send(Method::POST, path, &headers, body).await
+    }
+
+    /// DOKU's headers for `body` posted to `path`, signed with `secret` (the partner's, or a
+    /// wrong one to forge), with the sandbox's time.
+    pub fn doku_headers(
+        &self,
+        secret: &str,
+        request_id: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Vec<(&'static str, String)> {
         let timestamp = ovo_sign::format_doku_timestamp(self.now()).unwrap();
-        let secret = ClientSecret::new(DOKU_SECRET).unwrap();
         let components =
-            ovo_sign::doku::Components::post(DOKU_CLIENT, &request_id, &timestamp, path, &body);
-        let signature = ovo_sign::doku::sign(&secret, &components)
-            .unwrap()
-            .into_header_value();
-        let headers = [
+            ovo_sign::doku::Components::post(DOKU_CLIENT, request_id, &timestamp, path, body);
+        let signature =
+            ovo_sign::doku::sign(&ClientSecret::new(secret).unwrap(), &components).unwrap();
+        vec![
             ("content-type", "application/json".to_owned()),
             ("Client-Id", DOKU_CLIENT.to_owned()),
-            ("Request-Id", request_id),
+            ("Request-Id", request_id.to_owned()),
             ("Request-Timestamp", timestamp),
-            ("Signature", signature),
-        ];
-        self.send(Method::POST, path, &headers, body).await
+            ("Signature", signature.into_header_value()),
+        ]
     }
 
     /// A balance inquiry with `access`.
