@@ -31,6 +31,19 @@ impl Drop for Driver {
 }
 
 async fn webdriver(world: &World, method: Method, url: &str, body: Value) -> Value {
+    match try_webdriver(world, method, url, body).await {
+        Ok(value) => value,
+        Err(json) => panic!("WebDriver {url}: {json}"),
+    }
+}
+
+/// One WebDriver command: its `value` on success, the whole answer on failure.
+async fn try_webdriver(
+    world: &World,
+    method: Method,
+    url: &str,
+    body: Value,
+) -> Result<Value, Value> {
     let bytes = if body.is_null() {
         Vec::new()
     } else {
@@ -45,8 +58,11 @@ async fn webdriver(world: &World, method: Method, url: &str, body: Value) -> Val
         )
         .await;
     let json = answer.json();
-    assert!(answer.status.is_success(), "WebDriver {url}: {json}");
-    json["value"].clone()
+    if answer.status.is_success() {
+        Ok(json["value"].clone())
+    } else {
+        Err(json)
+    }
 }
 
 async fn start_driver(world: &World) -> Driver {
@@ -84,13 +100,32 @@ async fn start_driver(world: &World) -> Driver {
 }
 
 async fn element(world: &World, session: &str, css: &str) -> String {
-    let found = webdriver(
+    let found = try_webdriver(
         world,
         Method::POST,
         &format!("{session}/element"),
         json!({"using": "css selector", "value": css}),
     )
     .await;
+    let found = match found {
+        Ok(found) => found,
+        Err(json) => {
+            // Show where the browser is, so that a failure on a machine we cannot see explains itself.
+            let url =
+                try_webdriver(world, Method::GET, &format!("{session}/url"), Value::Null).await;
+            let source = try_webdriver(
+                world,
+                Method::GET,
+                &format!("{session}/source"),
+                Value::Null,
+            )
+            .await;
+            panic!(
+                "no {css}: {}\nat {url:?}\npage: {source:?}",
+                json["value"]["message"]
+            );
+        }
+    };
     found
         .as_object()
         .unwrap()
@@ -179,6 +214,15 @@ async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
         created["sessionId"].as_str().unwrap()
     );
 
+    // A click on a submit button returns before the next page has loaded; an implicit wait makes
+    // every element lookup wait for it (up to 10 s) instead of racing the navigation.
+    webdriver(
+        &world,
+        Method::POST,
+        &format!("{session}/timeouts"),
+        json!({"implicit": 10_000, "pageLoad": 30_000}),
+    )
+    .await;
     webdriver(
         &world,
         Method::POST,
@@ -210,7 +254,7 @@ async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
     type_into(&world, &session, "#pin", PIN).await;
     click(&world, &session, "#submit").await;
     let mut landed = String::new();
-    for _ in 0..50 {
+    for _ in 0..300 {
         landed = webdriver(&world, Method::GET, &format!("{session}/url"), Value::Null)
             .await
             .as_str()
