@@ -9,6 +9,8 @@
     unreachable_pub
 )]
 
+pub mod load;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
