@@ -1,5 +1,6 @@
-//! Inbound notifications: a real DOKU notification from the sandbox, and SNAP debit notifications,
-//! verified over their raw bytes; replays, tampering, wrong paths and stale timestamps refused.
+//! Inbound notifications: real DOKU and SNAP debit notifications from the sandbox, and SNAP debit
+//! notifications signed by a test key, verified over their raw bytes; replays, tampering, wrong
+//! paths, other keys and stale timestamps refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
 use std::sync::{Arc, Mutex};
@@ -190,4 +191,142 @@ async fn snap_debit_notifications_are_verified_over_the_raw_body() {
         SnapNotifyVerifier::new(vec![key], path).verify(&headers, body, now),
         Err(NotificationError::MissingHeader("X-EXTERNAL-ID"))
     ));
+}
+
+/// Waits until the receiver has seen `count` notifications.
+async fn wait_for(seen: &Seen, count: usize) -> Vec<(http::HeaderMap, Vec<u8>)> {
+    for _ in 0..250 {
+        let got = seen.lock().unwrap().clone();
+        if got.len() >= count {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{count} notifications did not arrive in 5 s");
+}
+
+#[tokio::test]
+async fn the_sandbox_notifies_captured_debits_signed_with_its_provider_key() {
+    use ovo_flows::DebitOutcome;
+    use ovo_http::DebitProgress;
+    use ovo_model::snap::{
+        DebitAdditionalInfo, DirectDebitRequest, SubTransactionType, UrlParam, UrlParamType,
+    };
+    use ovo_model::{Idr, SnapMoney};
+
+    const PHONE: &str = "6281700000056";
+    let e2e = E2e::start().await;
+    e2e.account(PHONE, "50000.00", "0.00").await;
+    e2e.link("notified", PHONE).await;
+    let (url, seen) = receiver().await;
+    let served = e2e
+        .control("GET", "provider-key", serde_json::Value::Null)
+        .await;
+    assert_eq!(served["public_key"], ovo_sandbox::PROVIDER_PUBLIC_KEY_PEM);
+    let ovo = PublicKey::from_pem(ovo_sandbox::PROVIDER_PUBLIC_KEY_PEM.as_bytes()).unwrap();
+    let with_notify = |reference: &str, rupiah: u64| {
+        let mut request =
+            DirectDebitRequest::new(reference, SnapMoney::idr(Idr::from_rupiah(rupiah)));
+        request.url_params = Some(vec![UrlParam {
+            url: url.clone(),
+            kind: UrlParamType::PayNotify,
+            is_deeplink: "N".into(),
+        }]);
+        request
+    };
+
+    // A debit without a PAY_NOTIFY URL is not notified.
+    let quiet = DirectDebitRequest::new("INV-SN-0", SnapMoney::idr(Idr::from_rupiah(1_000)));
+    let mut recurring_quiet = quiet.clone();
+    recurring_quiet.additional_info = Some(DebitAdditionalInfo {
+        sub_transaction_type: Some(SubTransactionType::Auto),
+        other: Default::default(),
+    });
+    let DebitProgress::Done(DebitOutcome::Paid { .. }) = e2e
+        .client
+        .begin_debit("notified", &recurring_quiet)
+        .await
+        .unwrap()
+    else {
+        panic!("a recurring debit is captured by call 1")
+    };
+
+    // Nothing is notified before the capture: call 1 of a two-phase debit moves no money.
+    let DebitProgress::Webview(pending) = e2e
+        .client
+        .begin_debit("notified", &with_notify("INV-SN-1", 12_500))
+        .await
+        .unwrap()
+    else {
+        panic!("a two-phase debit asks for the PIN")
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "notified before the capture"
+    );
+    let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
+    let outcome = e2e.client.finish_debit(pending, &callback).await.unwrap();
+    assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
+    let (headers, body) = wait_for(&seen, 1).await.remove(0);
+
+    let verifier = SnapNotifyVerifier::new(vec![ovo.clone()], "/payments/notifications");
+    let now = OffsetDateTime::now_utc();
+    let notify = verifier.verify(&headers, &body, now).unwrap();
+    assert_eq!(
+        notify.original_partner_reference_no.as_deref(),
+        Some("INV-SN-1")
+    );
+    assert_eq!(notify.latest_transaction_status.as_str(), "00");
+    assert_eq!(notify.amount.unwrap().value, Idr::from_rupiah(12_500));
+    assert_eq!(notify.merchant_id.as_deref(), Some(ovo_e2e::CLIENT_ID));
+    let status = e2e.client.status("INV-SN-1").await.unwrap();
+    assert_eq!(
+        status.original_reference_no.as_deref(),
+        Some(notify.original_reference_no.as_str())
+    );
+    assert!(matches!(
+        verifier.verify(&headers, &body, now),
+        Err(NotificationError::Duplicate { .. })
+    ));
+    let merchant_key = PublicKey::from_pem(&ovo_e2e::key("rsa3072-cert.pem")).unwrap();
+    assert!(matches!(
+        SnapNotifyVerifier::new(vec![merchant_key], "/payments/notifications")
+            .verify(&headers, &body, now),
+        Err(NotificationError::BadSignature)
+    ));
+
+    // A recurring debit is notified when call 1 captures it.
+    let mut recurring = with_notify("INV-SN-2", 2_000);
+    recurring.additional_info = recurring_quiet.additional_info.clone();
+    e2e.client
+        .begin_debit("notified", &recurring)
+        .await
+        .unwrap();
+    let (headers, body) = wait_for(&seen, 2).await.remove(1);
+    let notify = verifier.verify(&headers, &body, now).unwrap();
+    assert_eq!(
+        notify.original_partner_reference_no.as_deref(),
+        Some("INV-SN-2")
+    );
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "one notification per capture"
+    );
+    let attempts = e2e
+        .control("GET", "notifications", serde_json::Value::Null)
+        .await;
+    assert_eq!(
+        attempts["attempts"].as_array().unwrap().len(),
+        2,
+        "{attempts}"
+    );
+    assert!(
+        attempts["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["status"] == 200 && a["attempt"] == 1)
+    );
 }

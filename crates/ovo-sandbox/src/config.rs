@@ -43,9 +43,10 @@ pub struct SandboxConfig {
     pub recurring_skips_pin: bool,
     /// How long a "hang" fault holds a request before dropping it.
     pub hang: Duration,
-    /// The scale of DOKU's notification retry schedule (+30 min, +6 h, +12 h \[P\]): each delay is
+    /// The scale of the notification retry schedule (DOKU's +30 min, +6 h, +12 h \[P\], also used
+    /// for SNAP debit notifications, whose schedule OVO does not publish \[I\]): each delay is
     /// divided by this factor, so tests can see retries in milliseconds.
-    pub doku_retry_compression: u32,
+    pub notify_retry_compression: u32,
     /// Where to keep the state across restarts (`state.json`, mode 0600); `None` keeps it in
     /// memory only.
     pub state_dir: Option<PathBuf>,
@@ -61,7 +62,7 @@ impl Default for SandboxConfig {
             accepted_encoding: AcceptedEncoding::Either,
             recurring_skips_pin: true,
             hang: Duration::from_secs(30),
-            doku_retry_compression: 1,
+            notify_retry_compression: 1,
             state_dir: None,
         }
     }

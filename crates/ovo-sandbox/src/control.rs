@@ -83,6 +83,9 @@ pub(crate) fn handle(shared: &Shared, request: &Incoming) -> Reply {
         }
         (&Method::POST, ["accounts", phone, "close"]) => close_account(shared, phone),
         (&Method::GET, ["ledger"]) => Ok(json!({"entries": shared.state().ledger.entries()})),
+        (&Method::GET, ["provider-key"]) => {
+            Ok(json!({"public_key": crate::PROVIDER_PUBLIC_KEY_PEM}))
+        }
         (&Method::GET, ["notifications"]) => Ok(json!({"attempts": shared.state().deliveries})),
         (&Method::GET, ["clock"]) => Ok(json!({"now": shared.clock.now().to_string()})),
         (&Method::POST, ["clock", "advance"]) => advance(shared, &request.body),

@@ -48,6 +48,22 @@ pub use faults::{FaultAction, FaultRule};
 pub use ledger::{Channel, Entry, EntryKind};
 pub use notify::Attempt;
 
+/// The public key (SPKI PEM) of the sandbox's own provider key, which signs the SNAP debit
+/// notifications it posts to a payment's `PAY_NOTIFY` URL. Give it to your notification verifier
+/// (`ovo_http::SnapNotifyVerifier`) when testing against the sandbox; it is also served by
+/// `GET /_sandbox/provider-key`.
+///
+/// The private half is published in the crate (`keys/provider-private.pem`): it protects
+/// nothing and must never be trusted outside a sandbox.
+///
+/// ```
+/// let key = ovo_sign::PublicKey::from_pem(ovo_sandbox::PROVIDER_PUBLIC_KEY_PEM.as_bytes())?;
+/// assert_eq!(key.bits(), 2048);
+/// # Ok::<(), ovo_sign::KeyError>(())
+/// ```
+pub const PROVIDER_PUBLIC_KEY_PEM: &str = include_str!("../keys/provider-public.pem");
+const PROVIDER_PRIVATE_KEY_PEM: &[u8] = include_bytes!("../keys/provider-private.pem");
+
 /// Starts sandboxes.
 #[derive(Debug)]
 pub struct Sandbox;
@@ -79,8 +95,11 @@ impl Sandbox {
         let base_url = format!("http://{local}");
         let clock = clock::Clock::default();
         clock.set_offset(std::time::Duration::from_secs(offset));
+        let provider_key = ovo_sign::PrivateKey::from_pem(PROVIDER_PRIVATE_KEY_PEM)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let shared = Arc::new_cyclic(|me| server::Shared {
             config,
+            provider_key,
             clock,
             state: Mutex::new(state),
             faults: Mutex::new(faults::FaultPlan::default()),

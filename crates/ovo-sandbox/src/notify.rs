@@ -1,6 +1,11 @@
-//! DOKU HTTP notifications to the merchant: signed like DOKU's \[P\], retried at +30 min, +6 h and
-//! +12 h from the first attempt until a 2xx \[P\], the schedule divided by
-//! `SandboxConfig::doku_retry_compression`.
+//! Notifications to the merchant, retried at +30 min, +6 h and +12 h from the first attempt until a
+//! 2xx (DOKU's schedule \[P\]; OVO publishes none, so SNAP notifications reuse it \[I\]), the schedule
+//! divided by `SandboxConfig::notify_retry_compression`.
+//!
+//! - DOKU HTTP notifications of a successful payment, signed like DOKU's \[P\].
+//! - SNAP Direct Debit Notify (service 56) of a captured debit, posted to the payment's
+//!   `PAY_NOTIFY` URL and signed with the sandbox's provider key: SHA256withRSA over
+//!   `POST:path:hex(sha256(minify(body))):X-TIMESTAMP` \[P\].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::server::{Ctx, Shared};
-use crate::state::{DokuPartner, State};
+use crate::state::{DokuPartner, Intent, State};
 
 /// Delays of the attempts after the first, from the first \[P\].
 const SCHEDULE: [Duration; 3] = [
@@ -37,7 +42,8 @@ pub(crate) struct Outgoing {
 /// One delivery attempt, as `GET /_sandbox/notifications` lists them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
-    /// The notification's `Request-Id` (the same on every retry).
+    /// The notification's id, the same on every retry: DOKU's `Request-Id`, SNAP's
+    /// `X-EXTERNAL-ID`.
     pub request_id: String,
     /// 1 for the first attempt.
     pub attempt: usize,
@@ -75,14 +81,7 @@ pub(crate) fn payment_succeeded(
     })
     .to_string()
     .into_bytes();
-    let target = url
-        .split_once("://")
-        .and_then(|(_, rest)| {
-            rest.find('/')
-                .and_then(|i| rest.get(i..))
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "/".to_owned());
+    let target = target_of(&url);
     let components = Components::post(&partner.client_id, &request_id, &timestamp, &target, &body);
     let Ok(signature) = ovo_sign::doku::sign(secret, &components) else {
         return;
@@ -101,6 +100,77 @@ pub(crate) fn payment_succeeded(
     });
 }
 
+/// Queues the SNAP Direct Debit Notify of a captured debit, if its first call named a `PAY_NOTIFY`
+/// URL. `X-PARTNER-ID` carries the merchant's client id and `CHANNEL-ID` is `95221`, as on the
+/// merchant's own calls \[I\].
+pub(crate) fn snap_debit_paid(
+    state: &mut State,
+    ctx: Ctx<'_>,
+    client_id: &str,
+    reference: &str,
+    intent: &Intent,
+) {
+    let Some(url) = intent.notify_url.clone() else {
+        return;
+    };
+    let format = ovo_sign::SnapTimestampFormat::OVO;
+    let (Ok(timestamp), Ok(created), Ok(external_id)) = (
+        format.format(ctx.now),
+        format.format(intent.created),
+        crate::ids::random_hex(16),
+    ) else {
+        return;
+    };
+    let body = json!({
+        "originalPartnerReferenceNo": reference,
+        "originalReferenceNo": intent.reference_no,
+        "originalExternalId": intent.external_id,
+        "merchantId": client_id,
+        "amount": {"value": intent.amount.to_snap_value(), "currency": "IDR"},
+        "latestTransactionStatus": "00",
+        "transactionStatusDesc": "Success",
+        "createdTime": created,
+        "finishedTime": timestamp,
+        "additionalInfo": {},
+    })
+    .to_string()
+    .into_bytes();
+    let target = target_of(&url);
+    let request = ovo_sign::snap::RsaServiceRequest {
+        method: "POST",
+        path: &target,
+        body: &body,
+        timestamp: &timestamp,
+    };
+    let Ok(signed) = ovo_sign::snap::sign_rsa_service(&ctx.shared.provider_key, &request) else {
+        return;
+    };
+    state.outbox.push(Outgoing {
+        url,
+        headers: vec![
+            ("content-type", "application/json".to_owned()),
+            ("X-TIMESTAMP", timestamp),
+            ("X-SIGNATURE", signed.into_header_value()),
+            ("X-PARTNER-ID", client_id.to_owned()),
+            ("X-EXTERNAL-ID", external_id.clone()),
+            ("CHANNEL-ID", "95221".to_owned()),
+        ],
+        body,
+        request_id: external_id,
+    });
+}
+
+/// The path (and query) of a notification URL: what its signature covers.
+fn target_of(url: &str) -> String {
+    url.split_once("://")
+        .and_then(|(_, rest)| {
+            rest.find('/')
+                .and_then(|i| rest.get(i..))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "/".to_owned())
+}
+
 /// Starts delivering every queued notification.
 pub(crate) fn flush(shared: &Shared) {
     let outgoing: Vec<Outgoing> = std::mem::take(&mut shared.state().outbox);
@@ -115,7 +185,7 @@ pub(crate) fn flush(shared: &Shared) {
 
 async fn deliver(shared: Arc<Shared>, notification: Outgoing) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let compression = shared.config.doku_retry_compression.max(1);
+    let compression = shared.config.notify_retry_compression.max(1);
     let mut waited = Duration::ZERO;
     for (attempt, at) in std::iter::once(Duration::ZERO).chain(SCHEDULE).enumerate() {
         let wait = (at / compression).saturating_sub(waited);

@@ -27,6 +27,8 @@ use crate::{control, doku, notify, snap, webview};
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: SandboxConfig,
+    /// The key the sandbox signs as OVO with (SNAP notifications).
+    pub(crate) provider_key: ovo_sign::PrivateKey,
     pub(crate) clock: Clock,
     pub(crate) state: Mutex<State>,
     pub(crate) faults: Mutex<FaultPlan>,

@@ -165,6 +165,9 @@ pub(crate) struct Intent {
     pub(crate) recurring: bool,
     /// The single-use token that captured it: a replay with it gets the same answer.
     pub(crate) captured_with: Option<String>,
+    /// The `PAY_NOTIFY` URL of the first call, notified when the debit is captured.
+    #[serde(default)]
+    pub(crate) notify_url: Option<String>,
 }
 
 /// A SNAP refund.

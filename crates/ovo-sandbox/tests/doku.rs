@@ -328,7 +328,7 @@ async fn receiver(failures: usize) -> (String, Seen) {
 #[tokio::test]
 async fn payments_are_notified_signed_and_retried_until_acknowledged() {
     let config = SandboxConfig {
-        doku_retry_compression: 24 * 3600,
+        notify_retry_compression: 24 * 3600,
         ..SandboxConfig::default()
     };
     let mut world = World::with_config(config).await;

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use ovo_model::snap::{
-    BalanceInquiryRequest, DebitStatusRequest, DirectDebitRequest, RefundRequest, TransactionStatus,
+    BalanceInquiryRequest, DebitStatusRequest, DirectDebitRequest, RefundRequest,
+    TransactionStatus, UrlParamType,
 };
 use ovo_model::{Case, Idr, ServiceCode};
 use serde_json::{Value, json};
@@ -133,6 +134,12 @@ pub(crate) fn debit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         points_first,
         recurring: body.is_recurring(),
         captured_with: None,
+        notify_url: body
+            .url_params
+            .iter()
+            .flatten()
+            .find(|param| param.kind == UrlParamType::PayNotify)
+            .map(|param| param.url.clone()),
     };
     if intent.recurring && ctx.config().recurring_skips_pin {
         let captured = capture(&mut state, ctx, &client, &key.1, &mut intent);
@@ -287,6 +294,7 @@ fn capture(
         Ok(_) => {
             intent.status = TransactionStatus::Success;
             intent.paid = Some(ctx.now);
+            crate::notify::snap_debit_paid(state, ctx, client, reference, intent);
             Ok(())
         }
         Err(WalletError::Insufficient) => {
