@@ -19,7 +19,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use ovo_flows::{DokuConfig, SnapConfig, SnapCredentials};
 use ovo_http::{ClientOptions, Clock, DokuClient, HyperTransport, OvoClient, Transport};
-use ovo_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use ovo_sandbox::{Customer, Sandbox, SandboxConfig, SandboxHandle};
 use ovo_sign::{ClientSecret, PrivateKey};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -210,42 +210,19 @@ impl E2e {
             .fetch_add(by.as_secs() as i64, Ordering::Relaxed);
     }
 
-    /// The customer in the webview: OTP (when asked) and PIN, as the page's form would submit;
-    /// returns the URL the webview redirects to.
+    /// The customer in the webview (`ovo_sandbox::Customer`): the page, then the OTP (when
+    /// asked) and PIN; returns the URL the webview redirects to.
     pub async fn complete_webview(&self, webview_url: &str, phone: &str) -> String {
-        let query = webview_url.split_once('?').unwrap().1;
-        let params: std::collections::HashMap<String, String> =
-            form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect();
-        let session = params
-            .get("token")
-            .or_else(|| params.get("session"))
-            .unwrap();
-        let otp = phone.get(phone.len() - 4..).unwrap();
-        let body = json!({"session": session, "destination": params["destination"], "state": params.get("state"), "otp": otp, "pin": PIN});
-        let (status, answer) = self
-            .raw(
-                "POST",
-                &format!("{}/cellblockui/partner/submit", self.base()),
-                body,
-            )
-            .await;
-        assert_eq!(status, 200, "{answer}");
-        answer["redirect"]
-            .as_str()
-            .unwrap_or_else(|| panic!("webview: {answer}"))
-            .to_owned()
+        Customer::new(phone, PIN)
+            .complete(webview_url)
+            .await
+            .unwrap_or_else(|e| panic!("webview {webview_url}: {e}"))
+            .redirect
     }
 
     /// The DOKU registration page, completed by the customer.
     pub async fn complete_registration(&self, registration_url: &str, phone: &str) -> String {
-        let otp = phone.get(phone.len() - 4..).unwrap();
-        let (status, answer) = self
-            .raw("POST", registration_url, json!({"otp": otp, "pin": PIN}))
-            .await;
-        assert_eq!(status, 200, "{answer}");
-        answer["redirect"].as_str().unwrap().to_owned()
+        self.complete_webview(registration_url, phone).await
     }
 
     /// Links `customer` (phone `phone`) through the whole binding flow.

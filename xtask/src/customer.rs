@@ -1,78 +1,25 @@
 //! The customer in OVO's webview, played by a program (against the sandbox) or by a person.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
-use bytes::Bytes;
-use ovo_http::{HyperTransport, Transport};
-
-/// Submits the sandbox's webview page the way a browser submits its form (OTP when `needs_otp`,
-/// and the PIN); returns the URL the webview redirects to.
+/// Completes the sandbox's webview page as a browser would ([`ovo_sandbox::Customer`]: the page,
+/// then the OTP and PIN); checks that the page asked for the OTP exactly when `needs_otp`, and
+/// returns the URL the webview redirects to.
 pub(crate) async fn fill_webview(
-    http: &HyperTransport,
     url: &str,
     phone: &str,
     pin: &str,
     needs_otp: bool,
 ) -> Result<String, String> {
-    let send = |method: &str, target: String, content_type: &str, body: Vec<u8>| {
-        let request = http::Request::builder()
-            .method(method)
-            .uri(target)
-            .header("content-type", content_type)
-            .body(Bytes::from(body));
-        async move {
-            let request = request.map_err(|e| e.to_string())?;
-            http.send(request, Duration::from_secs(10))
-                .await
-                .map_err(|e| e.to_string())
-        }
-    };
-    let page = send("GET", url.to_owned(), "text/html", Vec::new()).await?;
-    let html = String::from_utf8_lossy(page.body()).into_owned();
-    if page.status() != 200 || !html.contains("id=\"pin\"") {
-        return Err(format!("the webview page did not load: {html}"));
+    let done = ovo_sandbox::Customer::new(phone, pin)
+        .complete(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    if done.asked_for_otp != needs_otp {
+        return Err(format!(
+            "the webview {} for the OTP",
+            if needs_otp { "did not ask" } else { "asked" }
+        ));
     }
-    if needs_otp && !html.contains("id=\"otp\"") {
-        return Err("the webview did not ask for the OTP".into());
-    }
-    let (origin, query) = url.split_once('?').unwrap_or((url, ""));
-    let params: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair(
-        "session",
-        params
-            .get("token")
-            .or_else(|| params.get("session"))
-            .map_or("", String::as_str),
-    )
-    .append_pair(
-        "destination",
-        params.get("destination").map_or("", String::as_str),
-    )
-    .append_pair("state", params.get("state").map_or("", String::as_str))
-    .append_pair("pin", pin);
-    if needs_otp {
-        form.append_pair("otp", otp(phone));
-    }
-    let base = origin.split("/cellblockui/").next().unwrap_or(origin);
-    let submitted = send(
-        "POST",
-        format!("{base}/cellblockui/partner/submit"),
-        "application/x-www-form-urlencoded",
-        form.finish().into_bytes(),
-    )
-    .await?;
-    match submitted
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-    {
-        Some(location) if submitted.status() == 302 => Ok(location.to_owned()),
-        _ => Err("the webview did not redirect".into()),
-    }
+    Ok(done.redirect)
 }
 
 /// The OTP in OVO's staging and in the sandbox: the phone's last four digits \[S\].

@@ -159,7 +159,7 @@ impl Demo {
         } else {
             self.say("webview: the customer types the PIN");
         }
-        let location = customer::fill_webview(&self.http, url, PHONE, PIN, needs_otp).await?;
+        let location = customer::fill_webview(url, PHONE, PIN, needs_otp).await?;
         self.say("webview: redirected to the merchant's callback with an authCode");
         Ok(location)
     }

@@ -71,16 +71,14 @@ struct Scenario {
 
 /// Who completes the webviews.
 enum Person {
-    Program { http: HyperTransport, pin: String },
+    Program { pin: String },
     Human,
 }
 
 impl Person {
     async fn webview(&self, url: &str, phone: &str, needs_otp: bool) -> Result<String, String> {
         match self {
-            Self::Program { http, pin } => {
-                customer::fill_webview(http, url, phone, pin, needs_otp).await
-            }
+            Self::Program { pin } => customer::fill_webview(url, phone, pin, needs_otp).await,
             Self::Human => customer::ask_person(url),
         }
     }
@@ -468,7 +466,7 @@ pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
                     private_key: PrivateKey::from_pem_file(&provisioned.dir.join("signing-private-pkcs1.pem"), FilePermissions::Strict).map_err(|e| e.to_string())?,
                     client_secret: ClientSecret::new(provisioned.client_secret.clone()).map_err(|e| e.to_string())?,
                 };
-                (OvoClient::new(config, credentials, transport), Person::Program { http, pin }, Some(sandbox), Some(provisioned.dir))
+                (OvoClient::new(config, credentials, transport), Person::Program { pin }, Some(sandbox), Some(provisioned.dir))
             }
             Env::Staging => {
                 let missing = |what: &str| format!("--env staging needs {what}");

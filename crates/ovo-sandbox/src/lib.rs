@@ -28,6 +28,7 @@ mod challenge;
 mod clock;
 mod config;
 mod control;
+mod customer;
 mod doku;
 mod exchange;
 mod faults;
@@ -44,6 +45,7 @@ mod webview;
 
 pub use config::{AcceptedEncoding, SandboxConfig};
 pub use control::{AccountSpec, DokuPartnerSpec, PartnerSpec};
+pub use customer::{Completed, Customer, WebviewError};
 pub use faults::{FaultAction, FaultRule};
 pub use ledger::{Channel, Entry, EntryKind};
 pub use notify::Attempt;

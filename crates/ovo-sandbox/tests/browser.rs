@@ -172,24 +172,7 @@ async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
     let mut world = World::new().await;
     let binding = world.binding(PHONE).await.json();
     let linkage = binding["linkageToken"].as_str().unwrap().to_owned();
-    // The webview URL: redirectUrl + every qParams entry + token + destination + submissionType +
-    // state [S].
-    let q_params = binding["additionalInfo"]["qParams"]
-        .as_object()
-        .unwrap()
-        .clone();
-    let mut params: Vec<(&str, &str)> = q_params
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str().unwrap()))
-        .collect();
-    let callback = world.callback();
-    params.extend([
-        ("token", linkage.as_str()),
-        ("destination", callback.as_str()),
-        ("submissionType", "redirect"),
-        ("state", "browser-1"),
-    ]);
-    let page = url_with(&binding["redirectUrl"], &params);
+    let page = world.binding_webview_url(&binding, "browser-1");
 
     let driver = start_driver(&world).await;
     let profile = std::env::temp_dir().join(format!("ovo-chromium-{}", std::process::id()));
@@ -309,12 +292,4 @@ async fn save_screenshot(world: &World, session: &str, name: &str) {
         .decode(png.as_str().unwrap())
         .unwrap();
     std::fs::write(Path::new(&dir).join(name), bytes).unwrap();
-}
-
-fn url_with(base: &Value, params: &[(&str, &str)]) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in params {
-        query.append_pair(name, value);
-    }
-    format!("{}?{}", base.as_str().unwrap(), query.finish())
 }

@@ -375,6 +375,25 @@ impl World {
         self.send(Method::POST, &path, &headers, body).await
     }
 
+    /// The binding webview URL a partner opens: `redirectUrl` + every `qParams` entry + `token` +
+    /// `destination` + `submissionType` + `state` \[S\].
+    pub fn binding_webview_url(&self, binding: &Value, state: &str) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in binding["additionalInfo"]["qParams"].as_object().unwrap() {
+            query.append_pair(name, value.as_str().unwrap());
+        }
+        query
+            .append_pair("token", binding["linkageToken"].as_str().unwrap())
+            .append_pair("destination", &self.callback())
+            .append_pair("submissionType", "redirect")
+            .append_pair("state", state);
+        format!(
+            "{}?{}",
+            binding["redirectUrl"].as_str().unwrap(),
+            query.finish()
+        )
+    }
+
     /// Submits the webview as the JSON form; returns the answer's JSON.
     pub async fn webview_submit(&self, session: &str, otp: Option<&str>, pin: &str) -> Value {
         let body = json!({"session": session, "destination": self.callback(), "state": "s-1", "otp": otp, "pin": pin});
