@@ -160,8 +160,9 @@ pub async fn recurring_debits(
     .await
 }
 
-/// Two-phase debits of Rp `rupiah` each: call 1, the PIN webview (JSON submit), Generate Token,
-/// call 2: three signed calls and one webview submit per debit, references `{prefix}-{i}`.
+/// Two-phase debits of Rp `rupiah` each: call 1, the PIN webview (page load and submit, by
+/// `ovo_sandbox::Customer`), Generate Token, call 2: three signed calls and two webview requests
+/// per debit, references `{prefix}-{i}`.
 pub async fn two_phase_debits(
     e2e: Arc<E2e>,
     customer: &'static str,
