@@ -106,28 +106,85 @@ fn header<'a>(
         .ok_or(NotificationError::MissingHeader(name))
 }
 
-/// After the signature: the window, the body, then (only for a notification that passed all of
-/// them, so forgeries cannot poison the store) the first-time check.
-fn accept<T: serde::de::DeserializeOwned + ovo_model::Validate>(
+/// A verifier of one provider's notifications: its signature `scheme`, the path they are posted
+/// to, the timestamp window and the de-duplication store. Use it as [`DokuNotificationVerifier`]
+/// or [`SnapNotifyVerifier`].
+pub struct NotificationVerifier<S> {
+    scheme: S,
+    path: String,
     window: Window,
-    dedup: &dyn DedupStore,
-    at: OffsetDateTime,
-    now: OffsetDateTime,
-    id: &str,
-    raw_body: &[u8],
-) -> Result<T, NotificationError> {
-    if let Window::Within(limit) = window
-        && (now - at).unsigned_abs() > limit
-    {
-        return Err(NotificationError::StaleTimestamp);
+    dedup: Arc<dyn DedupStore>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for NotificationVerifier<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotificationVerifier")
+            .field("scheme", &self.scheme)
+            .field("path", &self.path)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
     }
-    let notification = ovo_model::from_json(raw_body)?;
-    if !dedup.first_time(id, now) {
-        return Err(NotificationError::Duplicate {
-            request_id: id.to_owned(),
-        });
+}
+
+impl<S> NotificationVerifier<S> {
+    /// 5-minute window, in-memory de-duplication.
+    fn with_scheme(scheme: S, path: String) -> Self {
+        Self {
+            scheme,
+            path,
+            window: Window::default(),
+            dedup: Arc::new(MemoryDedup::default()),
+        }
     }
-    Ok(notification)
+
+    /// Sets the timestamp window.
+    pub fn with_window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets the de-duplication store (share it between your servers).
+    pub fn with_dedup(mut self, dedup: Arc<dyn DedupStore>) -> Self {
+        self.dedup = dedup;
+        self
+    }
+
+    /// After the signature: the window, the body, then (only for a notification that passed all
+    /// of them, so forgeries cannot poison the store) the first-time check.
+    fn accept<T: serde::de::DeserializeOwned + ovo_model::Validate>(
+        &self,
+        at: OffsetDateTime,
+        now: OffsetDateTime,
+        id: &str,
+        raw_body: &[u8],
+    ) -> Result<T, NotificationError> {
+        if let Window::Within(limit) = self.window
+            && (now - at).unsigned_abs() > limit
+        {
+            return Err(NotificationError::StaleTimestamp);
+        }
+        let notification = ovo_model::from_json(raw_body)?;
+        if !self.dedup.first_time(id, now) {
+            return Err(NotificationError::Duplicate {
+                request_id: id.to_owned(),
+            });
+        }
+        Ok(notification)
+    }
+}
+
+/// DOKU's signature scheme, for a [`NotificationVerifier`]: the merchant's client id and the
+/// secret keys it may be signed with.
+#[derive(Debug)]
+pub struct DokuScheme {
+    client_id: String,
+    secrets: Vec<ClientSecret>,
+}
+
+/// OVO's SNAP signature scheme, for a [`NotificationVerifier`]: the provider's public keys.
+#[derive(Debug)]
+pub struct SnapScheme {
+    public_keys: Vec<PublicKey>,
 }
 
 /// Verifies DOKU HTTP notifications: DOKU's signature with `Request-Target` = the path of your
@@ -146,26 +203,9 @@ fn accept<T: serde::de::DeserializeOwned + ovo_model::Validate>(
 ///     Err(NotificationError::MissingHeader("Client-Id"))));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct DokuNotificationVerifier {
-    client_id: String,
-    secrets: Vec<ClientSecret>,
-    path: String,
-    window: Window,
-    dedup: Arc<dyn DedupStore>,
-}
+pub type DokuNotificationVerifier = NotificationVerifier<DokuScheme>;
 
-impl std::fmt::Debug for DokuNotificationVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DokuNotificationVerifier")
-            .field("client_id", &self.client_id)
-            .field("secrets", &self.secrets)
-            .field("path", &self.path)
-            .field("window", &self.window)
-            .finish_non_exhaustive()
-    }
-}
-
-impl DokuNotificationVerifier {
+impl NotificationVerifier<DokuScheme> {
     /// A verifier for `client_id`, accepting any of `secrets` (several during rotation), for
     /// notifications posted to `notification_path`; 5-minute window, in-memory de-duplication.
     pub fn new(
@@ -173,28 +213,15 @@ impl DokuNotificationVerifier {
         secrets: Vec<ClientSecret>,
         notification_path: impl Into<String>,
     ) -> Self {
-        Self {
+        let scheme = DokuScheme {
             client_id: client_id.into(),
             secrets,
-            path: notification_path.into(),
-            window: Window::default(),
-            dedup: Arc::new(MemoryDedup::default()),
-        }
+        };
+        Self::with_scheme(scheme, notification_path.into())
     }
 
-    /// Sets the timestamp window.
-    pub fn with_window(mut self, window: Window) -> Self {
-        self.window = window;
-        self
-    }
-
-    /// Sets the de-duplication store (share it between your servers).
-    pub fn with_dedup(mut self, dedup: Arc<dyn DedupStore>) -> Self {
-        self.dedup = dedup;
-        self
-    }
-
-    /// Verifies one notification, given its headers and raw body bytes.
+    /// Verifies one notification, given its headers and raw body bytes; de-duplicated by
+    /// `Request-Id`.
     pub fn verify(
         &self,
         headers: &http::HeaderMap,
@@ -205,7 +232,7 @@ impl DokuNotificationVerifier {
         let request_id = header(headers, "Request-Id")?;
         let timestamp = header(headers, "Request-Timestamp")?;
         let signature = header(headers, "Signature")?;
-        if client_id != self.client_id {
+        if client_id != self.scheme.client_id {
             return Err(NotificationError::WrongClient);
         }
         let at = ovo_sign::parse_doku_timestamp(timestamp)
@@ -213,62 +240,25 @@ impl DokuNotificationVerifier {
         let components = ovo_sign::doku::Components::post(
             client_id, request_id, timestamp, &self.path, raw_body,
         );
-        ovo_sign::doku::verify(&self.secrets, &components, signature)
+        ovo_sign::doku::verify(&self.scheme.secrets, &components, signature)
             .map_err(|_| NotificationError::BadSignature)?;
-        accept(
-            self.window,
-            self.dedup.as_ref(),
-            at,
-            now,
-            request_id,
-            raw_body,
-        )
+        self.accept(at, now, request_id, raw_body)
     }
 }
 
 /// Verifies OVO's SNAP debit notifications: SHA256withRSA over
 /// `POST:path:hex(sha256(minify(body))):X-TIMESTAMP` with OVO's public key \[P\].
-pub struct SnapNotifyVerifier {
-    public_keys: Vec<PublicKey>,
-    path: String,
-    window: Window,
-    dedup: Arc<dyn DedupStore>,
-}
+pub type SnapNotifyVerifier = NotificationVerifier<SnapScheme>;
 
-impl std::fmt::Debug for SnapNotifyVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SnapNotifyVerifier")
-            .field("public_keys", &self.public_keys)
-            .field("path", &self.path)
-            .field("window", &self.window)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SnapNotifyVerifier {
-    /// A verifier for notifications posted to `path`, signed by any of `public_keys`.
+impl NotificationVerifier<SnapScheme> {
+    /// A verifier for notifications posted to `path`, signed by any of `public_keys`; 5-minute
+    /// window, in-memory de-duplication.
     pub fn new(public_keys: Vec<PublicKey>, path: impl Into<String>) -> Self {
-        Self {
-            public_keys,
-            path: path.into(),
-            window: Window::default(),
-            dedup: Arc::new(MemoryDedup::default()),
-        }
+        Self::with_scheme(SnapScheme { public_keys }, path.into())
     }
 
-    /// Sets the timestamp window.
-    pub fn with_window(mut self, window: Window) -> Self {
-        self.window = window;
-        self
-    }
-
-    /// Sets the de-duplication store.
-    pub fn with_dedup(mut self, dedup: Arc<dyn DedupStore>) -> Self {
-        self.dedup = dedup;
-        self
-    }
-
-    /// Verifies one notification; de-duplicated by `X-EXTERNAL-ID`.
+    /// Verifies one notification, given its headers and raw body bytes; de-duplicated by
+    /// `X-EXTERNAL-ID`.
     pub fn verify(
         &self,
         headers: &http::HeaderMap,
@@ -286,15 +276,8 @@ impl SnapNotifyVerifier {
             body: raw_body,
             timestamp,
         };
-        ovo_sign::snap::verify_rsa_service(&self.public_keys, &request, signature)
+        ovo_sign::snap::verify_rsa_service(&self.scheme.public_keys, &request, signature)
             .map_err(|_| NotificationError::BadSignature)?;
-        accept(
-            self.window,
-            self.dedup.as_ref(),
-            at,
-            now,
-            external_id,
-            raw_body,
-        )
+        self.accept(at, now, external_id, raw_body)
     }
 }

@@ -46,8 +46,8 @@ pub use client::OvoClient;
 pub use doku::{DokuClient, DokuOutcome};
 pub use error::ClientError;
 pub use inbound::{
-    DedupStore, DokuNotificationVerifier, MemoryDedup, NotificationError, SnapNotifyVerifier,
-    Window,
+    DedupStore, DokuNotificationVerifier, DokuScheme, MemoryDedup, NotificationError,
+    NotificationVerifier, SnapNotifyVerifier, SnapScheme, Window,
 };
 pub use recorder::{Exchange, ExchangeSink, FileSink, MemorySink, RecordingTransport, to_curl};
 pub use snap_ops::{DebitProgress, PendingDebit, PendingLink, PendingUnbinding, UnbindingProgress};
