@@ -171,8 +171,11 @@ pub async fn two_phase_debits(
     rupiah: u64,
     load: Load,
 ) -> Report {
+    // One customer (and so one connection pool) for the whole run, as one browser would be.
+    let person = ovo_sandbox::Customer::new(phone, crate::PIN);
     drive("two-phase debit (webview, 3 calls)", load, move |i| {
         let e2e = Arc::clone(&e2e);
+        let person = person.clone();
         async move {
             let request = DirectDebitRequest::new(
                 format!("{prefix}-{i}"),
@@ -183,8 +186,12 @@ pub async fn two_phase_debits(
             else {
                 panic!("a two-phase debit asks for the PIN")
             };
-            let callback = e2e.complete_webview(&pending.webview_url, phone).await;
-            let outcome = e2e.client.finish_debit(pending, &callback).await.unwrap();
+            let done = person.complete(&pending.webview_url).await.unwrap();
+            let outcome = e2e
+                .client
+                .finish_debit(pending, &done.redirect)
+                .await
+                .unwrap();
             assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
         }
     })

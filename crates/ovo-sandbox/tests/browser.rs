@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -25,6 +26,12 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // chromedriver runs in its own process group with the Chromium it starts: end them all,
+        // also when the test failed before closing its session.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--"])
+            .arg(format!("-{}", self.process.id()))
+            .status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -72,6 +79,7 @@ async fn start_driver(world: &World) -> Driver {
         .unwrap()
         .port();
     let process = Command::new(DRIVER)
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
