@@ -11,14 +11,16 @@ use ovo_flows::{
     UnbindingOutcome,
 };
 use ovo_http::{
-    DebitProgress, DokuClient, DokuOutcome, HyperTransport, OvoClient, Transport, UnbindingProgress,
+    DebitProgress, DokuClient, DokuNotificationVerifier, DokuOutcome, HyperTransport, OvoClient,
+    SnapNotifyVerifier, Transport, UnbindingProgress,
 };
 use ovo_model::doku::{
     BalanceRequest, BindingAccount, BindingRequest, Customer, PaymentRequest, RefundRequest,
     TokenListRequest, TokenRef, UnbindRequest,
 };
 use ovo_model::snap::{
-    DebitAdditionalInfo, DirectDebitRequest, PayOptionDetail, SubTransactionType,
+    DebitAdditionalInfo, DirectDebitRequest, PayOptionDetail, SubTransactionType, UrlParam,
+    UrlParamType,
 };
 use ovo_model::{Idr, SnapMoney};
 use ovo_sandbox::Sandbox;
@@ -32,6 +34,8 @@ const PIN: &str = "123456";
 const CUSTOMER: &str = "customer-42";
 const DOKU_CLIENT: &str = "BRN-0201-DEMO";
 const DOKU_SECRET: &str = "SK-demo-doku-secret-key";
+/// The sandbox's stand-in merchant notification endpoint.
+const INBOX: &str = "/_sandbox/inbox";
 
 /// `cargo xtask demo`.
 #[derive(Debug, Args)]
@@ -124,6 +128,37 @@ impl Demo {
             format!("sandbox {path}: {json}"),
         )?;
         Ok(json)
+    }
+
+    /// The `n`th notification (from 1) the stand-in merchant endpoint received: its headers and
+    /// its body, exactly as sent. Waits up to 5 s for it.
+    async fn notification(&self, n: usize) -> Result<(http::HeaderMap, Vec<u8>), Failure> {
+        for _ in 0..250 {
+            let inbox = self.control("GET", "inbox", Value::Null).await?;
+            if let Some(entry) = inbox["notifications"].get(n - 1) {
+                let mut headers = http::HeaderMap::new();
+                for (name, value) in entry["headers"].as_object().into_iter().flatten() {
+                    let name =
+                        http::HeaderName::try_from(name.as_str()).map_err(|e| e.to_string())?;
+                    let value = http::HeaderValue::try_from(value.as_str().unwrap_or_default())
+                        .map_err(|e| e.to_string())?;
+                    headers.insert(name, value);
+                }
+                let body = entry["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .as_bytes()
+                    .to_vec();
+                return Ok((headers, body));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err(format!("notification {n} did not arrive"))
+    }
+
+    /// Where the sandbox's stand-in merchant endpoint receives notifications.
+    fn inbox_url(&self) -> String {
+        format!("{}{INBOX}", self.base)
     }
 
     async fn balances(&self) -> Result<(Idr, Idr), Failure> {
@@ -318,8 +353,13 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         .unwrap_or_default();
     demo.say(format!("balance inquiry: OVO Cash {}", rupiah(cash)));
 
-    let payment =
+    let mut payment =
         DirectDebitRequest::new("INV-2026-0001", SnapMoney::idr(Idr::from_rupiah(25_000)));
+    payment.url_params = Some(vec![UrlParam {
+        url: demo.inbox_url(),
+        kind: UrlParamType::PayNotify,
+        is_deeplink: "N".into(),
+    }]);
     let DebitProgress::Webview(pending) = client
         .begin_debit(CUSTOMER, &payment)
         .await
@@ -340,6 +380,18 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         format!("debit: {outcome:?}"),
     )?;
     demo.say("Generate Token → singleUseToken; call 2 with the identical body: 2005400, paid");
+    let (headers, body) = demo.notification(1).await?;
+    let ovo_key = ovo_sign::PublicKey::from_pem(ovo_sandbox::PROVIDER_PUBLIC_KEY_PEM.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let notify = SnapNotifyVerifier::new(vec![ovo_key], INBOX)
+        .verify(&headers, &body, time::OffsetDateTime::now_utc())
+        .map_err(|e| format!("SNAP debit notification: {e}"))?;
+    check(
+        notify.original_partner_reference_no.as_deref() == Some("INV-2026-0001")
+            && notify.latest_transaction_status.as_str() == "00",
+        format!("SNAP debit notification: {notify:?}"),
+    )?;
+    demo.say("debit notification at the PAY_NOTIFY URL: INV-2026-0001 status 00, OVO's SHA256withRSA signature verified");
     demo.show_balances("after the debit").await?;
 
     let mut recurring =
@@ -425,7 +477,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     demo.control(
         "POST",
         "doku/partners",
-        json!({"client_id": DOKU_CLIENT, "secret_keys": [DOKU_SECRET]}),
+        json!({"client_id": DOKU_CLIENT, "secret_keys": [DOKU_SECRET], "notification_url": demo.inbox_url()}),
     )
     .await?;
     let doku = DokuClient::new(
@@ -449,25 +501,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let landed = if demo.open {
         demo.wait_for_person(&registration).await?
     } else {
-        let otp = PHONE.get(PHONE.len() - 4..).unwrap_or_default();
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("otp", otp)
-            .append_pair("pin", PIN)
-            .finish();
-        let answer = demo
-            .call(
-                "POST",
-                &registration,
-                "application/x-www-form-urlencoded",
-                form.into_bytes(),
-            )
-            .await?;
-        answer
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
+        customer::fill_webview(&registration, PHONE, PIN, true).await?
     };
     check(
         landed.contains("registration=ok"),
@@ -512,6 +546,20 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         format!("DOKU payment: {paid:?}"),
     )?;
     demo.say("recurring payment Rp 7.500,00 (points first): SUCCESS");
+    let (headers, body) = demo.notification(2).await?;
+    let secret = ClientSecret::new(DOKU_SECRET).map_err(|e| e.to_string())?;
+    let notified = DokuNotificationVerifier::new(DOKU_CLIENT, vec![secret], INBOX)
+        .verify(&headers, &body, time::OffsetDateTime::now_utc())
+        .map_err(|e| format!("DOKU notification: {e}"))?;
+    check(
+        notified
+            .order
+            .as_ref()
+            .and_then(|o| o.invoice_number.as_deref())
+            == Some("INVR-2026-0001"),
+        format!("DOKU notification: {notified:?}"),
+    )?;
+    demo.say("HTTP notification from DOKU: INVR-2026-0001 paid, HMAC-SHA256 signature verified");
     let refund: RefundRequest = serde_json::from_value(json!({
         "order": {"invoice_number": "INVR-2026-0001"},
         "payment": {"original_request_id": request_id},

@@ -100,6 +100,8 @@ pub(crate) fn handle(shared: &Shared, request: &Incoming) -> Reply {
             return callback_page(request);
         }
         (&Method::GET, ["callbacks"]) => Ok(json!({"callbacks": shared.state().callbacks})),
+        (&Method::POST, ["inbox"]) => receive(shared, request),
+        (&Method::GET, ["inbox"]) => Ok(json!({"notifications": shared.state().inbox})),
         _ => return Reply::text(StatusCode::NOT_FOUND, "no such control endpoint"),
     };
     match result {
@@ -109,6 +111,24 @@ pub(crate) fn handle(shared: &Shared, request: &Incoming) -> Reply {
 }
 
 type Outcome = Result<serde_json::Value, String>;
+
+/// The stand-in merchant notification endpoint: records the request and answers 200.
+fn receive(shared: &Shared, request: &Incoming) -> Outcome {
+    let body = String::from_utf8(request.body.clone())
+        .map_err(|_| "the notification body is not UTF-8".to_owned())?;
+    let headers = request
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect();
+    shared
+        .state()
+        .inbox
+        .push(crate::state::InboxEntry { headers, body });
+    Ok(json!({"received": true}))
+}
 
 fn health(shared: &Shared) -> serde_json::Value {
     let save_error = shared.save_error.lock().ok().and_then(|e| e.clone());

@@ -247,6 +247,17 @@ pub(crate) struct State {
     /// The query strings the stand-in callback page received, in order.
     #[serde(default)]
     pub(crate) callbacks: Vec<String>,
+    /// What the stand-in merchant notification endpoint received, in order.
+    #[serde(default)]
+    pub(crate) inbox: Vec<InboxEntry>,
+}
+
+/// One request the stand-in merchant notification endpoint (`POST /_sandbox/inbox`) received:
+/// its headers and its body exactly as sent, so a verifier can check the signature.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct InboxEntry {
+    pub(crate) headers: std::collections::BTreeMap<String, String>,
+    pub(crate) body: String,
 }
 
 impl State {
