@@ -156,7 +156,8 @@ impl<T: Transport> OvoClient<T> {
         let clear = Clear(&self.b2b, id);
         let result = async {
             let call = calls::b2b_token()?;
-            let received = self.send(&call, None).await?;
+            // A token call moves no money: retried like the other safe calls.
+            let received = self.drive(&call).await?;
             let answer: B2bTokenResponse = expect_success(received)?;
             Ok::<_, ClientError>(answer)
         }
@@ -198,7 +199,8 @@ impl<T: Transport> OvoClient<T> {
             let mut renewed_token = false;
             loop {
                 let b2b = match call.authorization {
-                    Authorization::B2b => Some(self.b2b_token().await?),
+                    // Boxed: fetching the token drives its own call through this loop.
+                    Authorization::B2b => Some(Box::pin(self.b2b_token()).await?),
                     _ => None,
                 };
                 let received = self.send(call, b2b.as_ref().map(|t| &t.token)).await;
@@ -218,17 +220,24 @@ impl<T: Transport> OvoClient<T> {
                     }
                     _ => {}
                 }
-                let retryable = match &received {
-                    Ok(Received::Response(response)) => {
-                        response.status().is_server_error() || response.status() == 429
-                    }
-                    Ok(Received::Failed { .. }) => true,
-                    Err(_) => false,
+                let (retryable, retry_after) = match &received {
+                    Ok(Received::Response(response)) => (
+                        response.status().is_server_error() || response.status() == 429,
+                        retry_after(response),
+                    ),
+                    Ok(Received::Failed { .. }) => (true, None),
+                    Err(_) => (false, None),
                 };
                 if call.moves_money || !retryable || attempt >= self.options.max_retries {
                     return received;
                 }
-                let wait = self.options.backoff_for(attempt);
+                // The provider's `Retry-After` is a floor; one beyond `backoff_max` means the
+                // answer is returned now rather than holding the caller that long.
+                let wait = match retry_after {
+                    Some(asked) if asked > self.options.backoff_max => return received,
+                    Some(asked) => asked.max(self.options.backoff_for(attempt)),
+                    None => self.options.backoff_for(attempt),
+                };
                 tracing::debug!(attempt, ?wait, "retrying a call that moves no money");
                 tokio::time::sleep(wait).await;
                 attempt += 1;
@@ -289,4 +298,17 @@ where
             }),
         )),
     }
+}
+
+/// A `Retry-After` in seconds (RFC 9110 §10.2.3); an HTTP date is not used (the backoff applies).
+fn retry_after(response: &http::Response<Vec<u8>>) -> Option<std::time::Duration> {
+    let seconds = response
+        .headers()
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(std::time::Duration::from_secs(seconds))
 }

@@ -66,7 +66,9 @@ impl TokenStore for MemoryTokenStore {
 pub struct ClientOptions {
     /// The deadline of one HTTP exchange (about 10 s is usual for SNAP).
     pub call_timeout: Duration,
-    /// Retries of a call that moves no money, after a transport failure, a 5xx or a 429.
+    /// Retries of a call that moves no money, after a transport failure, a 5xx or a 429. A
+    /// `Retry-After` (in seconds) is waited for at least; one longer than `backoff_max` ends the
+    /// retries and returns the answer.
     pub max_retries: u32,
     /// The first backoff; it doubles per retry, with full jitter.
     pub backoff: Duration,

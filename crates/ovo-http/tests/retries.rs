@@ -1,0 +1,137 @@
+//! The retry schedule of calls that move no money, on paused time: exponential backoff with full
+//! jitter under its caps, `Retry-After` honoured as a floor, and no retry when the provider asks
+//! for a wait beyond `backoff_max`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use ovo_flows::{SnapConfig, SnapCredentials};
+use ovo_http::{ClientOptions, OvoClient, TransportError};
+use ovo_sign::{ClientSecret, PrivateKey};
+use tokio::time::Instant;
+
+type Answer = (u16, Option<&'static str>, &'static str);
+
+const BUSY: Answer = (
+    503,
+    None,
+    r#"{"responseCode":"5037300","responseMessage":"busy"}"#,
+);
+const TOKEN: Answer = (
+    200,
+    None,
+    r#"{"responseCode":"2007300","responseMessage":"Successful","accessToken":"t-1","tokenType":"Bearer","expiresIn":"900"}"#,
+);
+
+/// A client whose transport plays `answers` in order (the last one forever) and records when each
+/// request was sent.
+fn client(
+    answers: Vec<Answer>,
+) -> (
+    OvoClient<impl ovo_http::Transport>,
+    Arc<Mutex<Vec<Instant>>>,
+) {
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&sent);
+    let transport = move |_request: http::Request<Bytes>, _deadline: Duration| {
+        let record = Arc::clone(&record);
+        let answers = answers.clone();
+        async move {
+            let n = {
+                let mut sent = record.lock().unwrap();
+                sent.push(Instant::now());
+                sent.len()
+            };
+            let (status, retry_after, body) = answers[(n - 1).min(answers.len() - 1)];
+            let mut response = http::Response::builder().status(status);
+            if let Some(seconds) = retry_after {
+                response = response.header("retry-after", seconds);
+            }
+            Ok::<_, TransportError>(response.body(Bytes::from_static(body.as_bytes())).unwrap())
+        }
+    };
+    let key = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ovo-sign/tests/vectors/keys/rsa2048-pkcs8.pem");
+    let credentials = SnapCredentials {
+        private_key: PrivateKey::from_pem(&std::fs::read(key).unwrap()).unwrap(),
+        client_secret: ClientSecret::new("secret").unwrap(),
+    };
+    let options = ClientOptions {
+        max_retries: 4,
+        backoff: Duration::from_millis(500),
+        backoff_max: Duration::from_secs(5),
+        ..ClientOptions::default()
+    };
+    let client = OvoClient::new(
+        SnapConfig::new("http://ovo.test", "partner"),
+        credentials,
+        transport,
+    )
+    .with_options(options);
+    (client, sent)
+}
+
+fn gaps(sent: &[Instant]) -> Vec<Duration> {
+    sent.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn busy_answers_are_retried_with_capped_exponential_backoff_then_given_up() {
+    for _ in 0..20 {
+        let (client, sent) = client(vec![BUSY]);
+        assert!(client.b2b_token().await.is_err());
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 5, "one call and max_retries = 4 retries");
+        for (attempt, gap) in gaps(&sent).into_iter().enumerate() {
+            // Full jitter over min(500 ms × 2^attempt, 5 s).
+            let bound = Duration::from_millis(500 << attempt).min(Duration::from_secs(5));
+            assert!(
+                gap <= bound,
+                "retry {attempt} waited {gap:?}, over {bound:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_a_floor() {
+    let (client, sent) = client(vec![
+        (
+            429,
+            Some("3"),
+            r#"{"responseCode":"4297300","responseMessage":"slow down"}"#,
+        ),
+        TOKEN,
+    ]);
+    let token = client.b2b_token().await.unwrap();
+    assert_eq!(token.token.expose(), "t-1");
+    let gaps = gaps(&sent.lock().unwrap());
+    assert_eq!(gaps.len(), 1);
+    assert!(
+        gaps[0] >= Duration::from_secs(3) && gaps[0] < Duration::from_millis(3_100),
+        "{gaps:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_beyond_the_cap_returns_the_answer_at_once() {
+    let (client, sent) = client(vec![(503, Some("60"), BUSY.2), TOKEN]);
+    let started = Instant::now();
+    assert!(client.b2b_token().await.is_err());
+    assert_eq!(sent.lock().unwrap().len(), 1, "no retry");
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_http_date_retry_after_falls_back_to_the_backoff() {
+    let (client, sent) = client(vec![
+        (503, Some("Wed, 21 Oct 2026 07:28:00 GMT"), BUSY.2),
+        TOKEN,
+    ]);
+    client.b2b_token().await.unwrap();
+    let gaps = gaps(&sent.lock().unwrap());
+    assert!(gaps[0] <= Duration::from_millis(500), "{gaps:?}");
+}
