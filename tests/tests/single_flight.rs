@@ -92,3 +92,51 @@ async fn a_thousand_callers_cause_one_token_request_and_a_failure_fails_them_all
         "the cached token served the status call"
     );
 }
+
+/// A simulated day of traffic, one B2B-authorized call every 30 s of sandbox time: the token is
+/// renewed before it expires (no call reaches the sandbox with an expired one: no 401), and only
+/// then (one token per 14 minutes: 15-minute lifetime less the 60 s margin, 103 in 24 h).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_of_traffic_renews_the_token_before_it_expires_and_never_more_often() {
+    let e2e = E2e::start().await;
+    let token_requests = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let inner = e2e.transport();
+    let (count, unauthorized) = (Arc::clone(&token_requests), Arc::clone(&refused));
+    let transport = move |request: http::Request<Bytes>, deadline: Duration| {
+        let (inner, count, unauthorized) =
+            (inner.clone(), Arc::clone(&count), Arc::clone(&unauthorized));
+        async move {
+            if request.uri().path().ends_with("/access-token/b2b") {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+            let response = inner.send(request, deadline).await?;
+            if response.status() == 401 {
+                unauthorized.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(response)
+        }
+    };
+    let client = e2e.client_with(transport, quick());
+    let day = 24 * 3600;
+    let step = 30;
+    for _ in 0..day / step {
+        let status = client.status("INV-NOWHERE").await;
+        assert!(
+            matches!(status, Ok(_) | Err(ClientError::Refused { .. })),
+            "{status:?}"
+        );
+        e2e.advance(Duration::from_secs(step)).await;
+    }
+    assert_eq!(
+        refused.load(Ordering::SeqCst),
+        0,
+        "a call carried an expired token"
+    );
+    let tokens = token_requests.load(Ordering::SeqCst);
+    // ceil(86,400 s / 840 s) = 103.
+    assert!(
+        (102..=104).contains(&tokens),
+        "{tokens} token requests in a day"
+    );
+}
