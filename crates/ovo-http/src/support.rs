@@ -137,3 +137,24 @@ impl Ids {
         format!("{}-{counter}", Self::random(16))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn a_million_external_ids_in_one_millisecond_are_distinct_and_fit_36_characters() {
+        let ids = Ids::default();
+        let now = OffsetDateTime::now_utc();
+        let mut seen = HashSet::with_capacity(1_000_000);
+        for _ in 0..1_000_000 {
+            let id = ids.external_id(now).unwrap();
+            let id = id.as_str();
+            assert!(id.len() <= 36, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+            assert!(seen.insert(id.to_owned()), "{id} twice");
+        }
+    }
+}

@@ -312,3 +312,28 @@ impl State {
         Idr::from_sen(sen)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn external_ids_are_unique_per_jakarta_day_not_per_utc_day() {
+        let mut state = State::default();
+        // 23:59:59 WIB, then Jakarta midnight (17:00 UTC): a new day for the same id.
+        let before = datetime!(2026-11-22 16:59:59 UTC);
+        assert!(state.claim_external_id("p", before, "A"));
+        assert!(!state.claim_external_id("p", before, "A"), "same day");
+        assert!(state.claim_external_id("q", before, "A"), "another partner");
+        let midnight = datetime!(2026-11-22 17:00:00 UTC);
+        assert!(
+            state.claim_external_id("p", midnight, "A"),
+            "a new Jakarta day"
+        );
+        // UTC midnight falls inside one Jakarta day (06:59 and 07:01 WIB): still a duplicate.
+        assert!(state.claim_external_id("p", datetime!(2026-11-22 23:59:00 UTC), "B"));
+        assert!(!state.claim_external_id("p", datetime!(2026-11-23 00:01:00 UTC), "B"));
+    }
+}
