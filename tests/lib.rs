@@ -43,6 +43,15 @@ pub struct TestClock {
     skew_secs: AtomicI64,
 }
 
+impl TestClock {
+    /// A clock `seconds` ahead of real time (behind when negative).
+    pub fn skewed(seconds: i64) -> Self {
+        Self {
+            skew_secs: AtomicI64::new(seconds),
+        }
+    }
+}
+
 impl Clock for TestClock {
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc() + time::Duration::seconds(self.skew_secs.load(Ordering::Relaxed))
@@ -123,6 +132,16 @@ impl E2e {
 
     /// Another client of the same partner, on `transport`.
     pub fn client_with<T: Transport>(&self, transport: T, options: ClientOptions) -> OvoClient<T> {
+        self.client_with_clock(transport, options, self.clock.clone())
+    }
+
+    /// Another client of the same partner, on `transport`, with its own clock.
+    pub fn client_with_clock<T: Transport>(
+        &self,
+        transport: T,
+        options: ClientOptions,
+        clock: Arc<dyn Clock>,
+    ) -> OvoClient<T> {
         let mut snap = SnapConfig::new(self.base(), CLIENT_ID);
         snap.callback_url = format!("{}/_sandbox/callback", self.base());
         let credentials = SnapCredentials {
@@ -131,7 +150,7 @@ impl E2e {
         };
         OvoClient::new(snap, credentials, transport)
             .with_options(options)
-            .with_clock(self.clock.clone())
+            .with_clock(clock)
     }
 
     /// The default transport, for wrapping.

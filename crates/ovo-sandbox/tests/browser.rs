@@ -188,7 +188,7 @@ async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
         "browserName": "chrome",
         "goog:chromeOptions": {"binary": CHROMIUM, "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
             format!("--user-data-dir={}", profile.display()),
         ]},
     }}});
