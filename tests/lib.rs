@@ -13,7 +13,7 @@ pub mod load;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -151,6 +151,18 @@ impl E2e {
         OvoClient::new(snap, credentials, transport)
             .with_options(options)
             .with_clock(clock)
+    }
+
+    /// The default transport, counting every request it sends in `sent`.
+    pub fn counting_transport(&self, sent: Arc<AtomicUsize>) -> impl Transport + use<> {
+        let inner = self.transport();
+        move |request: http::Request<Bytes>, deadline: Duration| {
+            let (inner, sent) = (inner.clone(), Arc::clone(&sent));
+            async move {
+                sent.fetch_add(1, Ordering::SeqCst);
+                inner.send(request, deadline).await
+            }
+        }
     }
 
     /// The default transport, for wrapping.

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
 use ovo_e2e::E2e;
 use ovo_flows::{DebitOutcome, UnbindingOutcome};
-use ovo_http::{ClientError, ClientOptions, DebitProgress, Transport, UnbindingProgress};
+use ovo_http::{ClientError, ClientOptions, DebitProgress, UnbindingProgress};
 use ovo_model::snap::DirectDebitRequest;
 use ovo_model::{Idr, SnapMoney};
 use proptest::prelude::*;
@@ -38,14 +37,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut phone = 6281800000000u64;
     e2e.account(&phone.to_string(), "1000000.00", "0.00").await;
     let sent = Arc::new(AtomicUsize::new(0));
-    let (inner, count) = (e2e.transport(), Arc::clone(&sent));
-    let transport = move |request: http::Request<Bytes>, deadline: Duration| {
-        let (inner, count) = (inner.clone(), Arc::clone(&count));
-        async move {
-            count.fetch_add(1, Ordering::SeqCst);
-            inner.send(request, deadline).await
-        }
-    };
+    let transport = e2e.counting_transport(Arc::clone(&sent));
     let client = e2e.client_with(transport, ClientOptions::default());
     let mut bound = false;
     for (i, op) in ops.into_iter().enumerate() {

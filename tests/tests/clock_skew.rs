@@ -4,25 +4,16 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
-use bytes::Bytes;
 use ovo_e2e::{E2e, TestClock};
-use ovo_http::{ClientError, ClientOptions, Transport};
+use ovo_http::{ClientError, ClientOptions};
 
 #[tokio::test]
 async fn clock_skew_inside_the_window_works_and_outside_is_refused_once() {
     let e2e = E2e::start().await;
     for skew in [-600i64, -290, 0, 290, 600] {
         let sent = Arc::new(AtomicUsize::new(0));
-        let (inner, count) = (e2e.transport(), Arc::clone(&sent));
-        let transport = move |request: http::Request<Bytes>, deadline: Duration| {
-            let (inner, count) = (inner.clone(), Arc::clone(&count));
-            async move {
-                count.fetch_add(1, Ordering::SeqCst);
-                inner.send(request, deadline).await
-            }
-        };
+        let transport = e2e.counting_transport(Arc::clone(&sent));
         let clock = Arc::new(TestClock::skewed(skew));
         let client = e2e.client_with_clock(transport, ClientOptions::default(), clock);
         let status = client.status("INV-SKEW").await;
