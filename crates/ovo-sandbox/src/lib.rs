@@ -14,6 +14,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! In your tests, [`Customer`] completes the webviews where a person would type the OTP and PIN,
+//! and [`PROVIDER_PUBLIC_KEY_PEM`] verifies the SNAP debit notifications the sandbox sends.
+//!
 //! The control API (`/_sandbox/...`) and every endpoint are documented in `docs/sandbox.md`.
 
 #![forbid(unsafe_code)]
