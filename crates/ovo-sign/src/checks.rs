@@ -69,6 +69,70 @@ mod tests {
     use super::*;
 
     #[test]
+    fn text_must_be_present_without_surrounding_whitespace() {
+        assert_eq!(text("f", "a b"), Ok(()));
+        assert_eq!(text("f", ""), Err(InputError::Empty { field: "f" }));
+        for padded in [" a", "a ", "a\n", "\ta"] {
+            assert_eq!(
+                text("f", padded),
+                Err(InputError::SurroundingWhitespace { field: "f" }),
+                "{padded:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn separators_and_line_breaks_are_refused_where_they_would_forge_a_component() {
+        assert_eq!(text_without("client_id", "abc", '|'), Ok(()));
+        assert_eq!(
+            text_without("client_id", "a|b", '|'),
+            Err(InputError::ContainsSeparator {
+                field: "client_id",
+                separator: '|'
+            })
+        );
+        assert_eq!(
+            text_without("client_id", " a", '|'),
+            Err(InputError::SurroundingWhitespace { field: "client_id" })
+        );
+        assert_eq!(line("request_id", "r-1"), Ok(()));
+        for (value, separator) in [("a\nb", '\n'), ("a\rb", '\r')] {
+            assert_eq!(
+                line("request_id", value),
+                Err(InputError::ContainsSeparator {
+                    field: "request_id",
+                    separator
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn methods_are_upper_case_letters_and_paths_start_with_a_slash() {
+        for good in ["POST", "GET", "DELETE"] {
+            assert_eq!(method(good), Ok(()));
+        }
+        for bad in ["", "post", "Post", "PO ST", "POST\n", "GÉT"] {
+            assert_eq!(
+                method(bad),
+                Err(InputError::InvalidMethod {
+                    method: bad.to_owned()
+                }),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(path("path", "/v1.0/debit?x=1"), Ok(()));
+        assert_eq!(
+            path("path", "https://ovo.example/v1.0/debit"),
+            Err(InputError::NotAPath {
+                field: "path",
+                path: "https://ovo.example/v1.0/debit".to_owned()
+            })
+        );
+        assert_eq!(path("path", ""), Err(InputError::Empty { field: "path" }));
+    }
+
+    #[test]
     fn bearer_prefix_is_refused_in_any_case_and_non_ascii_tokens_do_not_panic() {
         assert_eq!(token("Bearer abc"), Err(InputError::BearerPrefix));
         assert_eq!(token("bEARER abc"), Err(InputError::BearerPrefix));
