@@ -63,3 +63,21 @@ impl fmt::Debug for Signature {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_value_is_kept_whole_and_debug_shows_neither_part() {
+        let signature = Signature::new("POST:/p:token:abc:ts".into(), "c2lnbmF0dXJl".into());
+        let debug = format!("{signature:?}");
+        assert!(debug.contains("[redacted]"), "{debug}");
+        assert!(
+            !debug.contains("token") && !debug.contains("c2lnbmF0dXJl"),
+            "{debug}"
+        );
+        assert_eq!(signature.string_to_sign(), "POST:/p:token:abc:ts");
+        assert_eq!(signature.into_header_value(), "c2lnbmF0dXJl");
+    }
+}

@@ -281,3 +281,26 @@ fn rsa_sign(key: &PrivateKey, message: String) -> Result<Signature, SignError> {
         SignatureEncoding::Base64.encode(&signature),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_request_debugs_its_shape_not_its_token() {
+        let request = ServiceRequest {
+            method: "POST",
+            path: "/v1.0/balance-inquiry",
+            access_token: "tok-canary-1234",
+            body: b"{}",
+            timestamp: "2024-01-01T07:00:00.000+07:00",
+        };
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("tok-canary-1234"), "{debug}");
+        assert!(
+            debug.contains("[redacted]") && debug.contains("body_len: 2"),
+            "{debug}"
+        );
+        assert!(debug.contains("/v1.0/balance-inquiry"), "{debug}");
+    }
+}

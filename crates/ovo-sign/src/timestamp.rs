@@ -138,3 +138,19 @@ pub fn parse_doku_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError
             input: text.to_owned(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::offset;
+
+    use super::*;
+
+    #[test]
+    fn a_format_reports_the_offset_and_precision_it_was_given() {
+        let plain = SnapTimestampFormat::new(offset!(+8), Precision::Seconds);
+        assert_eq!(plain.precision(), Precision::Seconds);
+        assert_eq!(plain.offset(), offset!(+8));
+        assert_eq!(SnapTimestampFormat::OVO.precision(), Precision::Millis);
+        assert_eq!(SnapTimestampFormat::OVO.offset(), offset!(+7));
+    }
+}
