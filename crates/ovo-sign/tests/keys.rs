@@ -43,6 +43,45 @@ fn public_keys_load_from_pkcs1_spki_and_x509_to_the_same_key() {
 }
 
 #[test]
+fn public_keys_load_from_files_and_give_back_their_pkcs1_der() {
+    let from_file = PublicKey::from_pem_file(&key_path("rsa2048-public-spki.pem")).unwrap();
+    assert_eq!(
+        from_file,
+        PublicKey::from_pem(&pem("rsa2048-public-pkcs1.pem")).unwrap()
+    );
+    // The DER is a whole RSAPublicKey: it parses back to the same key.
+    let der = from_file.pkcs1_der();
+    assert_eq!(der.first(), Some(&0x30), "a DER SEQUENCE");
+    assert_eq!(PublicKey::from_pkcs1_der(der).unwrap(), from_file);
+    let debug = format!("{from_file:?}");
+    assert!(
+        debug.contains("bits: 2048") && debug.contains("pkcs1_sha256"),
+        "{debug}"
+    );
+    assert!(matches!(
+        PublicKey::from_pem_file(Path::new("/nonexistent/public.pem")),
+        Err(KeyError::Io { .. })
+    ));
+}
+
+#[test]
+fn a_modulus_one_bit_short_is_counted_exactly() {
+    // RSAPublicKey { modulus: 0x7f followed by 255 × 0xff (2,047 bits), exponent: 65537 }.
+    let mut der = vec![0x30, 0x82, 0x01, 0x09, 0x02, 0x82, 0x01, 0x00, 0x7f];
+    der.extend([0xff; 255]);
+    der.extend([0x02, 0x03, 0x01, 0x00, 0x01]);
+    match PublicKey::from_pkcs1_der(&der) {
+        Err(KeyError::UnsupportedSize { bits: 2047, .. }) => {}
+        other => panic!("want UnsupportedSize(2047), got {other:?}"),
+    }
+    // The same with a top bit set: 2,048 bits (a positive INTEGER needs a leading zero byte).
+    let mut der = vec![0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00, 0x80];
+    der.extend([0xff; 255]);
+    der.extend([0x02, 0x03, 0x01, 0x00, 0x01]);
+    assert_eq!(PublicKey::from_pkcs1_der(&der).unwrap().bits(), 2048);
+}
+
+#[test]
 fn small_keys_are_refused_with_their_size() {
     match PrivateKey::from_pem(&pem("rsa1024-pkcs1.pem")) {
         Err(KeyError::UnsupportedSize { bits: 1024, .. }) => {}
