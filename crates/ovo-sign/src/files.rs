@@ -76,18 +76,21 @@ fn open(path: &Path) -> Result<File, KeyError> {
     })
 }
 
-#[cfg(unix)]
+/// The mode, if it gives group or others any access; `None` on a platform without Unix modes.
 fn loose_mode(file: &File, path: &Path) -> Result<Option<u32>, KeyError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let metadata = file.metadata().map_err(|source| KeyError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mode = metadata.permissions().mode() & 0o7777;
-    Ok((mode & 0o077 != 0).then_some(mode))
-}
-
-#[cfg(not(unix))]
-fn loose_mode(_file: &File, _path: &Path) -> Result<Option<u32>, KeyError> {
-    Ok(None)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let metadata = file.metadata().map_err(|source| KeyError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mode = metadata.permissions().mode() & 0o7777;
+        Ok((mode & 0o077 != 0).then_some(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        Ok(None)
+    }
 }
