@@ -14,7 +14,9 @@ use tokio::sync::watch;
 use tracing::Instrument as _;
 
 use crate::error::ClientError;
-use crate::support::{ClientOptions, Clock, Ids, MemoryTokenStore, SystemClock, TokenStore};
+use crate::support::{
+    ClientOptions, Clock, Ids, MemoryTokenStore, SystemClock, TokenStore, retry_after,
+};
 use crate::transport::Transport;
 
 type Shared = Option<Result<Expiring, Arc<ClientError>>>;
@@ -223,7 +225,7 @@ impl<T: Transport> OvoClient<T> {
                 let (retryable, retry_after) = match &received {
                     Ok(Received::Response(response)) => (
                         response.status().is_server_error() || response.status() == 429,
-                        retry_after(response),
+                        retry_after(response.headers()),
                     ),
                     Ok(Received::Failed { .. }) => (true, None),
                     Err(_) => (false, None),
@@ -231,12 +233,8 @@ impl<T: Transport> OvoClient<T> {
                 if call.moves_money || !retryable || attempt >= self.options.max_retries {
                     return received;
                 }
-                // The provider's `Retry-After` is a floor; one beyond `backoff_max` means the
-                // answer is returned now rather than holding the caller that long.
-                let wait = match retry_after {
-                    Some(asked) if asked > self.options.backoff_max => return received,
-                    Some(asked) => asked.max(self.options.backoff_for(attempt)),
-                    None => self.options.backoff_for(attempt),
+                let Some(wait) = self.options.retry_wait(attempt, retry_after) else {
+                    return received;
                 };
                 tracing::debug!(attempt, ?wait, "retrying a call that moves no money");
                 tokio::time::sleep(wait).await;
@@ -298,17 +296,4 @@ where
             }),
         )),
     }
-}
-
-/// A `Retry-After` in seconds (RFC 9110 §10.2.3); an HTTP date is not used (the backoff applies).
-fn retry_after(response: &http::Response<Vec<u8>>) -> Option<std::time::Duration> {
-    let seconds = response
-        .headers()
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()?;
-    Some(std::time::Duration::from_secs(seconds))
 }

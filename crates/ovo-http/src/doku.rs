@@ -101,12 +101,16 @@ impl<T: Transport> DokuClient<T> {
                 &request_id,
                 self.clock.now(),
             )?;
+            let mut retry_after = None;
             let answer = match self
                 .transport
                 .send(request.map(Bytes::from), self.options.call_timeout)
                 .await
             {
-                Ok(response) => read_doku::<R>(&response.map(|b| b.to_vec())),
+                Ok(response) => {
+                    retry_after = crate::support::retry_after(response.headers());
+                    read_doku::<R>(&response.map(|b| b.to_vec()))
+                }
                 // A payment or refund that never left moved nothing: say so, rather than Unknown.
                 Err(error) if !error.may_have_reached() && call.moves_money => {
                     return Err(ClientError::Transport(error));
@@ -116,10 +120,13 @@ impl<T: Transport> DokuClient<T> {
             let retry = matches!(answer, Answer::Unknown { .. })
                 && !call.moves_money
                 && attempt < self.options.max_retries;
-            if !retry {
+            let wait = retry
+                .then(|| self.options.retry_wait(attempt, retry_after))
+                .flatten();
+            let Some(wait) = wait else {
                 return Ok((answer, request_id));
-            }
-            tokio::time::sleep(self.options.backoff_for(attempt)).await;
+            };
+            tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }

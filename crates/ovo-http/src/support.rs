@@ -91,6 +91,21 @@ impl Default for ClientOptions {
 }
 
 impl ClientOptions {
+    /// The wait before retry `attempt` (from 0) of a call that moves no money, given the answer's
+    /// `Retry-After`: the provider's wait is a floor under the backoff; one beyond `backoff_max`
+    /// means no retry (`None`: the answer is returned now rather than holding the caller).
+    pub(crate) fn retry_wait(
+        &self,
+        attempt: u32,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        match retry_after {
+            Some(asked) if asked > self.backoff_max => None,
+            Some(asked) => Some(asked.max(self.backoff_for(attempt))),
+            None => Some(self.backoff_for(attempt)),
+        }
+    }
+
     /// The wait before retry `attempt` (from 0): full jitter over an exponential bound.
     pub(crate) fn backoff_for(&self, attempt: u32) -> Duration {
         let bound = self
@@ -105,6 +120,18 @@ impl ClientOptions {
         };
         bound.mul_f64(fraction)
     }
+}
+
+/// A `Retry-After` in seconds (RFC 9110 §10.2.3); an HTTP date is not used (the backoff applies).
+pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    let seconds = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
 }
 
 /// Fresh `X-EXTERNAL-ID`s (unique per day \[P\]) and DOKU `Request-Id`s.

@@ -135,3 +135,62 @@ async fn an_http_date_retry_after_falls_back_to_the_backoff() {
     let gaps = gaps(&sent.lock().unwrap());
     assert!(gaps[0] <= Duration::from_millis(500), "{gaps:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn doku_calls_follow_the_same_retry_after_rule() {
+    use ovo_http::DokuClient;
+    use ovo_model::doku::BalanceRequest;
+
+    const BALANCE: &str = r#"{"customer":{"id":"c-1"},"ovo_account":{"ovo_cash_balance":100000,"ovo_point_balance":0}}"#;
+    for (retry_after, attempts, at_least) in [
+        (Some("3"), 2, Duration::from_secs(3)),
+        (Some("60"), 1, Duration::ZERO),
+    ] {
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&sent);
+        let transport = move |_request: http::Request<Bytes>, _deadline: Duration| {
+            let record = Arc::clone(&record);
+            async move {
+                let n = {
+                    let mut sent = record.lock().unwrap();
+                    sent.push(Instant::now());
+                    sent.len()
+                };
+                let response = if n == 1 {
+                    let mut busy = http::Response::builder().status(503);
+                    if let Some(seconds) = retry_after {
+                        busy = busy.header("retry-after", seconds);
+                    }
+                    busy.body(Bytes::new())
+                } else {
+                    http::Response::builder()
+                        .status(201)
+                        .body(Bytes::from_static(BALANCE.as_bytes()))
+                };
+                Ok::<_, TransportError>(response.unwrap())
+            }
+        };
+        let client = DokuClient::new(
+            ovo_flows::DokuConfig::new("http://doku.test", "BRN-0201-1"),
+            ClientSecret::new("SK-1").unwrap(),
+            transport,
+        );
+        let request: BalanceRequest = serde_json::from_str(
+            r#"{"customer":{"id":"c-1"},"ovo_account":{"token_id":"fc72c4b0aedff916ab92e39cb80d3111"}}"#,
+        )
+        .unwrap();
+        let balance = client.balance(&request).await;
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), attempts, "Retry-After {retry_after:?}");
+        if attempts == 2 {
+            assert!(balance.is_ok(), "{balance:?}");
+            let gap = sent[1] - sent[0];
+            assert!(
+                gap >= at_least && gap < at_least + Duration::from_millis(100),
+                "{gap:?}"
+            );
+        } else {
+            assert!(balance.is_err(), "the 503 is returned at once");
+        }
+    }
+}
