@@ -268,19 +268,9 @@ async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);
 
-    let (callback, state) = ovo_model::snap::WebviewCallback::from_url(&landed)
-        .unwrap_or_else(|e| panic!("{landed}: {e}"));
-    assert!(callback.is_success());
-    assert_eq!(state.as_deref(), Some("browser-1"));
-    let code = callback.auth_code.unwrap().expose().to_owned();
-    let tokens = world
-        .token_call(
-            "access-token/b2b2c",
-            json!({"grantType": "AUTHORIZATION_CODE", "authCode": code}),
-            Some(&linkage),
-        )
+    world
+        .exchange_callback(&landed, "browser-1", &linkage)
         .await;
-    assert_eq!(tokens.code(), "2007400", "{}", tokens.text());
 }
 
 /// Writes a screenshot to `$OVO_SCREENSHOT_DIR`, when set, to look at the page as a person does.

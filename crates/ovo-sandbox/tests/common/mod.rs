@@ -418,23 +418,30 @@ impl World {
         let redirect = answer["redirect"]
             .as_str()
             .unwrap_or_else(|| panic!("{answer}"));
-        let (callback, state) = ovo_model::snap::WebviewCallback::from_url(redirect).unwrap();
+        let json = self.exchange_callback(redirect, "s-1", &linkage).await;
+        (
+            json["accessToken"].as_str().unwrap().to_owned(),
+            json["refreshToken"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// The webview's redirect to the callback: a success carrying `state`, whose `authCode` the
+    /// B2B2C token call exchanges (`2007400`); returns the token answer's JSON.
+    pub async fn exchange_callback(&self, redirect: &str, state: &str, linkage: &str) -> Value {
+        let (callback, returned) = ovo_model::snap::WebviewCallback::from_url(redirect)
+            .unwrap_or_else(|e| panic!("{redirect}: {e}"));
         assert!(callback.is_success());
-        assert_eq!(state.as_deref(), Some("s-1"));
+        assert_eq!(returned.as_deref(), Some(state));
         let code = callback.auth_code.unwrap().expose().to_owned();
         let tokens = self
             .token_call(
                 "access-token/b2b2c",
                 json!({"grantType": "AUTHORIZATION_CODE", "authCode": code}),
-                Some(&linkage),
+                Some(linkage),
             )
             .await;
         assert_eq!(tokens.code(), "2007400", "{}", tokens.text());
-        let json = tokens.json();
-        (
-            json["accessToken"].as_str().unwrap().to_owned(),
-            json["refreshToken"].as_str().unwrap().to_owned(),
-        )
+        tokens.json()
     }
 
     /// A DOKU call, signed with DOKU's scheme over the exact body bytes.
