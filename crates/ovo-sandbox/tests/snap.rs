@@ -380,10 +380,10 @@ async fn refunds_stop_at_the_daily_limit_and_after_sixty_days() {
     let binding = world.binding("6287700000001").await;
     let linkage = binding.json()["linkageToken"].as_str().unwrap().to_owned();
     let answer = world.webview_submit(&linkage, Some("0001"), PIN).await;
-    let (callback, _) =
-        ovo_model::snap::WebviewCallback::from_url(answer["redirect"].as_str().unwrap()).unwrap();
-    let tokens = world.token_call("access-token/b2b2c", json!({"grantType": "AUTHORIZATION_CODE", "authCode": callback.auth_code.unwrap().expose()}), Some(&linkage)).await;
-    let access = tokens.json()["accessToken"].as_str().unwrap().to_owned();
+    let tokens = world
+        .exchange_callback(answer["redirect"].as_str().unwrap(), "s-1", &linkage)
+        .await;
+    let access = tokens["accessToken"].as_str().unwrap().to_owned();
     for reference in ["INV-A", "INV-B"] {
         let body = payment(reference, "60000.00");
         let single_use = confirm(&mut world, &access, &body).await;
