@@ -2,6 +2,8 @@
 //! the money rules hold on every path.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
+mod common;
+
 use std::time::Duration;
 
 use ovo_flows::{
@@ -11,16 +13,9 @@ use ovo_model::snap::{DirectDebitRequest, SubTransactionType};
 use ovo_model::{Idr, Secret, SnapMoney};
 use proptest::prelude::*;
 use serde_json::json;
-use time::OffsetDateTime;
 
-fn response(status: u16, body: serde_json::Value) -> Received {
-    Received::Response(
-        http::Response::builder()
-            .status(status)
-            .body(serde_json::to_vec(&body).unwrap())
-            .unwrap(),
-    )
-}
+use common::response;
+use time::OffsetDateTime;
 
 fn envelope(code: &str) -> serde_json::Value {
     json!({"responseCode": code, "responseMessage": "m"})

@@ -2,20 +2,15 @@
 //! unknown outcome leads to status inquiry, and `Refunded` needs the provider's word.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
+mod common;
+
 use ovo_flows::{Received, Refund, RefundAction, RefundOutcome, SnapEndpoint, Target};
 use ovo_model::snap::RefundRequest;
 use ovo_model::{Idr, SnapMoney};
 use proptest::prelude::*;
 use serde_json::json;
 
-fn response(status: u16, body: serde_json::Value) -> Received {
-    Received::Response(
-        http::Response::builder()
-            .status(status)
-            .body(serde_json::to_vec(&body).unwrap())
-            .unwrap(),
-    )
-}
+use common::response;
 
 fn refund_answer(choice: u8) -> Received {
     match choice % 7 {
