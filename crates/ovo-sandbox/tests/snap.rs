@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{CLIENT_ID, PHONE, PIN, World, confirm, payment};
+use common::{CLIENT_ID, PHONE, PIN, World, confirm, pay, payment};
 use http::{Method, StatusCode};
 use ovo_sign::SignatureEncoding;
 use serde_json::{Value, json};
@@ -301,16 +301,7 @@ async fn recurring_debits_capture_without_the_pin_webview() {
 async fn refunds_partial_full_over_window_limit_and_after_unbinding() {
     let mut world = World::new().await;
     let (access, _) = world.link().await;
-    let body = payment("INV-0005", "40000.00");
-    let single_use = confirm(&mut world, &access, &body).await;
-    world
-        .service_call(
-            Method::POST,
-            &world.snap_path("debit/payment-host-to-host"),
-            &single_use,
-            &body,
-        )
-        .await;
+    pay(&mut world, &access, &payment("INV-0005", "40000.00")).await;
     let b2b = world.b2b_token().await;
     let refund_path = world.snap_path("debit/refund");
     let refund = |no: &str, amount: &str| {
@@ -385,16 +376,7 @@ async fn refunds_stop_at_the_daily_limit_and_after_sixty_days() {
         .await;
     let access = tokens["accessToken"].as_str().unwrap().to_owned();
     for reference in ["INV-A", "INV-B"] {
-        let body = payment(reference, "60000.00");
-        let single_use = confirm(&mut world, &access, &body).await;
-        world
-            .service_call(
-                Method::POST,
-                &world.snap_path("debit/payment-host-to-host"),
-                &single_use,
-                &body,
-            )
-            .await;
+        pay(&mut world, &access, &payment(reference, "60000.00")).await;
     }
     let b2b = world.b2b_token().await;
     let refund_path = world.snap_path("debit/refund");

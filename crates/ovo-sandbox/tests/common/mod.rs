@@ -549,3 +549,14 @@ pub async fn confirm(world: &mut World, access: &str, body: &[u8]) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// A whole two-phase debit of `body`: call 1, the PIN webview, Generate Token, and call 2 with the
+/// single-use token, which must capture (`2005400`).
+pub async fn pay(world: &mut World, access: &str, body: &[u8]) {
+    let single_use = confirm(world, access, body).await;
+    let path = world.snap_path("debit/payment-host-to-host");
+    let paid = world
+        .service_call(Method::POST, &path, &single_use, body)
+        .await;
+    assert_eq!(paid.code(), "2005400", "{}", paid.text());
+}
