@@ -241,19 +241,14 @@ impl E2e {
             .fetch_add(by.as_secs() as i64, Ordering::Relaxed);
     }
 
-    /// The customer in the webview (`ovo_sandbox::Customer`): the page, then the OTP (when
-    /// asked) and PIN; returns the URL the webview redirects to.
+    /// The customer in the webview or DOKU's registration page (`ovo_sandbox::Customer`): the
+    /// page, then the OTP (when asked) and PIN; returns the URL the page redirects to.
     pub async fn complete_webview(&self, webview_url: &str, phone: &str) -> String {
         Customer::new(phone, PIN)
             .complete(webview_url)
             .await
             .unwrap_or_else(|e| panic!("webview {webview_url}: {e}"))
             .redirect
-    }
-
-    /// The DOKU registration page, completed by the customer.
-    pub async fn complete_registration(&self, registration_url: &str, phone: &str) -> String {
-        self.complete_webview(registration_url, phone).await
     }
 
     /// Links `customer` (phone `phone`) through the whole binding flow.

@@ -159,7 +159,7 @@ async fn no_secret_or_token_in_trace_logs_or_debug_output() {
         ))
         .await
         .unwrap();
-    e2e.complete_registration(&bind.ovo_account.registration_url, PHONE)
+    e2e.complete_webview(&bind.ovo_account.registration_url, PHONE)
         .await;
     let token = e2e
         .doku

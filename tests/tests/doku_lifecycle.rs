@@ -25,7 +25,7 @@ async fn the_whole_doku_lifecycle() {
         .await
         .unwrap();
     let landed = e2e
-        .complete_registration(&binding.ovo_account.registration_url, PHONE)
+        .complete_webview(&binding.ovo_account.registration_url, PHONE)
         .await;
     assert_eq!(landed, success);
 

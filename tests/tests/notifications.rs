@@ -72,7 +72,7 @@ async fn a_real_doku_notification_is_accepted_once_and_forgeries_are_refused() {
         ))
         .await
         .unwrap();
-    e2e.complete_registration(&bind.ovo_account.registration_url, "6281700000005")
+    e2e.complete_webview(&bind.ovo_account.registration_url, "6281700000005")
         .await;
     let token = e2e
         .doku
