@@ -22,13 +22,6 @@ pub(crate) async fn fill_webview(
     Ok(done.redirect)
 }
 
-/// The OTP in OVO's staging and in the sandbox: the phone's last four digits \[S\].
-pub(crate) fn otp(phone: &str) -> &str {
-    phone
-        .get(phone.len().saturating_sub(4)..)
-        .unwrap_or_default()
-}
-
 /// Asks a person to complete `url` in a browser and paste the URL they land on.
 pub(crate) fn ask_person(url: &str) -> Result<String, String> {
     println!(

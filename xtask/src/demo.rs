@@ -189,7 +189,7 @@ impl Demo {
         if needs_otp {
             self.say(format!(
                 "webview: the customer types the OTP {} (the phone's last four digits in staging) and the PIN",
-                customer::otp(PHONE)
+                ovo_sandbox::otp(PHONE)
             ));
         } else {
             self.say("webview: the customer types the PIN");
@@ -205,7 +205,7 @@ impl Demo {
             .map_or(0, Vec::len);
         println!(
             "\n    Open this in a browser (OTP: {}, PIN: {PIN}):\n    {url}\n",
-            PHONE.get(PHONE.len() - 4..).unwrap_or_default()
+            ovo_sandbox::otp(PHONE)
         );
         loop {
             let callbacks = self.control("GET", "callbacks", Value::Null).await?;

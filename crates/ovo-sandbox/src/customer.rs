@@ -137,7 +137,10 @@ impl Customer {
             });
         }
         let asked_for_otp = html.contains("id=\"otp\"");
-        let otp = self.otp.clone().unwrap_or_else(|| last_four(&self.phone));
+        let otp = self
+            .otp
+            .clone()
+            .unwrap_or_else(|| crate::otp(&self.phone).to_owned());
         let (target, body) = if path == WEBVIEW_PAGE {
             let params: std::collections::HashMap<String, String> =
                 form_urlencoded::parse(query.as_bytes())
@@ -223,12 +226,6 @@ fn split_origin(page: &str) -> Option<(&str, &str)> {
     Some((page.get(..path_start)?, page.get(path_start..)?))
 }
 
-/// The phone's last four digits: the OTP in OVO's staging and in the sandbox \[S\].
-fn last_four(phone: &str) -> String {
-    let start = phone.len().saturating_sub(4);
-    phone.get(start..).unwrap_or_default().to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,11 +238,5 @@ mod tests {
         );
         assert_eq!(split_origin("http://127.0.0.1:80"), None);
         assert_eq!(split_origin("not a url"), None);
-    }
-
-    #[test]
-    fn the_otp_is_the_last_four_digits() {
-        assert_eq!(last_four("6281234567890"), "7890");
-        assert_eq!(last_four("12"), "12");
     }
 }

@@ -69,6 +69,19 @@ pub use notify::Attempt;
 pub const PROVIDER_PUBLIC_KEY_PEM: &str = include_str!("../keys/provider-public.pem");
 const PROVIDER_PRIVATE_KEY_PEM: &[u8] = include_bytes!("../keys/provider-private.pem");
 
+/// The OTP the sandbox's webviews expect for `phone`: its last four digits, as in OVO's staging
+/// \[S\].
+///
+/// ```
+/// assert_eq!(ovo_sandbox::otp("6281234567890"), "7890");
+/// assert_eq!(ovo_sandbox::otp("12"), "12");
+/// ```
+pub fn otp(phone: &str) -> &str {
+    phone
+        .get(phone.len().saturating_sub(4)..)
+        .unwrap_or_default()
+}
+
 /// Starts sandboxes.
 #[derive(Debug)]
 pub struct Sandbox;

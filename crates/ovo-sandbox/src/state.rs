@@ -67,8 +67,7 @@ pub(crate) struct Account {
 impl Account {
     /// The OTP in staging: the phone's last four digits \[S\].
     pub(crate) fn otp(&self) -> &str {
-        let cut = self.phone.len().saturating_sub(4);
-        self.phone.get(cut..).unwrap_or_default()
+        crate::otp(&self.phone)
     }
 }
 
