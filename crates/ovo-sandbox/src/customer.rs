@@ -64,7 +64,8 @@ pub struct Completed {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebviewError {
-    /// The URL is not one of the sandbox's webview pages, or is malformed.
+    /// The URL (shown without its query, which carries a token) is not one of the sandbox's
+    /// webview pages, or is malformed.
     #[error("not a sandbox webview URL: {0}")]
     NotAWebview(String),
     /// The sandbox could not be reached, or did not answer in time.
@@ -120,7 +121,8 @@ impl Customer {
     pub async fn complete(&self, url: &str) -> Result<Completed, WebviewError> {
         let (page, query) = url.split_once('?').unwrap_or((url, ""));
         let (origin, path) =
-            split_origin(page).ok_or_else(|| WebviewError::NotAWebview(url.into()))?;
+            // Named without its query, which carries the session or linkage token.
+            split_origin(page).ok_or_else(|| WebviewError::NotAWebview(page.into()))?;
         let loaded = self.send(Request::get(url), Bytes::new()).await?;
         if loaded.0 == StatusCode::FOUND {
             // DOKU's page sends a blocked customer straight to the failure URL.

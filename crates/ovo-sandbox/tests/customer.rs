@@ -88,6 +88,12 @@ async fn urls_that_are_not_webviews_and_unreachable_sandboxes_are_typed_errors()
         customer.complete("not a url").await,
         Err(WebviewError::NotAWebview(_))
     ));
+    // The query holds the session or linkage token: the error never shows it.
+    let refused = customer.complete("nowhere?token=lt-secret-1").await;
+    assert!(
+        matches!(&refused, Err(WebviewError::NotAWebview(shown)) if shown == "nowhere"),
+        "{refused:?}"
+    );
     let world = World::new().await;
     let other = customer
         .complete(&format!("{}/_sandbox/health", world.base()))
