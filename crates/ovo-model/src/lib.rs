@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod doku;
+pub mod endpoint;
 mod error;
 mod money;
 mod open_enum;
