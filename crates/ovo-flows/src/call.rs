@@ -1,25 +1,31 @@
-//! A call a flow wants made: what to send, with which token, and whether it moves money.
-//! Signing it into an `http::Request` is [`crate::sign`]'s job, with a fresh timestamp.
+//! A call a flow wants made: where, the exact body bytes, which credential, and whether it may be
+//! sent again. Signing it into an `http::Request` is [`crate::sign`]'s job, with a fresh timestamp.
 
 use std::fmt;
 
 use ovo_model::Secret;
+use ovo_model::endpoint::{DokuEndpoint, OvoEndpoint};
 
-use crate::config::SnapEndpoint;
-
-/// Which credential authorizes (and is signed into) a call.
+/// Which credential authorizes (and is signed into) a call. The driver supplies the partner's B2B
+/// token and the customer's access token per call; a flow holds only the tokens it was given for
+/// itself (a linkage or single-use token).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Authorization {
     /// The access-token calls: RSA over `client_id|timestamp`, optionally with a bearer token
     /// (the linkage token of a B2B2C exchange \[P\]).
     TokenCall(Option<Secret>),
     /// Account binding: RSA over the request, no bearer token \[S\]\[P\].
     Rsa,
-    /// HMAC-SHA512 with this bearer token: the partner's B2B token, a customer access token,
-    /// a single-use token or a linkage token.
-    Bearer(Secret),
     /// HMAC with the partner's B2B token, which the driver supplies (refund, lookup).
     B2b,
+    /// HMAC with the customer's access token, which the driver supplies (balance, debit call 1,
+    /// status, unbinding, Generate Token).
+    Customer,
+    /// HMAC-SHA512 with a token the flow holds: a single-use token or a linkage token.
+    Bearer(Secret),
+    /// DOKU's HMAC-SHA256 with the merchant's secret key.
+    Doku,
 }
 
 impl fmt::Debug for Authorization {
@@ -27,19 +33,68 @@ impl fmt::Debug for Authorization {
         f.write_str(match self {
             Self::TokenCall(_) => "TokenCall",
             Self::Rsa => "Rsa",
-            Self::Bearer(_) => "Bearer([redacted])",
             Self::B2b => "B2b",
+            Self::Customer => "Customer",
+            Self::Bearer(_) => "Bearer([redacted])",
+            Self::Doku => "Doku",
         })
     }
 }
 
-/// Where a SNAP call goes. `Debug` shows no query string.
+/// Whether a call may be sent again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// It changes nothing at the provider (or changes it the same way twice): retry with backoff
+    /// after a transport failure, a 5xx, a 408 or a 429.
+    Safe,
+    /// It moves money or spends a single-use code: sent again only when it certainly never left
+    /// (the connection was refused). Its unknown outcome is resolved by status inquiry.
+    OnlyIfNotSent,
+}
+
+/// Where a call goes.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Target {
-    /// A SNAP endpoint, `/OVOSNAP/{version}/...`.
-    Snap(SnapEndpoint),
-    /// A non-SNAP OVO path with its query (`/user/v2/account/lookup?phone=...`).
-    Path(String),
+    /// An OVO endpoint, with a query string for OVO's own GET endpoints (Generate Token's carries
+    /// the `authCode`: `Debug` never shows it).
+    Ovo {
+        /// The endpoint.
+        endpoint: OvoEndpoint,
+        /// The query, without `?`.
+        query: Option<String>,
+    },
+    /// A DOKU endpoint, with the `Request-Id` to send (a DOKU refund refers to its payment's).
+    Doku {
+        /// The endpoint.
+        endpoint: DokuEndpoint,
+        /// The `Request-Id`.
+        request_id: String,
+    },
+}
+
+impl Target {
+    /// The endpoint's name, safe to log.
+    ///
+    /// ```
+    /// use ovo_model::endpoint::OvoEndpoint;
+    /// let target = ovo_flows::Target::Ovo { endpoint: OvoEndpoint::GenerateToken, query: Some("code=SECRET".into()) };
+    /// assert_eq!(target.label(), "generate-token");
+    /// assert!(!format!("{target:?}").contains("SECRET"));
+    /// ```
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Ovo { endpoint, .. } => endpoint.name(),
+            Self::Doku { endpoint, .. } => endpoint.name(),
+        }
+    }
+
+    /// Whether a call here can move money.
+    pub fn moves_money(&self) -> bool {
+        match self {
+            Self::Ovo { endpoint, .. } => endpoint.moves_money(),
+            Self::Doku { endpoint, .. } => endpoint.moves_money(),
+        }
+    }
 }
 
 impl fmt::Debug for Target {
@@ -52,8 +107,6 @@ impl fmt::Debug for Target {
 /// token).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Call {
-    /// `POST` or `GET`.
-    pub method: http::Method,
     /// Where.
     pub target: Target,
     /// The body bytes, serialized once by the flow: retries and the debit's second call send
@@ -61,36 +114,59 @@ pub struct Call {
     pub body: Vec<u8>,
     /// The credential.
     pub authorization: Authorization,
-    /// Whether the call can move money. Such a call is never re-sent once its bytes may have
-    /// reached the provider; its unknown outcome is resolved by status inquiry.
-    pub moves_money: bool,
+    /// Whether it may be sent again.
+    pub resend: Resend,
+}
+
+impl Call {
+    /// A call to an OVO endpoint; money-moving endpoints are never re-sent once they may have
+    /// reached OVO.
+    ///
+    /// ```
+    /// use ovo_flows::{Authorization, Call, Resend};
+    /// use ovo_model::endpoint::OvoEndpoint;
+    /// let call = Call::ovo(OvoEndpoint::Refund, b"{}".to_vec(), Authorization::B2b);
+    /// assert_eq!(call.resend, Resend::OnlyIfNotSent);
+    /// assert!(call.moves_money());
+    /// ```
+    pub fn ovo(endpoint: OvoEndpoint, body: Vec<u8>, authorization: Authorization) -> Self {
+        Self {
+            target: Target::Ovo {
+                endpoint,
+                query: None,
+            },
+            body,
+            authorization,
+            resend: if endpoint.moves_money() {
+                Resend::OnlyIfNotSent
+            } else {
+                Resend::Safe
+            },
+        }
+    }
+
+    /// Whether the call can move money.
+    pub fn moves_money(&self) -> bool {
+        self.target.moves_money()
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> http::Method {
+        match &self.target {
+            Target::Ovo { endpoint, .. } if endpoint.method() == "GET" => http::Method::GET,
+            _ => http::Method::POST,
+        }
+    }
 }
 
 impl fmt::Debug for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
-            .field("method", &self.method)
-            .field("target", &self.target.label())
+            .field("target", &self.target)
             .field("body_len", &self.body.len())
             .field("authorization", &self.authorization)
-            .field("moves_money", &self.moves_money)
+            .field("resend", &self.resend)
             .finish()
-    }
-}
-
-impl Target {
-    /// The endpoint without its query string, safe to log (Generate Token's query carries the
-    /// webview's `authCode`).
-    ///
-    /// ```
-    /// let target = ovo_flows::Target::Path("/user/v1/oauth/token?grantType=authorization_code&code=SECRET".into());
-    /// assert_eq!(target.label(), "/user/v1/oauth/token");
-    /// ```
-    pub fn label(&self) -> String {
-        match self {
-            Self::Snap(endpoint) => endpoint.name().to_owned(),
-            Self::Path(path) => path.split('?').next().unwrap_or_default().to_owned(),
-        }
     }
 }
 

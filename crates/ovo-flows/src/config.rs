@@ -1,69 +1,73 @@
-//! Where the provider is and how to talk to it: base URLs, per-endpoint paths, header values,
+//! Where the provider is and how to talk to it: base URLs, per-endpoint versions, header values,
 //! signature encoding and timestamp format. Every \[I\] choice is a field here, not a constant.
 
+use std::collections::BTreeMap;
+
+use ovo_model::endpoint::OvoEndpoint;
+use ovo_model::snap::{ChannelId, DeviceId};
 use ovo_sign::{SignatureEncoding, SnapTimestampFormat};
 
-/// A SNAP endpoint OVO serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Why a configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SnapEndpoint {
-    /// `access-token/b2b`.
-    B2bToken,
-    /// `access-token/b2b2c`.
-    B2b2cToken,
-    /// `oauth/account/registration-account-binding`.
-    Binding,
-    /// `oauth/account/registration-account-unbinding`.
-    Unbinding,
-    /// `balance-inquiry`.
-    Balance,
-    /// `debit/payment-host-to-host`.
-    Debit,
-    /// `debit/status`.
-    Status,
-    /// `debit/refund`.
-    Refund,
+pub enum ConfigError {
+    /// A URL is not an absolute `http` or `https` URL with a host.
+    #[error("{field} is not an absolute http(s) URL: {value}")]
+    Url {
+        /// Which setting.
+        field: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// A required setting is missing.
+    #[error("{0} is required")]
+    Missing(&'static str),
+    /// A header value breaks its documented rule.
+    #[error("{0}")]
+    Header(#[from] ovo_model::FieldError),
 }
 
-impl SnapEndpoint {
-    /// The path after `/OVOSNAP/{version}/`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::B2bToken => "access-token/b2b",
-            Self::B2b2cToken => "access-token/b2b2c",
-            Self::Binding => "oauth/account/registration-account-binding",
-            Self::Unbinding => "oauth/account/registration-account-unbinding",
-            Self::Balance => "balance-inquiry",
-            Self::Debit => "debit/payment-host-to-host",
-            Self::Status => "debit/status",
-            Self::Refund => "debit/refund",
-        }
+/// An absolute `http(s)` URL with a host, without a trailing `/`.
+fn checked_url(field: &'static str, value: &str) -> Result<String, ConfigError> {
+    let bad = || ConfigError::Url {
+        field,
+        value: value.to_owned(),
+    };
+    let uri: http::Uri = value.parse().map_err(|_| bad())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.host().is_none_or(str::is_empty) {
+        return Err(bad());
     }
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
-/// The configuration of OVO direct (SNAP).
+/// The configuration of OVO direct (SNAP), built and checked by [`SnapConfigBuilder`].
 ///
 /// ```
-/// let config = ovo_flows::SnapConfig::new("https://app.byte-stack.net", "oamerchantg");
-/// assert_eq!(config.path(ovo_flows::SnapEndpoint::B2bToken), "/OVOSNAP/v1.0/access-token/b2b");
-/// assert_eq!(config.path(ovo_flows::SnapEndpoint::Debit), "/OVOSNAP/v2.0/debit/payment-host-to-host");
+/// use ovo_model::endpoint::OvoEndpoint;
+/// let config = ovo_flows::SnapConfig::builder("https://app.byte-stack.net", "oamerchantg")
+///     .callback_url("https://merchant.example/ovo/callback")
+///     .build()?;
+/// assert_eq!(config.path(OvoEndpoint::B2bToken), "/OVOSNAP/v1.0/access-token/b2b");
+/// assert_eq!(config.path(OvoEndpoint::Debit), "/OVOSNAP/v2.0/debit/payment-host-to-host");
+/// assert!(ovo_flows::SnapConfig::builder("app.byte-stack.net", "c").callback_url("https://m.example/cb").build().is_err());
+/// # Ok::<(), ovo_flows::ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SnapConfig {
     /// `https://app.byte-stack.net` (staging) or `https://apigw.ovo.id` (production) \[P\].
     pub base_url: String,
     /// The client id: `X-CLIENT-KEY` and `X-PARTNER-ID` \[P\].
     pub client_id: String,
-    /// `merchantId` in binding requests; OVO's client id unless told otherwise \[I\].
+    /// `merchantId` of binding requests: the client id unless told otherwise \[I\].
     pub merchant_id: String,
     /// `CHANNEL-ID`, at most 5 characters, assigned by the provider \[P\].
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     /// `X-DEVICE-ID`, mandatory for OVO \[P\].
-    pub device_id: String,
-    /// Version segment per endpoint: `v1.0` for the B2B token, `v2.0` for the rest \[P\].
-    pub versions: Vec<(SnapEndpoint, String)>,
-    /// The version of endpoints not in `versions`.
-    pub default_version: String,
+    pub device_id: DeviceId,
+    /// The version segment of each SNAP endpoint that differs from its documented default.
+    pub versions: BTreeMap<OvoEndpoint, String>,
     /// Encoding of the symmetric signature: base64 by default; OVO's FAQ sample is hex \[I\].
     pub signature_encoding: SignatureEncoding,
     /// `X-TIMESTAMP` format: OVO's `yyyy-MM-ddTHH:mm:ss.SSS+07:00` \[P\].
@@ -73,55 +77,143 @@ pub struct SnapConfig {
 }
 
 impl SnapConfig {
-    /// A configuration with OVO's documented defaults.
-    pub fn new(base_url: impl Into<String>, client_id: impl Into<String>) -> Self {
-        let client_id = client_id.into();
-        Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            merchant_id: client_id.clone(),
-            client_id,
+    /// A builder with OVO's documented defaults.
+    pub fn builder(base_url: impl Into<String>, client_id: impl Into<String>) -> SnapConfigBuilder {
+        SnapConfigBuilder {
+            base_url: base_url.into(),
+            client_id: client_id.into(),
+            merchant_id: None,
             channel_id: "95221".to_owned(),
             device_id: "ovo-rs".to_owned(),
-            versions: vec![(SnapEndpoint::B2bToken, "v1.0".to_owned())],
-            default_version: "v2.0".to_owned(),
+            versions: BTreeMap::new(),
             signature_encoding: SignatureEncoding::Base64,
             timestamp_format: SnapTimestampFormat::OVO,
-            callback_url: String::new(),
+            callback_url: None,
         }
     }
 
-    /// OVO's staging, `https://app.byte-stack.net` \[P\].
+    /// A builder for OVO's staging, `https://app.byte-stack.net` \[P\].
     ///
     /// ```
-    /// assert_eq!(ovo_flows::SnapConfig::staging("c").base_url, "https://app.byte-stack.net");
+    /// let config = ovo_flows::SnapConfig::staging("c").callback_url("https://m.example/cb").build()?;
+    /// assert_eq!(config.base_url, "https://app.byte-stack.net");
+    /// # Ok::<(), ovo_flows::ConfigError>(())
     /// ```
-    pub fn staging(client_id: impl Into<String>) -> Self {
-        Self::new("https://app.byte-stack.net", client_id)
+    pub fn staging(client_id: impl Into<String>) -> SnapConfigBuilder {
+        Self::builder("https://app.byte-stack.net", client_id)
     }
 
-    /// OVO's production, `https://apigw.ovo.id` \[P\].
-    pub fn production(client_id: impl Into<String>) -> Self {
-        Self::new("https://apigw.ovo.id", client_id)
+    /// A builder for OVO's production, `https://apigw.ovo.id` \[P\].
+    pub fn production(client_id: impl Into<String>) -> SnapConfigBuilder {
+        Self::builder("https://apigw.ovo.id", client_id)
     }
 
-    /// The path of an endpoint: `/OVOSNAP/{version}/{name}`.
-    pub fn path(&self, endpoint: SnapEndpoint) -> String {
-        let version = self
-            .versions
-            .iter()
-            .find(|(e, _)| *e == endpoint)
-            .map_or(self.default_version.as_str(), |(_, v)| v.as_str());
-        format!("/OVOSNAP/{version}/{}", endpoint.name())
+    /// The version of an endpoint: the configured one, else the documented default.
+    pub fn version(&self, endpoint: OvoEndpoint) -> &str {
+        self.versions
+            .get(&endpoint)
+            .map_or(endpoint.default_version(), String::as_str)
+    }
+
+    /// The path of an endpoint (no query).
+    pub fn path(&self, endpoint: OvoEndpoint) -> String {
+        endpoint.path(self.version(endpoint))
+    }
+}
+
+/// Builds a [`SnapConfig`]; [`build`](Self::build) checks it.
+#[derive(Debug, Clone)]
+pub struct SnapConfigBuilder {
+    base_url: String,
+    client_id: String,
+    merchant_id: Option<String>,
+    channel_id: String,
+    device_id: String,
+    versions: BTreeMap<OvoEndpoint, String>,
+    signature_encoding: SignatureEncoding,
+    timestamp_format: SnapTimestampFormat,
+    callback_url: Option<String>,
+}
+
+impl SnapConfigBuilder {
+    /// The callback URL registered with OVO (required).
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// `merchantId` of binding requests, when OVO gave one other than the client id.
+    pub fn merchant_id(mut self, id: impl Into<String>) -> Self {
+        self.merchant_id = Some(id.into());
+        self
+    }
+
+    /// `CHANNEL-ID` (default `95221`).
+    pub fn channel_id(mut self, id: impl Into<String>) -> Self {
+        self.channel_id = id.into();
+        self
+    }
+
+    /// `X-DEVICE-ID` (default `ovo-rs`).
+    pub fn device_id(mut self, id: impl Into<String>) -> Self {
+        self.device_id = id.into();
+        self
+    }
+
+    /// The version segment of one endpoint (the FAQ's examples use `v1.0` throughout \[S\]).
+    pub fn version(mut self, endpoint: OvoEndpoint, version: impl Into<String>) -> Self {
+        self.versions.insert(endpoint, version.into());
+        self
+    }
+
+    /// The symmetric signature's encoding.
+    pub fn signature_encoding(mut self, encoding: SignatureEncoding) -> Self {
+        self.signature_encoding = encoding;
+        self
+    }
+
+    /// The `X-TIMESTAMP` format.
+    pub fn timestamp_format(mut self, format: SnapTimestampFormat) -> Self {
+        self.timestamp_format = format;
+        self
+    }
+
+    /// Checks and builds: the base and callback URLs must be absolute `http(s)` URLs, the client
+    /// id and merchant id non-empty, the header values within their documented limits.
+    pub fn build(self) -> Result<SnapConfig, ConfigError> {
+        if self.client_id.trim().is_empty() {
+            return Err(ConfigError::Missing("client_id"));
+        }
+        let callback = self
+            .callback_url
+            .ok_or(ConfigError::Missing("callback_url"))?;
+        let merchant_id = self.merchant_id.unwrap_or_else(|| self.client_id.clone());
+        if merchant_id.trim().is_empty() {
+            return Err(ConfigError::Missing("merchant_id"));
+        }
+        Ok(SnapConfig {
+            base_url: checked_url("base_url", &self.base_url)?,
+            callback_url: checked_url("callback_url", &callback)?,
+            merchant_id,
+            client_id: self.client_id,
+            channel_id: ChannelId::new(self.channel_id)?,
+            device_id: DeviceId::new(self.device_id)?,
+            versions: self.versions,
+            signature_encoding: self.signature_encoding,
+            timestamp_format: self.timestamp_format,
+        })
     }
 }
 
 /// The configuration of DOKU OVO Recurring.
 ///
 /// ```
-/// let config = ovo_flows::DokuConfig::new("https://api-sandbox.doku.com", "MCH-0001-10791114622547");
+/// let config = ovo_flows::DokuConfig::new("https://api-sandbox.doku.com", "MCH-0001-10791114622547")?;
 /// assert_eq!(config.client_id, "MCH-0001-10791114622547");
+/// # Ok::<(), ovo_flows::ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DokuConfig {
     /// `https://api-sandbox.doku.com` or `https://api.doku.com` \[S\].
     pub base_url: String,
@@ -130,25 +222,30 @@ pub struct DokuConfig {
 }
 
 impl DokuConfig {
-    /// A configuration for `base_url` and `client_id`.
-    pub fn new(base_url: impl Into<String>, client_id: impl Into<String>) -> Self {
-        Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            client_id: client_id.into(),
+    /// A configuration for `base_url` and `client_id`, checked.
+    pub fn new(base_url: &str, client_id: impl Into<String>) -> Result<Self, ConfigError> {
+        let client_id = client_id.into();
+        if client_id.trim().is_empty() {
+            return Err(ConfigError::Missing("client_id"));
         }
+        Ok(Self {
+            base_url: checked_url("base_url", base_url)?,
+            client_id,
+        })
     }
 
     /// DOKU's sandbox, `https://api-sandbox.doku.com` \[S\].
     ///
     /// ```
-    /// assert_eq!(ovo_flows::DokuConfig::sandbox("c").base_url, "https://api-sandbox.doku.com");
+    /// assert_eq!(ovo_flows::DokuConfig::sandbox("c")?.base_url, "https://api-sandbox.doku.com");
+    /// # Ok::<(), ovo_flows::ConfigError>(())
     /// ```
-    pub fn sandbox(client_id: impl Into<String>) -> Self {
+    pub fn sandbox(client_id: impl Into<String>) -> Result<Self, ConfigError> {
         Self::new("https://api-sandbox.doku.com", client_id)
     }
 
     /// DOKU's production, `https://api.doku.com` \[S\].
-    pub fn production(client_id: impl Into<String>) -> Self {
+    pub fn production(client_id: impl Into<String>) -> Result<Self, ConfigError> {
         Self::new("https://api.doku.com", client_id)
     }
 }

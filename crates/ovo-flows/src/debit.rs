@@ -6,29 +6,33 @@
 //! 4. call 2, the identical body, with the single-use token: the money moves.
 //!
 //! The machine never re-sends a call whose bytes may have reached OVO: any unknown outcome of a
-//! debit call is resolved by status inquiry. Call 2 is sent at most once, and never after the
-//! single-use token's lifetime. A recurring debit (`subTransactionType: AUTO`) may be captured by
-//! call 1 itself.
+//! debit call is resolved by status inquiries, paced by [`Pacing`]. Call 2 is sent at most once,
+//! and never after the single-use token's lifetime; the `authCode` is sent once. A recurring debit
+//! (`subTransactionType: AUTO`) may be captured by call 1 itself.
 
 use std::time::Duration;
 
+use ovo_model::endpoint::OvoEndpoint;
 use ovo_model::snap::{
     DebitStatusResponse, DirectDebitRequest, DirectDebitResponse, GenerateTokenResponse,
     TransactionStatus,
 };
 use ovo_model::{ResponseCode, Secret};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::answer::{Answer, read_snap};
-use crate::call::{Authorization, Call, Received, Target};
+use crate::answer::{Answer, read_snap_received};
+use crate::call::{Authorization, Call, Received};
 use crate::calls;
-use crate::config::SnapEndpoint;
 use crate::error::FlowError;
+use crate::flow::{Action, Event, Flow, FlowKind, FlowSecrets, SecretSlot, Version};
+use crate::reason::{Pacing, Reason};
 use crate::tokens::{RENEW_MARGIN, SINGLE_USE_LIFETIME};
-use crate::webview::auth_code;
+use crate::webview::{auth_code, payment_webview};
 
 /// How a debit ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum DebitOutcome {
     /// Captured.
     Paid {
@@ -42,105 +46,100 @@ pub enum DebitOutcome {
         /// OVO's message.
         message: String,
     },
-    /// Certainly nothing was captured: the customer did not confirm, the single-use token lapsed
-    /// before call 2, or the status inquiry showed the payment failed or never started.
+    /// Certainly nothing was captured.
     Abandoned {
         /// Why.
-        reason: &'static str,
+        reason: Reason,
     },
-    /// Status inquiries did not settle it: the money may or may not have moved. Reconcile later
-    /// with the status inquiry or OVO's settlement file; never pay again blindly.
+    /// Not settled yet: the money may or may not have moved. Resume the stored flow later (its
+    /// status inquiries settle it), or reconcile with OVO's settlement file; never pay again
+    /// blindly.
     Unknown,
 }
 
-/// What the driver must do next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DebitAction {
-    /// Sign and send this call, then report with [`Debit::on_received`].
-    Send(Call),
-    /// Send the customer to this URL (the partner adds `destination` and `state`), then report the
-    /// callback with [`Debit::on_callback`].
-    OpenWebview(String),
-    /// A call is in flight, or the customer is in the webview: nothing to do until an event.
-    Wait,
-    /// Finished.
-    Done(DebitOutcome),
-}
-
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
 enum Phase {
     Start,
     AwaitingFirst,
+    /// The PIN webview (its URL in the secrets) until `until`.
     Webview {
-        url: String,
         opened: bool,
+        #[serde(with = "time::serde::rfc3339")]
+        until: OffsetDateTime,
     },
-    Generate {
-        code: Secret,
-    },
-    AwaitingGenerate {
-        code: Secret,
-    },
+    /// The `authCode` (in the secrets) is to be exchanged.
+    Generate,
+    AwaitingGenerate,
+    /// Call 2 may go with the single-use token (in the secrets) until `until`.
     Second {
-        token: Secret,
-        usable_until: OffsetDateTime,
+        #[serde(with = "time::serde::rfc3339")]
+        until: OffsetDateTime,
     },
     AwaitingSecond,
-    Inquire,
+    Inquire {
+        #[serde(with = "time::serde::rfc3339::option")]
+        not_before: Option<OffsetDateTime>,
+    },
     AwaitingStatus,
-    Done(DebitOutcome),
+    Done {
+        outcome: DebitOutcome,
+    },
 }
 
-/// One direct debit, from call 1 to a settled outcome.
+/// One direct debit, from call 1 to a settled outcome. It serializes without its secrets
+/// ([`Flow::secrets`]); see [`crate::to_state`].
 ///
 /// ```
-/// use ovo_flows::{Debit, DebitAction};
-/// use ovo_model::{Idr, Secret, SnapMoney, snap::DirectDebitRequest};
+/// use ovo_flows::{Action, Debit, Flow};
+/// use ovo_model::{Idr, SnapMoney, snap::DirectDebitRequest};
 ///
 /// let request = DirectDebitRequest::new("INV-1", SnapMoney::idr(Idr::from_rupiah(10_000)));
-/// let mut debit = Debit::new(&request)?;
+/// let mut debit = Debit::new(&request, "https://merchant.example/ovo/callback")?;
 /// let now = time::OffsetDateTime::now_utc();
-/// let access = Secret::new("access-token");
-/// let DebitAction::Send(call) = debit.poll(now, &access) else { panic!() };
-/// assert!(call.moves_money);
-/// assert_eq!(debit.poll(now, &access), DebitAction::Wait, "one call at a time");
+/// let Action::Send(call) = debit.poll(now) else { panic!() };
+/// assert!(call.moves_money());
+/// assert_eq!(debit.poll(now), Action::Wait, "one call at a time");
 /// # Ok::<(), ovo_flows::FlowError>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Debit {
+    version: Version,
     reference: String,
-    body: Vec<u8>,
-    phase: Phase,
-    /// A recurring debit may be captured by call 1 itself.
+    body: String,
     recurring: bool,
+    destination: String,
+    pacing: Pacing,
+    phase: Phase,
+    first_sent: bool,
     second_sent: bool,
     inquiries: u32,
-    max_inquiries: u32,
-    generate_attempts: u32,
+    #[serde(skip)]
+    secrets: FlowSecrets,
 }
-
-/// Status inquiries before the outcome is declared unknown.
-pub const DEFAULT_MAX_INQUIRIES: u32 = 5;
 
 impl Debit {
     /// A debit of `request`, whose body is validated and serialized here, once: call 2 repeats
-    /// these exact bytes \[S\].
-    pub fn new(request: &DirectDebitRequest) -> Result<Self, FlowError> {
+    /// these exact bytes \[S\]. `destination` is the callback URL the PIN webview returns to.
+    pub fn new(request: &DirectDebitRequest, destination: &str) -> Result<Self, FlowError> {
         Ok(Self {
+            version: Version::default(),
             reference: request.partner_reference_no.clone(),
-            body: calls::body(request)?,
-            phase: Phase::Start,
+            body: calls::body_text(request)?,
             recurring: request.is_recurring(),
+            destination: destination.to_owned(),
+            pacing: Pacing::default(),
+            phase: Phase::Start,
+            first_sent: false,
             second_sent: false,
             inquiries: 0,
-            max_inquiries: DEFAULT_MAX_INQUIRIES,
-            generate_attempts: 0,
+            secrets: FlowSecrets::default(),
         })
     }
 
-    /// Sets how many status inquiries to make before giving up with [`DebitOutcome::Unknown`].
-    pub fn with_max_inquiries(mut self, max: u32) -> Self {
-        self.max_inquiries = max.max(1);
+    /// Sets the webview timeout and the pacing of status inquiries.
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
         self
     }
 
@@ -151,207 +150,126 @@ impl Debit {
 
     /// The body both debit calls send.
     pub fn body(&self) -> &[u8] {
-        &self.body
+        self.body.as_bytes()
     }
 
     /// Whether a call that can capture was sent: call 2, or call 1 of a recurring debit.
     pub fn capture_possible(&self) -> bool {
-        self.second_sent || self.recurring
+        self.second_sent || (self.recurring && self.first_sent)
     }
 
-    /// The next thing to do at `now`; `access` is the customer's access token.
-    pub fn poll(&mut self, now: OffsetDateTime, access: &Secret) -> DebitAction {
-        match &self.phase {
-            Phase::Start => {
-                self.phase = Phase::AwaitingFirst;
-                DebitAction::Send(self.debit_call(access.clone()))
-            }
-            Phase::Webview { url, opened: false } => {
-                let url = url.clone();
-                self.phase = Phase::Webview {
-                    url: url.clone(),
-                    opened: true,
-                };
-                DebitAction::OpenWebview(url)
-            }
-            Phase::Generate { code } => {
-                let call = calls::generate_token(access.clone(), code);
-                self.phase = Phase::AwaitingGenerate { code: code.clone() };
-                DebitAction::Send(call)
-            }
-            Phase::Second {
-                token,
-                usable_until,
-            } => {
-                if now < *usable_until && !self.second_sent {
-                    let call = self.debit_call(token.clone());
-                    self.second_sent = true;
-                    self.phase = Phase::AwaitingSecond;
-                    DebitAction::Send(call)
-                } else {
-                    self.finish(DebitOutcome::Abandoned {
-                        reason: "the single-use token lapsed before call 2",
-                    })
-                }
-            }
-            Phase::Inquire => {
-                match calls::status(Authorization::Bearer(access.clone()), &self.reference) {
-                    Ok(call) => {
-                        self.phase = Phase::AwaitingStatus;
-                        DebitAction::Send(call)
-                    }
-                    Err(_) => self.finish(DebitOutcome::Unknown),
-                }
-            }
-            Phase::Done(outcome) => DebitAction::Done(outcome.clone()),
-            Phase::Webview { opened: true, .. }
-            | Phase::AwaitingFirst
-            | Phase::AwaitingGenerate { .. }
-            | Phase::AwaitingSecond
-            | Phase::AwaitingStatus => DebitAction::Wait,
+    fn debit_call(&self, authorization: Authorization) -> Call {
+        Call::ovo(OvoEndpoint::Debit, self.body.clone().into_bytes(), authorization)
+    }
+
+    fn finish(&mut self, outcome: DebitOutcome) -> Action<DebitOutcome> {
+        self.phase = Phase::Done {
+            outcome: outcome.clone(),
+        };
+        // Nothing secret is needed after the end.
+        self.secrets = FlowSecrets::default();
+        Action::Done(outcome)
+    }
+
+    fn abandon(&mut self, reason: Reason) -> Action<DebitOutcome> {
+        self.finish(DebitOutcome::Abandoned { reason })
+    }
+
+    fn inquire_next(&self, now: OffsetDateTime) -> Phase {
+        let not_before =
+            (self.inquiries > 0).then(|| now + self.pacing.inquiry_wait(self.inquiries));
+        Phase::Inquire { not_before }
+    }
+
+    fn on_first(&mut self, now: OffsetDateTime, received: &Received) -> Phase {
+        if let Received::Failed {
+            may_have_reached: false,
+        } = received
+        {
+            self.first_sent = false;
+            return done(DebitOutcome::Abandoned {
+                reason: Reason::NeverSent,
+            });
         }
-    }
-
-    /// Reports what happened to the call last sent.
-    pub fn on_received(
-        &mut self,
-        now: OffsetDateTime,
-        received: Received,
-    ) -> Result<(), FlowError> {
-        let phase = std::mem::replace(&mut self.phase, Phase::Inquire);
-        self.phase = match (phase, received) {
-            (Phase::AwaitingFirst, Received::Response(response)) => {
-                match read_snap::<DirectDebitResponse>(&response) {
-                    Answer::Success(answer) if answer.response_code.is_in_progress() => {
-                        match answer.web_redirect_url {
-                            Some(url) => Phase::Webview { url, opened: false },
-                            None => Phase::Inquire,
+        match read_snap_received::<DirectDebitResponse>(received) {
+            Answer::Success(answer) if answer.response_code.is_in_progress() => {
+                match answer.web_redirect_url {
+                    Some(url) => {
+                        let url = payment_webview(&url, &self.destination, &self.reference);
+                        self.secrets.set(SecretSlot::WebviewUrl, Secret::new(url));
+                        Phase::Webview {
+                            opened: false,
+                            until: now + self.pacing.webview_timeout,
                         }
                     }
-                    Answer::Success(answer) => Phase::Done(DebitOutcome::Paid {
-                        reference_no: answer.reference_no,
-                    }),
-                    Answer::Refused { code, message } => {
-                        Phase::Done(DebitOutcome::Refused { code, message })
-                    }
-                    Answer::Unknown { .. } => Phase::Inquire,
+                    None => self.inquire_next(now),
                 }
             }
-            (
-                Phase::AwaitingFirst,
-                Received::Failed {
-                    may_have_reached: false,
-                },
-            ) => Phase::Start,
-            (Phase::AwaitingGenerate { code }, Received::Response(response)) => {
-                match read_snap::<GenerateTokenResponse>(&response) {
-                    Answer::Success(answer) => {
-                        let lifetime = answer.expires_in.map_or(SINGLE_USE_LIFETIME, |e| {
-                            Duration::from_secs(e.0).min(SINGLE_USE_LIFETIME)
-                        });
-                        Phase::Second {
-                            token: answer.single_use_token,
-                            usable_until: now + lifetime.saturating_sub(RENEW_MARGIN),
-                        }
-                    }
-                    Answer::Refused { code, message } => {
-                        Phase::Done(DebitOutcome::Refused { code, message })
-                    }
-                    Answer::Unknown { .. } => self.retry_generate(code),
-                }
-            }
-            (Phase::AwaitingGenerate { code }, Received::Failed { .. }) => {
-                self.retry_generate(code)
-            }
-            (Phase::AwaitingSecond, Received::Response(response)) => {
-                match read_snap::<DirectDebitResponse>(&response) {
-                    Answer::Success(answer) if !answer.response_code.is_in_progress() => {
-                        Phase::Done(DebitOutcome::Paid {
-                            reference_no: answer.reference_no,
-                        })
-                    }
-                    Answer::Refused { code, message } => {
-                        Phase::Done(DebitOutcome::Refused { code, message })
-                    }
-                    Answer::Success(_) | Answer::Unknown { .. } => Phase::Inquire,
-                }
-            }
-            (Phase::AwaitingStatus, Received::Response(response)) => {
-                self.on_status(read_snap::<DebitStatusResponse>(&response))
-            }
-            (Phase::AwaitingStatus, Received::Failed { .. }) => {
-                self.on_status(Answer::Unknown { http_status: 0 })
-            }
-            // Call 1 or call 2 may have reached OVO: inquire, never re-send.
-            (Phase::AwaitingFirst | Phase::AwaitingSecond, Received::Failed { .. }) => {
-                Phase::Inquire
-            }
-            (phase, _) => {
-                self.phase = phase;
-                return Err(FlowError::UnexpectedEvent(
-                    "no call of this debit is in flight",
-                ));
-            }
-        };
-        Ok(())
-    }
-
-    /// Reports the webview's redirect back to the partner.
-    pub fn on_callback(&mut self, callback_url: &str) -> Result<(), FlowError> {
-        let Phase::Webview { .. } = self.phase else {
-            return Err(FlowError::UnexpectedEvent(
-                "the debit is not waiting for the webview",
-            ));
-        };
-        self.phase = match auth_code(callback_url) {
-            Ok(code) => Phase::Generate { code },
-            Err(_) => Phase::Done(DebitOutcome::Abandoned {
-                reason: "the customer did not confirm in the webview",
+            Answer::Success(answer) => done(DebitOutcome::Paid {
+                reference_no: answer.reference_no,
             }),
-        };
-        Ok(())
-    }
-
-    fn debit_call(&self, token: Secret) -> Call {
-        Call {
-            method: http::Method::POST,
-            target: Target::Snap(SnapEndpoint::Debit),
-            body: self.body.clone(),
-            authorization: Authorization::Bearer(token),
-            moves_money: true,
+            Answer::Refused { code, message } => done(DebitOutcome::Refused { code, message }),
+            Answer::Unknown { .. } => self.inquire_next(now),
         }
     }
 
-    fn retry_generate(&mut self, code: Secret) -> Phase {
-        self.generate_attempts += 1;
-        if self.generate_attempts < 3 {
-            Phase::Generate { code }
-        } else {
-            Phase::Done(DebitOutcome::Abandoned {
-                reason: "no single-use token could be generated, so call 2 was never sent",
-            })
+    fn on_generate(&mut self, now: OffsetDateTime, received: &Received) -> Phase {
+        match read_snap_received::<GenerateTokenResponse>(received) {
+            Answer::Success(answer) => {
+                let lifetime = answer.expires_in.map_or(SINGLE_USE_LIFETIME, |e| {
+                    Duration::from_secs(e.0).min(SINGLE_USE_LIFETIME)
+                });
+                self.secrets
+                    .set(SecretSlot::SingleUse, answer.single_use_token);
+                Phase::Second {
+                    until: now + lifetime.saturating_sub(RENEW_MARGIN),
+                }
+            }
+            // Refused, lost or unreadable: the single-use `authCode` is never sent twice, and
+            // without call 2 nothing moves.
+            Answer::Refused { .. } | Answer::Unknown { .. } => done(DebitOutcome::Abandoned {
+                reason: Reason::SingleUseTokenNotIssued,
+            }),
         }
     }
 
-    fn on_status(&mut self, answer: Answer<DebitStatusResponse>) -> Phase {
+    fn on_second(&mut self, now: OffsetDateTime, received: &Received) -> Phase {
+        if let Received::Failed {
+            may_have_reached: false,
+        } = received
+        {
+            self.second_sent = false;
+            return done(DebitOutcome::Abandoned {
+                reason: Reason::NeverSent,
+            });
+        }
+        match read_snap_received::<DirectDebitResponse>(received) {
+            Answer::Success(answer) if !answer.response_code.is_in_progress() => {
+                done(DebitOutcome::Paid {
+                    reference_no: answer.reference_no,
+                })
+            }
+            Answer::Refused { code, message } => done(DebitOutcome::Refused { code, message }),
+            Answer::Success(_) | Answer::Unknown { .. } => self.inquire_next(now),
+        }
+    }
+
+    fn on_status(&mut self, now: OffsetDateTime, received: &Received) -> Phase {
         self.inquiries += 1;
-        let status = match answer {
+        let status = match read_snap_received::<DebitStatusResponse>(received) {
             Answer::Success(status) => Some(status.latest_transaction_status),
             _ => None,
         };
+        let abandoned = |reason| done(DebitOutcome::Abandoned { reason });
         match status {
             Some(TransactionStatus::Success | TransactionStatus::Refunded) => {
-                Phase::Done(DebitOutcome::Paid { reference_no: None })
+                done(DebitOutcome::Paid { reference_no: None })
             }
             Some(TransactionStatus::Failed | TransactionStatus::Canceled) => {
-                Phase::Done(DebitOutcome::Abandoned {
-                    reason: "the status inquiry shows the payment failed",
-                })
+                abandoned(Reason::StatusShowsFailed)
             }
             Some(TransactionStatus::NotFound) if !self.capture_possible() => {
-                Phase::Done(DebitOutcome::Abandoned {
-                    reason: "the status inquiry does not know the payment",
-                })
+                abandoned(Reason::StatusDoesNotKnowPayment)
             }
             // Without call 2, a pending one-off payment moves nothing; a recurring one may still
             // be captured by OVO, so it is inquired again.
@@ -359,25 +277,145 @@ impl Debit {
                 TransactionStatus::Initiated
                 | TransactionStatus::Paying
                 | TransactionStatus::Pending,
-            ) if !self.capture_possible() => Phase::Done(DebitOutcome::Abandoned {
-                reason: "the payment was never confirmed, and call 2 was never sent",
-            }),
-            _ if self.inquiries >= self.max_inquiries => Phase::Done(DebitOutcome::Unknown),
-            _ => Phase::Inquire,
+            ) if !self.capture_possible() => abandoned(Reason::NeverConfirmed),
+            _ if self.inquiries >= self.pacing.max_inquiries => done(DebitOutcome::Unknown),
+            _ => self.inquire_next(now),
+        }
+    }
+}
+
+fn done(outcome: DebitOutcome) -> Phase {
+    Phase::Done { outcome }
+}
+
+impl Flow for Debit {
+    type Outcome = DebitOutcome;
+
+    fn poll(&mut self, now: OffsetDateTime) -> Action<DebitOutcome> {
+        match self.phase.clone() {
+            Phase::Start => {
+                self.phase = Phase::AwaitingFirst;
+                self.first_sent = true;
+                Action::Send(self.debit_call(Authorization::Customer))
+            }
+            Phase::Webview { until, .. } if now >= until => self.abandon(Reason::WebviewTimedOut),
+            Phase::Webview {
+                opened: false,
+                until,
+            } => {
+                self.phase = Phase::Webview {
+                    opened: true,
+                    until,
+                };
+                match self.secrets.get(SecretSlot::WebviewUrl) {
+                    Some(url) => Action::OpenWebview(url.clone()),
+                    None => Action::WakeAt(until),
+                }
+            }
+            Phase::Webview { opened: true, until } => Action::WakeAt(until),
+            Phase::Generate => match self.secrets.take(SecretSlot::AuthCode) {
+                Some(code) => {
+                    self.phase = Phase::AwaitingGenerate;
+                    Action::Send(calls::generate_token(&code))
+                }
+                None => self.abandon(Reason::SecretsLost),
+            },
+            Phase::Second { until } => {
+                let token = self.secrets.take(SecretSlot::SingleUse);
+                match token {
+                    Some(token) if now < until && !self.second_sent => {
+                        self.second_sent = true;
+                        self.phase = Phase::AwaitingSecond;
+                        Action::Send(self.debit_call(Authorization::Bearer(token)))
+                    }
+                    Some(_) => self.abandon(Reason::SingleUseTokenLapsed),
+                    None => self.abandon(Reason::SecretsLost),
+                }
+            }
+            Phase::Inquire {
+                not_before: Some(at),
+            } if now < at => Action::WakeAt(at),
+            Phase::Inquire { .. } => match calls::status(Authorization::Customer, &self.reference)
+            {
+                Ok(call) => {
+                    self.phase = Phase::AwaitingStatus;
+                    Action::Send(call)
+                }
+                Err(_) => self.finish(DebitOutcome::Unknown),
+            },
+            Phase::Done { outcome } => Action::Done(outcome),
+            Phase::AwaitingFirst
+            | Phase::AwaitingGenerate
+            | Phase::AwaitingSecond
+            | Phase::AwaitingStatus => Action::Wait,
         }
     }
 
-    fn finish(&mut self, outcome: DebitOutcome) -> DebitAction {
-        self.phase = Phase::Done(outcome.clone());
-        DebitAction::Done(outcome)
+    fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
+        let next = match (&self.phase, event) {
+            (_, Event::Timer) => return Ok(()),
+            (Phase::Webview { .. }, Event::Callback(url)) => {
+                self.secrets.take(SecretSlot::WebviewUrl);
+                match auth_code(&url) {
+                    Ok(code) => {
+                        self.secrets.set(SecretSlot::AuthCode, code);
+                        Phase::Generate
+                    }
+                    Err(_) => done(DebitOutcome::Abandoned {
+                        reason: Reason::CustomerDidNotConfirm,
+                    }),
+                }
+            }
+            (_, Event::Callback(_)) => {
+                return Err(FlowError::UnexpectedEvent(
+                    "the debit is not waiting for the webview",
+                ));
+            }
+            (Phase::AwaitingFirst, Event::Received(r)) => self.on_first(now, &r),
+            (Phase::AwaitingGenerate, Event::Received(r)) => self.on_generate(now, &r),
+            (Phase::AwaitingSecond, Event::Received(r)) => self.on_second(now, &r),
+            (Phase::AwaitingStatus, Event::Received(r)) => self.on_status(now, &r),
+            (_, Event::Received(_)) => {
+                return Err(FlowError::UnexpectedEvent(
+                    "no call of this debit is in flight",
+                ));
+            }
+        };
+        if let Phase::Done { outcome } = &next {
+            let outcome = outcome.clone();
+            self.finish(outcome);
+        } else {
+            self.phase = next;
+        }
+        Ok(())
+    }
+
+    fn unsettled_outcome(&self) -> Option<DebitOutcome> {
+        match &self.phase {
+            Phase::Done { outcome } => Some(outcome.clone()),
+            _ => self.capture_possible().then_some(DebitOutcome::Unknown),
+        }
+    }
+
+    fn secrets(&self) -> &FlowSecrets {
+        &self.secrets
+    }
+
+    fn restore_secrets(&mut self, secrets: FlowSecrets) {
+        self.secrets = secrets;
+    }
+
+    fn kind(&self) -> FlowKind {
+        FlowKind::Debit
     }
 }
 
 impl std::fmt::Debug for Debit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Debit")
+            .field("reference", &self.reference)
             .field("phase", &self.phase)
-            .field("body_len", &self.body.len())
+            .field("secrets", &self.secrets)
             .finish_non_exhaustive()
     }
 }

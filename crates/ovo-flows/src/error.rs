@@ -1,4 +1,6 @@
-//! Errors of building calls: never a secret in them.
+//! Errors of building calls and of driving flows: never a secret in them.
+
+use crate::flow::SecretSlot;
 
 /// Why a call could not be built or a flow cannot go on.
 #[derive(Debug, thiserror::Error)]
@@ -16,13 +18,22 @@ pub enum FlowError {
     /// A header value is not valid visible ASCII.
     #[error("a header value is not valid")]
     InvalidHeader,
-    /// A call needs the partner's B2B token and none was given.
-    #[error("this call needs the partner's B2B token")]
-    MissingB2bToken,
+    /// A call needs a credential the driver did not supply.
+    #[error("this call needs the {0}, which was not supplied")]
+    MissingCredential(&'static str),
     /// The flow was given an event it cannot take in its current state.
     #[error("the flow cannot take this event now: {0}")]
     UnexpectedEvent(&'static str),
+    /// A restored flow lacks a secret its state needs (its secrets were not restored).
+    #[error("the flow's {0:?} secret is missing: restore its secrets with its state")]
+    MissingSecret(SecretSlot),
     /// A body could not be serialized.
     #[error("serializing a body: {0}")]
     Serialize(String),
+    /// A stored flow state could not be read.
+    #[error("stored flow state: {0}")]
+    State(String),
+    /// A stored flow state was written by another version of this crate.
+    #[error("stored flow state has version {0:?}; this build reads version {v}", v = crate::flow::STATE_VERSION)]
+    UnsupportedVersion(Option<u64>),
 }

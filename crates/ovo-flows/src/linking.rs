@@ -1,15 +1,18 @@
 //! Linking a customer's OVO account \[S\]: binding (RSA-signed) → the OTP/PIN webview → the B2B2C
 //! token exchange, authorized by the linkage token \[P\].
 
+use ovo_model::endpoint::OvoEndpoint;
 use ovo_model::snap::{B2b2cTokenResponse, BindingRequest, BindingResponse};
 use ovo_model::{ResponseCode, Secret};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::answer::{Answer, read_snap};
-use crate::call::{Authorization, Call, Received, Target};
+use crate::answer::{Answer, read_snap_received};
+use crate::call::{Authorization, Call};
 use crate::calls;
-use crate::config::{SnapConfig, SnapEndpoint};
 use crate::error::FlowError;
+use crate::flow::{Action, Event, Flow, FlowKind, FlowSecrets, SecretSlot, Version};
+use crate::reason::{Pacing, Reason};
 use crate::tokens::CustomerTokens;
 use crate::webview::{auth_code, linkage_webview};
 
@@ -28,182 +31,242 @@ pub enum LinkingOutcome {
     /// The customer did not complete the webview, or an answer was lost; start again.
     NotLinked {
         /// Why.
-        reason: &'static str,
+        reason: Reason,
     },
 }
 
-/// What the driver must do next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LinkingAction {
-    /// Sign and send this call.
-    Send(Call),
-    /// Send the customer to this webview URL; report the callback with [`Linking::on_callback`].
-    OpenWebview(String),
-    /// A call is in flight, or the customer is in the webview.
-    Wait,
-    /// Finished.
-    Done(LinkingOutcome),
+/// The stored form of the end: the tokens stay in the secrets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum End {
+    Linked {
+        #[serde(with = "time::serde::rfc3339")]
+        access_usable_until: OffsetDateTime,
+    },
+    Refused {
+        code: ResponseCode,
+        message: String,
+    },
+    NotLinked {
+        reason: Reason,
+    },
 }
 
-impl std::fmt::Debug for Phase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Start => "Start",
-            Self::AwaitingBinding => "AwaitingBinding",
-            Self::Webview { .. } => "Webview",
-            Self::Exchange { .. } => "Exchange",
-            Self::AwaitingTokens => "AwaitingTokens",
-            Self::Done { .. } => "Done",
-        })
-    }
-}
-
-/// `Debug` names the phase only: the webview URL carries the linkage token.
-#[derive(Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
 enum Phase {
     Start,
     AwaitingBinding,
+    /// The webview (URL and linkage token in the secrets) until `until`.
     Webview {
-        url: String,
-        linkage: Secret,
         opened: bool,
+        #[serde(with = "time::serde::rfc3339")]
+        until: OffsetDateTime,
     },
-    Exchange {
-        code: Secret,
-        linkage: Secret,
-    },
+    /// The `authCode` (in the secrets) is to be exchanged.
+    Exchange,
     AwaitingTokens,
-    Done(LinkingOutcome),
+    Done {
+        end: End,
+    },
 }
 
 /// One linking attempt.
 ///
 /// ```
-/// use ovo_flows::{Linking, LinkingAction};
+/// use ovo_flows::{Action, Flow, Linking};
 /// use ovo_model::snap::BindingRequest;
 ///
 /// let request = BindingRequest { merchant_id: "oamerchantg".into(), phone_no: Some("6281234567890".into()), ..Default::default() };
-/// let mut linking = Linking::new(&request, Some("attempt-1".into()))?;
-/// let LinkingAction::Send(call) = linking.poll() else { panic!() };
-/// assert!(!call.moves_money);
+/// let mut linking = Linking::new(&request, "https://merchant.example/ovo/callback", Some("attempt-1".into()))?;
+/// let Action::Send(call) = linking.poll(time::OffsetDateTime::now_utc()) else { panic!() };
+/// assert!(!call.moves_money());
 /// # Ok::<(), ovo_flows::FlowError>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Linking {
-    body: Vec<u8>,
+    version: Version,
+    body: String,
+    destination: String,
     state: Option<String>,
+    pacing: Pacing,
     phase: Phase,
+    #[serde(skip)]
+    secrets: FlowSecrets,
 }
 
 impl Linking {
-    /// Links with `request`; `state` identifies the attempt on the callback \[S\].
-    pub fn new(request: &BindingRequest, state: Option<String>) -> Result<Self, FlowError> {
+    /// Links with `request`; the webview returns to `destination` (a callback URL registered with
+    /// OVO) with `state`, which identifies the attempt \[S\].
+    pub fn new(
+        request: &BindingRequest,
+        destination: &str,
+        state: Option<String>,
+    ) -> Result<Self, FlowError> {
         Ok(Self {
-            body: calls::body(request)?,
+            version: Version::default(),
+            body: calls::body_text(request)?,
+            destination: destination.to_owned(),
             state,
+            pacing: Pacing::default(),
             phase: Phase::Start,
+            secrets: FlowSecrets::default(),
         })
     }
 
-    /// The next thing to do.
-    pub fn poll(&mut self) -> LinkingAction {
-        match &self.phase {
+    /// Sets the webview timeout.
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    fn end(&mut self, end: End) -> Phase {
+        self.secrets.take(SecretSlot::Linkage);
+        self.secrets.take(SecretSlot::AuthCode);
+        self.secrets.take(SecretSlot::WebviewUrl);
+        Phase::Done { end }
+    }
+
+    fn outcome(&self, end: &End) -> LinkingOutcome {
+        match end {
+            End::Linked {
+                access_usable_until,
+            } => match self.secrets.get(SecretSlot::Access) {
+                Some(access) => LinkingOutcome::Linked(CustomerTokens {
+                    access: access.clone(),
+                    access_usable_until: *access_usable_until,
+                    refresh: self.secrets.get(SecretSlot::Refresh).cloned(),
+                }),
+                None => LinkingOutcome::NotLinked {
+                    reason: Reason::SecretsLost,
+                },
+            },
+            End::Refused { code, message } => LinkingOutcome::Refused {
+                code: *code,
+                message: message.clone(),
+            },
+            End::NotLinked { reason } => LinkingOutcome::NotLinked { reason: *reason },
+        }
+    }
+}
+
+fn not_linked(reason: Reason) -> End {
+    End::NotLinked { reason }
+}
+
+impl Flow for Linking {
+    type Outcome = LinkingOutcome;
+
+    fn poll(&mut self, now: OffsetDateTime) -> Action<LinkingOutcome> {
+        match self.phase.clone() {
             Phase::Start => {
                 self.phase = Phase::AwaitingBinding;
-                LinkingAction::Send(Call {
-                    method: http::Method::POST,
-                    target: Target::Snap(SnapEndpoint::Binding),
-                    body: self.body.clone(),
-                    authorization: Authorization::Rsa,
-                    moves_money: false,
-                })
+                Action::Send(Call::ovo(
+                    OvoEndpoint::Binding,
+                    self.body.clone().into_bytes(),
+                    Authorization::Rsa,
+                ))
+            }
+            Phase::Webview { until, .. } if now >= until => {
+                self.phase = self.end(not_linked(Reason::WebviewTimedOut));
+                self.poll(now)
             }
             Phase::Webview {
-                url,
-                linkage,
                 opened: false,
+                until,
             } => {
-                let (url, linkage) = (url.clone(), linkage.clone());
                 self.phase = Phase::Webview {
-                    url: url.clone(),
-                    linkage,
                     opened: true,
+                    until,
                 };
-                LinkingAction::OpenWebview(url)
-            }
-            Phase::Exchange { code, linkage } => {
-                match calls::exchange_code(code.clone(), linkage.clone()) {
-                    Ok(call) => {
-                        self.phase = Phase::AwaitingTokens;
-                        LinkingAction::Send(call)
-                    }
-                    Err(_) => self.finish(LinkingOutcome::NotLinked {
-                        reason: "the auth code is not valid",
-                    }),
+                match self.secrets.get(SecretSlot::WebviewUrl) {
+                    Some(url) => Action::OpenWebview(url.clone()),
+                    None => Action::WakeAt(until),
                 }
             }
-            Phase::Done(outcome) => LinkingAction::Done(outcome.clone()),
-            Phase::AwaitingBinding
-            | Phase::AwaitingTokens
-            | Phase::Webview { opened: true, .. } => LinkingAction::Wait,
+            Phase::Webview { opened: true, until } => Action::WakeAt(until),
+            Phase::Exchange => {
+                let code = self.secrets.take(SecretSlot::AuthCode);
+                let linkage = self.secrets.get(SecretSlot::Linkage).cloned();
+                let call = match (code, linkage) {
+                    (Some(code), Some(linkage)) => calls::exchange_code(code, linkage).ok(),
+                    _ => None,
+                };
+                match call {
+                    Some(call) => {
+                        self.phase = Phase::AwaitingTokens;
+                        Action::Send(call)
+                    }
+                    None => {
+                        self.phase = self.end(not_linked(Reason::SecretsLost));
+                        self.poll(now)
+                    }
+                }
+            }
+            Phase::Done { end } => Action::Done(self.outcome(&end)),
+            Phase::AwaitingBinding | Phase::AwaitingTokens => Action::Wait,
         }
     }
 
-    /// Reports what happened to the call last sent; `config` gives the callback URL for the webview.
-    pub fn on_received(
-        &mut self,
-        now: OffsetDateTime,
-        config: &SnapConfig,
-        received: Received,
-    ) -> Result<(), FlowError> {
-        let phase = std::mem::replace(&mut self.phase, Phase::Start);
-        self.phase = match (phase, received) {
-            (Phase::AwaitingBinding, Received::Response(response)) => {
-                match read_snap::<BindingResponse>(&response) {
+    fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
+        self.phase = match (&self.phase, event) {
+            (_, Event::Timer) => return Ok(()),
+            (Phase::Webview { .. }, Event::Callback(url)) => {
+                self.secrets.take(SecretSlot::WebviewUrl);
+                match auth_code(&url) {
+                    Ok(code) => {
+                        self.secrets.set(SecretSlot::AuthCode, code);
+                        Phase::Exchange
+                    }
+                    Err(_) => self.end(not_linked(Reason::CustomerDidNotConfirm)),
+                }
+            }
+            (_, Event::Callback(_)) => {
+                return Err(FlowError::UnexpectedEvent(
+                    "the linking is not waiting for the webview",
+                ));
+            }
+            (Phase::AwaitingBinding, Event::Received(received)) => {
+                match read_snap_received::<BindingResponse>(&received) {
                     Answer::Success(answer) => match linkage_webview(
                         answer.linkage_token,
                         answer.redirect_url,
                         answer.additional_info.as_ref(),
-                        &config.callback_url,
+                        &self.destination,
                         self.state.as_deref(),
                     ) {
-                        Some((url, linkage)) => Phase::Webview {
-                            url,
-                            linkage,
-                            opened: false,
-                        },
-                        None => Phase::Done(LinkingOutcome::NotLinked {
-                            reason: "the binding answer has no linkage token",
-                        }),
+                        Some((url, linkage)) => {
+                            self.secrets.set(SecretSlot::WebviewUrl, Secret::new(url));
+                            self.secrets.set(SecretSlot::Linkage, linkage);
+                            Phase::Webview {
+                                opened: false,
+                                until: now + self.pacing.webview_timeout,
+                            }
+                        }
+                        None => self.end(not_linked(Reason::NoLinkageToken)),
                     },
-                    Answer::Refused { code, message } => {
-                        Phase::Done(LinkingOutcome::Refused { code, message })
-                    }
-                    Answer::Unknown { .. } => Phase::Done(LinkingOutcome::NotLinked {
-                        reason: "the binding answer was lost",
-                    }),
+                    Answer::Refused { code, message } => self.end(End::Refused { code, message }),
+                    Answer::Unknown { .. } => self.end(not_linked(Reason::AnswerLost)),
                 }
             }
-            (Phase::AwaitingTokens, Received::Response(response)) => {
-                match read_snap::<B2b2cTokenResponse>(&response) {
-                    Answer::Success(answer) => Phase::Done(LinkingOutcome::Linked(
-                        CustomerTokens::issued(answer.access_token, answer.refresh_token, now),
-                    )),
-                    Answer::Refused { code, message } => {
-                        Phase::Done(LinkingOutcome::Refused { code, message })
+            (Phase::AwaitingTokens, Event::Received(received)) => {
+                match read_snap_received::<B2b2cTokenResponse>(&received) {
+                    Answer::Success(answer) => {
+                        let tokens =
+                            CustomerTokens::issued(answer.access_token, answer.refresh_token, now);
+                        self.secrets.set(SecretSlot::Access, tokens.access);
+                        if let Some(refresh) = tokens.refresh {
+                            self.secrets.set(SecretSlot::Refresh, refresh);
+                        }
+                        self.end(End::Linked {
+                            access_usable_until: tokens.access_usable_until,
+                        })
                     }
-                    Answer::Unknown { .. } => Phase::Done(LinkingOutcome::NotLinked {
-                        reason: "the token answer was lost",
-                    }),
+                    Answer::Refused { code, message } => self.end(End::Refused { code, message }),
+                    Answer::Unknown { .. } => self.end(not_linked(Reason::AnswerLost)),
                 }
             }
-            (Phase::AwaitingBinding | Phase::AwaitingTokens, Received::Failed { .. }) => {
-                Phase::Done(LinkingOutcome::NotLinked {
-                    reason: "the provider did not answer",
-                })
-            }
-            (phase, _) => {
-                self.phase = phase;
+            (_, Event::Received(_)) => {
                 return Err(FlowError::UnexpectedEvent(
                     "no call of this linking is in flight",
                 ));
@@ -212,26 +275,23 @@ impl Linking {
         Ok(())
     }
 
-    /// Reports the webview's redirect back to the partner.
-    pub fn on_callback(&mut self, callback_url: &str) -> Result<(), FlowError> {
-        let Phase::Webview { linkage, .. } = &self.phase else {
-            return Err(FlowError::UnexpectedEvent(
-                "the linking is not waiting for the webview",
-            ));
-        };
-        let linkage = linkage.clone();
-        self.phase = match auth_code(callback_url) {
-            Ok(code) => Phase::Exchange { code, linkage },
-            Err(_) => Phase::Done(LinkingOutcome::NotLinked {
-                reason: "the customer did not complete the webview",
-            }),
-        };
-        Ok(())
+    fn unsettled_outcome(&self) -> Option<LinkingOutcome> {
+        match &self.phase {
+            Phase::Done { end } => Some(self.outcome(end)),
+            _ => None,
+        }
     }
 
-    fn finish(&mut self, outcome: LinkingOutcome) -> LinkingAction {
-        self.phase = Phase::Done(outcome.clone());
-        LinkingAction::Done(outcome)
+    fn secrets(&self) -> &FlowSecrets {
+        &self.secrets
+    }
+
+    fn restore_secrets(&mut self, secrets: FlowSecrets) {
+        self.secrets = secrets;
+    }
+
+    fn kind(&self) -> FlowKind {
+        FlowKind::Linking
     }
 }
 
@@ -239,7 +299,7 @@ impl std::fmt::Debug for Linking {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Linking")
             .field("phase", &self.phase)
-            .field("body_len", &self.body.len())
+            .field("secrets", &self.secrets)
             .finish_non_exhaustive()
     }
 }

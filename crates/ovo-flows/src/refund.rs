@@ -1,18 +1,23 @@
 //! A SNAP refund with the partner's B2B token, as a state machine: sent once; an unknown outcome
-//! is resolved from the payment's `refundHistory` in a status inquiry, never by re-sending.
+//! is resolved from the payment's `refundHistory` in status inquiries (with the customer's token
+//! \[S\]), paced by [`Pacing`], never by re-sending.
 
 use ovo_model::ResponseCode;
+use ovo_model::endpoint::OvoEndpoint;
 use ovo_model::snap::{DebitStatusResponse, RefundRequest, RefundResponse, TransactionStatus};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::answer::{Answer, read_snap};
-use crate::call::{Authorization, Call, Received, Target};
+use crate::answer::{Answer, read_snap_received};
+use crate::call::{Authorization, Call, Received};
 use crate::calls;
-use crate::config::SnapEndpoint;
-use crate::debit::DEFAULT_MAX_INQUIRIES;
 use crate::error::FlowError;
+use crate::flow::{Action, Event, Flow, FlowKind, FlowSecrets, Version};
+use crate::reason::Pacing;
 
 /// How a refund ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RefundOutcome {
     /// Refunded.
     Refunded {
@@ -26,167 +31,199 @@ pub enum RefundOutcome {
         /// OVO's message.
         message: String,
     },
-    /// The status inquiry shows no such refund: nothing moved.
+    /// Certainly not refunded: the call never left, or the status inquiry shows no such refund.
     NotRefunded,
-    /// Inquiries did not settle it.
+    /// Not settled yet: resume the stored flow later, or reconcile; never refund again blindly.
     Unknown,
 }
 
-/// What the driver must do next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefundAction {
-    /// Sign (with the B2B token) and send this call.
-    Send(Call),
-    /// A call is in flight.
-    Wait,
-    /// Finished.
-    Done(RefundOutcome),
-}
-
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
 enum Phase {
     Start,
     AwaitingRefund,
-    Inquire,
+    Inquire {
+        #[serde(with = "time::serde::rfc3339::option")]
+        not_before: Option<OffsetDateTime>,
+    },
     AwaitingStatus,
-    Done(RefundOutcome),
+    Done {
+        outcome: RefundOutcome,
+    },
 }
 
 /// One refund.
 ///
 /// ```
-/// use ovo_flows::{Refund, RefundAction};
+/// use ovo_flows::{Action, Flow, Refund};
 /// use ovo_model::{Idr, SnapMoney, snap::RefundRequest};
 ///
 /// let mut refund = Refund::new(&RefundRequest::new("INV-1", "RF-1", SnapMoney::idr(Idr::from_rupiah(500))))?;
-/// let RefundAction::Send(call) = refund.poll() else { panic!() };
-/// assert!(call.moves_money);
+/// let Action::Send(call) = refund.poll(time::OffsetDateTime::now_utc()) else { panic!() };
+/// assert!(call.moves_money());
 /// # Ok::<(), ovo_flows::FlowError>(())
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Refund {
+    version: Version,
     original: String,
     refund_no: String,
-    body: Vec<u8>,
+    body: String,
+    pacing: Pacing,
     phase: Phase,
+    sent: bool,
     inquiries: u32,
-    max_inquiries: u32,
+    #[serde(skip)]
+    secrets: FlowSecrets,
 }
 
 impl Refund {
     /// A refund of `request`, validated and serialized once.
     pub fn new(request: &RefundRequest) -> Result<Self, FlowError> {
         Ok(Self {
+            version: Version::default(),
             original: request.original_partner_reference_no.clone(),
             refund_no: request.partner_refund_no.clone(),
-            body: calls::body(request)?,
+            body: calls::body_text(request)?,
+            pacing: Pacing::default(),
             phase: Phase::Start,
+            sent: false,
             inquiries: 0,
-            max_inquiries: DEFAULT_MAX_INQUIRIES,
+            secrets: FlowSecrets::default(),
         })
     }
 
-    /// The next thing to do.
-    pub fn poll(&mut self) -> RefundAction {
-        match &self.phase {
-            Phase::Start => {
-                self.phase = Phase::AwaitingRefund;
-                RefundAction::Send(Call {
-                    method: http::Method::POST,
-                    target: Target::Snap(SnapEndpoint::Refund),
-                    body: self.body.clone(),
-                    authorization: Authorization::B2b,
-                    moves_money: true,
+    /// Sets the pacing of status inquiries.
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// The refund's `partnerRefundNo`.
+    pub fn refund_no(&self) -> &str {
+        &self.refund_no
+    }
+
+    fn inquire_next(&self, now: OffsetDateTime) -> Phase {
+        let not_before =
+            (self.inquiries > 0).then(|| now + self.pacing.inquiry_wait(self.inquiries));
+        Phase::Inquire { not_before }
+    }
+
+    fn on_refund(&mut self, now: OffsetDateTime, received: &Received) -> Phase {
+        if let Received::Failed {
+            may_have_reached: false,
+        } = received
+        {
+            self.sent = false;
+            return done(RefundOutcome::NotRefunded);
+        }
+        match read_snap_received::<RefundResponse>(received) {
+            Answer::Success(answer) if !answer.response_code.is_in_progress() => {
+                done(RefundOutcome::Refunded {
+                    refund_no: Some(answer.refund_no),
                 })
             }
-            Phase::Inquire => match calls::status(Authorization::B2b, &self.original) {
-                Ok(call) => {
-                    self.phase = Phase::AwaitingStatus;
-                    RefundAction::Send(call)
-                }
-                Err(_) => self.finish(RefundOutcome::Unknown),
-            },
-            Phase::Done(outcome) => RefundAction::Done(outcome.clone()),
-            Phase::AwaitingRefund | Phase::AwaitingStatus => RefundAction::Wait,
+            Answer::Refused { code, message } => done(RefundOutcome::Refused { code, message }),
+            Answer::Success(_) | Answer::Unknown { .. } => self.inquire_next(now),
         }
     }
 
-    /// Reports what happened to the call last sent.
-    pub fn on_received(&mut self, received: Received) -> Result<(), FlowError> {
-        let phase = std::mem::replace(&mut self.phase, Phase::Inquire);
-        self.phase = match (phase, received) {
-            (Phase::AwaitingRefund, Received::Response(response)) => {
-                match read_snap::<RefundResponse>(&response) {
-                    Answer::Success(answer) if !answer.response_code.is_in_progress() => {
-                        Phase::Done(RefundOutcome::Refunded {
-                            refund_no: Some(answer.refund_no),
-                        })
-                    }
-                    Answer::Refused { code, message } => {
-                        Phase::Done(RefundOutcome::Refused { code, message })
-                    }
-                    Answer::Success(_) | Answer::Unknown { .. } => Phase::Inquire,
+    fn on_status(&mut self, now: OffsetDateTime, received: &Received) -> Phase {
+        self.inquiries += 1;
+        if let Answer::Success(status) = read_snap_received::<DebitStatusResponse>(received) {
+            let ours = status
+                .refund_history
+                .iter()
+                .find(|r| r.partner_refund_no.as_deref() == Some(self.refund_no.as_str()));
+            match ours.map(|r| (r.refund_status.clone(), r.refund_no.clone())) {
+                Some((Some(TransactionStatus::Success) | None, refund_no)) => {
+                    return done(RefundOutcome::Refunded { refund_no });
                 }
+                Some((Some(TransactionStatus::Failed), _)) | None => {
+                    return done(RefundOutcome::NotRefunded);
+                }
+                Some(_) => {}
             }
-            (
-                Phase::AwaitingRefund,
-                Received::Failed {
-                    may_have_reached: false,
-                },
-            ) => Phase::Start,
-            (Phase::AwaitingRefund, Received::Failed { .. }) => Phase::Inquire,
-            (Phase::AwaitingStatus, Received::Response(response)) => {
-                self.on_status(read_snap(&response))
+        }
+        if self.inquiries >= self.pacing.max_inquiries {
+            done(RefundOutcome::Unknown)
+        } else {
+            self.inquire_next(now)
+        }
+    }
+}
+
+fn done(outcome: RefundOutcome) -> Phase {
+    Phase::Done { outcome }
+}
+
+impl Flow for Refund {
+    type Outcome = RefundOutcome;
+
+    fn poll(&mut self, now: OffsetDateTime) -> Action<RefundOutcome> {
+        match self.phase.clone() {
+            Phase::Start => {
+                self.phase = Phase::AwaitingRefund;
+                self.sent = true;
+                Action::Send(Call::ovo(
+                    OvoEndpoint::Refund,
+                    self.body.clone().into_bytes(),
+                    Authorization::B2b,
+                ))
             }
-            (Phase::AwaitingStatus, Received::Failed { .. }) => {
-                self.on_status(Answer::Unknown { http_status: 0 })
-            }
-            (phase, _) => {
-                self.phase = phase;
+            Phase::Inquire {
+                not_before: Some(at),
+            } if now < at => Action::WakeAt(at),
+            Phase::Inquire { .. } => match calls::status(Authorization::Customer, &self.original)
+            {
+                Ok(call) => {
+                    self.phase = Phase::AwaitingStatus;
+                    Action::Send(call)
+                }
+                Err(_) => {
+                    self.phase = done(RefundOutcome::Unknown);
+                    Action::Done(RefundOutcome::Unknown)
+                }
+            },
+            Phase::Done { outcome } => Action::Done(outcome),
+            Phase::AwaitingRefund | Phase::AwaitingStatus => Action::Wait,
+        }
+    }
+
+    fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
+        self.phase = match (&self.phase, event) {
+            (_, Event::Timer) => return Ok(()),
+            (Phase::AwaitingRefund, Event::Received(r)) => self.on_refund(now, &r),
+            (Phase::AwaitingStatus, Event::Received(r)) => self.on_status(now, &r),
+            (_, Event::Received(_)) => {
                 return Err(FlowError::UnexpectedEvent(
                     "no call of this refund is in flight",
                 ));
+            }
+            (_, Event::Callback(_)) => {
+                return Err(FlowError::UnexpectedEvent("a refund has no webview"));
             }
         };
         Ok(())
     }
 
-    fn on_status(&mut self, answer: Answer<DebitStatusResponse>) -> Phase {
-        self.inquiries += 1;
-        if let Answer::Success(status) = answer {
-            let ours = status
-                .refund_history
-                .iter()
-                .find(|r| r.partner_refund_no.as_deref() == Some(self.refund_no.as_str()));
-            match ours.and_then(|r| r.refund_status.clone()) {
-                Some(TransactionStatus::Success) | None if ours.is_some() => {
-                    return Phase::Done(RefundOutcome::Refunded {
-                        refund_no: ours.and_then(|r| r.refund_no.clone()),
-                    });
-                }
-                Some(TransactionStatus::Failed) => return Phase::Done(RefundOutcome::NotRefunded),
-                None => return Phase::Done(RefundOutcome::NotRefunded),
-                _ => {}
-            }
-        }
-        if self.inquiries >= self.max_inquiries {
-            Phase::Done(RefundOutcome::Unknown)
-        } else {
-            Phase::Inquire
+    fn unsettled_outcome(&self) -> Option<RefundOutcome> {
+        match &self.phase {
+            Phase::Done { outcome } => Some(outcome.clone()),
+            _ => self.sent.then_some(RefundOutcome::Unknown),
         }
     }
 
-    fn finish(&mut self, outcome: RefundOutcome) -> RefundAction {
-        self.phase = Phase::Done(outcome.clone());
-        RefundAction::Done(outcome)
+    fn secrets(&self) -> &FlowSecrets {
+        &self.secrets
     }
-}
 
-impl std::fmt::Debug for Refund {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Refund")
-            .field("phase", &self.phase)
-            .field("body_len", &self.body.len())
-            .finish_non_exhaustive()
+    fn restore_secrets(&mut self, secrets: FlowSecrets) {
+        self.secrets = secrets;
+    }
+
+    fn kind(&self) -> FlowKind {
+        FlowKind::Refund
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Request};
 use ovo_model::Secret;
+use ovo_model::endpoint::header;
 use ovo_model::snap::ExternalId;
 use ovo_sign::{ClientSecret, PrivateKey, snap};
 use time::OffsetDateTime;
@@ -49,24 +50,21 @@ fn plain(value: &str) -> Result<HeaderValue, FlowError> {
     HeaderValue::from_str(value).map_err(|_| FlowError::InvalidHeader)
 }
 
-/// Signs a SNAP call. `b2b` is the partner's B2B token, needed for [`Authorization::B2b`].
+/// Signs a SNAP call. `token` is the credential the driver supplies for
+/// [`Authorization::B2b`] (the partner's B2B token) and [`Authorization::Customer`] (the
+/// customer's access token); other calls carry their own or need none.
 ///
 /// ```
 /// # let pem = std::fs::read("../ovo-sign/tests/vectors/keys/rsa2048-pkcs8.pem").unwrap();
-/// use ovo_flows::{Authorization, Call, SnapConfig, SnapCredentials, SnapEndpoint, Stamp, Target};
+/// use ovo_flows::{SnapConfig, SnapCredentials, Stamp};
 ///
-/// let config = SnapConfig::new("http://127.0.0.1:9", "oamerchantg");
+/// let config = SnapConfig::builder("http://127.0.0.1:9", "oamerchantg")
+///     .callback_url("https://merchant.example/cb").build()?;
 /// let credentials = SnapCredentials {
 ///     private_key: ovo_sign::PrivateKey::from_pem(&pem)?,
 ///     client_secret: ovo_sign::ClientSecret::new("secret")?,
 /// };
-/// let call = Call {
-///     method: http::Method::POST,
-///     target: Target::Snap(SnapEndpoint::B2bToken),
-///     body: br#"{"grantType":"client_credentials"}"#.to_vec(),
-///     authorization: Authorization::TokenCall(None),
-///     moves_money: false,
-/// };
+/// let call = ovo_flows::calls::b2b_token()?;
 /// let stamp = Stamp { now: time::OffsetDateTime::now_utc(), external_id: ovo_model::snap::ExternalId::new("1")? };
 /// let request = ovo_flows::sign_snap(&config, &credentials, &call, None, &stamp)?;
 /// assert_eq!(request.uri(), "http://127.0.0.1:9/OVOSNAP/v1.0/access-token/b2b");
@@ -77,38 +75,60 @@ pub fn sign_snap(
     config: &SnapConfig,
     credentials: &SnapCredentials,
     call: &Call,
-    b2b: Option<&Secret>,
+    token: Option<&Secret>,
     stamp: &Stamp,
 ) -> Result<Request<Vec<u8>>, FlowError> {
-    let path = match &call.target {
-        Target::Snap(endpoint) => config.path(*endpoint),
-        Target::Path(path) => path.clone(),
+    let Target::Ovo { endpoint, query } = &call.target else {
+        return Err(FlowError::UnexpectedEvent("a DOKU call is signed with sign_doku"));
+    };
+    let path = config.path(*endpoint);
+    let uri = match query {
+        Some(query) => format!("{}{path}?{query}", config.base_url),
+        None => format!("{}{path}", config.base_url),
+    };
+    // OVO's own GET endpoints sign the path with its query [I].
+    let signed_path = match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
     };
     let timestamp = config.timestamp_format.format(stamp.now)?;
+    let method = call.method();
     let mut request = Request::builder()
-        .method(call.method.clone())
-        .uri(format!("{}{path}", config.base_url))
+        .method(method.clone())
+        .uri(uri)
         .body(call.body.clone())
         .map_err(|_| FlowError::InvalidHeader)?;
     let headers = request.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert("X-TIMESTAMP", plain(&timestamp)?);
+    headers.insert(header::X_TIMESTAMP, plain(&timestamp)?);
     let bearer = match &call.authorization {
         Authorization::TokenCall(bearer) => bearer.clone(),
         Authorization::Rsa => None,
         Authorization::Bearer(token) => Some(token.clone()),
-        Authorization::B2b => Some(b2b.cloned().ok_or(FlowError::MissingB2bToken)?),
+        Authorization::B2b => Some(
+            token
+                .cloned()
+                .ok_or(FlowError::MissingCredential("partner's B2B token"))?,
+        ),
+        Authorization::Customer => Some(
+            token
+                .cloned()
+                .ok_or(FlowError::MissingCredential("customer's access token"))?,
+        ),
+        Authorization::Doku => {
+            return Err(FlowError::UnexpectedEvent("a DOKU call is signed with sign_doku"));
+        }
     };
     let signature = match (&call.authorization, &bearer) {
         (Authorization::TokenCall(_), _) => {
-            headers.insert("X-CLIENT-KEY", plain(&config.client_id)?);
+            headers.insert(header::X_CLIENT_KEY, plain(&config.client_id)?);
             snap::sign_token(&credentials.private_key, &config.client_id, &timestamp)?
         }
         (Authorization::Rsa, _) => {
             service_headers(headers, config, stamp)?;
             let signed = snap::RsaServiceRequest {
-                method: call.method.as_str(),
-                path: &path,
+                method: method.as_str(),
+                path: &signed_path,
                 body: &call.body,
                 timestamp: &timestamp,
             };
@@ -117,8 +137,8 @@ pub fn sign_snap(
         (_, token) => {
             service_headers(headers, config, stamp)?;
             let signed = snap::ServiceRequest {
-                method: call.method.as_str(),
-                path: &path,
+                method: method.as_str(),
+                path: &signed_path,
                 access_token: token.as_ref().map_or("", |t| t.expose()),
                 body: &call.body,
                 timestamp: &timestamp,
@@ -131,7 +151,7 @@ pub fn sign_snap(
         }
     };
     let signature = signature.into_header_value();
-    headers.insert("X-SIGNATURE", sensitive(&signature)?);
+    headers.insert(header::X_SIGNATURE, sensitive(&signature)?);
     if let Some(token) = bearer {
         headers.insert(
             AUTHORIZATION,
@@ -146,45 +166,60 @@ fn service_headers(
     config: &SnapConfig,
     stamp: &Stamp,
 ) -> Result<(), FlowError> {
-    headers.insert("X-PARTNER-ID", plain(&config.client_id)?);
-    headers.insert("X-EXTERNAL-ID", plain(stamp.external_id.as_str())?);
-    headers.insert("CHANNEL-ID", plain(&config.channel_id)?);
-    headers.insert("X-DEVICE-ID", plain(&config.device_id)?);
+    headers.insert(header::X_PARTNER_ID, plain(&config.client_id)?);
+    headers.insert(header::X_EXTERNAL_ID, plain(stamp.external_id.as_str())?);
+    headers.insert(header::CHANNEL_ID, plain(config.channel_id.as_str())?);
+    headers.insert(header::X_DEVICE_ID, plain(config.device_id.as_str())?);
     Ok(())
 }
 
-/// Signs a DOKU request: `Client-Id`, `Request-Id`, `Request-Timestamp`, `Signature` over the
-/// exact body bytes.
+/// Signs a DOKU call: `Client-Id`, `Request-Id` (the call's), `Request-Timestamp`, `Signature`
+/// over the exact body bytes.
 ///
 /// ```
-/// let config = ovo_flows::DokuConfig::new("http://127.0.0.1:9", "MCH-0001-10791114622547");
+/// use ovo_flows::{Authorization, Call, Resend, Target};
+/// let config = ovo_flows::DokuConfig::new("http://127.0.0.1:9", "MCH-0001-10791114622547")?;
 /// let secret = ovo_sign::ClientSecret::new("SK-9sCrJ1kdYUJAYlsJKlqz")?;
 /// let now = time::macros::datetime!(2020-08-11 08:45:42 UTC);
-/// let request = ovo_flows::sign_doku(&config, &secret, "/ovo-open-api/v1/balance", Vec::new(),
-///     "15022aab-444f-4b04-afa8-ddfce89432ec", now)?;
+/// let call = Call {
+///     target: Target::Doku { endpoint: ovo_flows::DokuEndpoint::Balance, request_id: "15022aab-444f-4b04-afa8-ddfce89432ec".into() },
+///     body: Vec::new(), authorization: Authorization::Doku, resend: Resend::Safe,
+/// };
+/// let request = ovo_flows::sign_doku(&config, &secret, &call, now)?;
 /// assert_eq!(request.headers()["Signature"], "HMACSHA256=OQ6oQjPrc9Rt11JGTQyeh9n+dRFdlAB43B0AZj6kwz4=");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn sign_doku(
     config: &DokuConfig,
     secret: &ClientSecret,
-    path: &str,
-    body: Vec<u8>,
-    request_id: &str,
+    call: &Call,
     now: OffsetDateTime,
 ) -> Result<Request<Vec<u8>>, FlowError> {
+    let Target::Doku {
+        endpoint,
+        request_id,
+    } = &call.target
+    else {
+        return Err(FlowError::UnexpectedEvent("a SNAP call is signed with sign_snap"));
+    };
+    let path = endpoint.path();
     let timestamp = ovo_sign::format_doku_timestamp(now)?;
-    let components =
-        ovo_sign::doku::Components::post(&config.client_id, request_id, &timestamp, path, &body);
+    let components = ovo_sign::doku::Components::post(
+        &config.client_id,
+        request_id,
+        &timestamp,
+        path,
+        &call.body,
+    );
     let signature = ovo_sign::doku::sign(secret, &components)?;
     let mut request = Request::post(format!("{}{path}", config.base_url))
-        .body(body)
+        .body(call.body.clone())
         .map_err(|_| FlowError::InvalidHeader)?;
     let headers = request.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert("Client-Id", plain(&config.client_id)?);
-    headers.insert("Request-Id", plain(request_id)?);
-    headers.insert("Request-Timestamp", plain(&timestamp)?);
-    headers.insert("Signature", sensitive(signature.header_value())?);
+    headers.insert(header::CLIENT_ID, plain(&config.client_id)?);
+    headers.insert(header::REQUEST_ID, plain(request_id)?);
+    headers.insert(header::REQUEST_TIMESTAMP, plain(&timestamp)?);
+    headers.insert(header::SIGNATURE, sensitive(signature.header_value())?);
     Ok(request)
 }

@@ -74,12 +74,13 @@ impl B2bTokenCache {
     }
 }
 
-/// A bound customer's tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A bound customer's tokens. They serialize in clear: store them only sealed (`ovo-store` does).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CustomerTokens {
     /// The access token (15 days \[S\]).
     pub access: Secret,
     /// When it stops being usable.
+    #[serde(with = "time::serde::rfc3339")]
     pub access_usable_until: OffsetDateTime,
     /// The refresh token (until unbinding \[S\]).
     pub refresh: Option<Secret>,

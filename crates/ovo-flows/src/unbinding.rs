@@ -2,18 +2,23 @@
 //! customer confirms in the webview and a second call with that token and the `authCode` ends the
 //! binding \[P\]. Afterwards no customer token may be used.
 
+use ovo_model::endpoint::OvoEndpoint;
 use ovo_model::snap::{UnbindingRequest, UnbindingResponse};
 use ovo_model::{ResponseCode, Secret};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::answer::{Answer, read_snap};
-use crate::call::{Authorization, Call, Received, Target};
+use crate::answer::{Answer, read_snap_received};
+use crate::call::{Authorization, Call, Resend};
 use crate::calls;
-use crate::config::{SnapConfig, SnapEndpoint};
 use crate::error::FlowError;
+use crate::flow::{Action, Event, Flow, FlowKind, FlowSecrets, SecretSlot, Version};
+use crate::reason::{Pacing, Reason};
 use crate::webview::{auth_code, linkage_webview};
 
 /// How unbinding ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum UnbindingOutcome {
     /// Unbound: forget the customer's tokens.
     Unbound,
@@ -27,184 +32,213 @@ pub enum UnbindingOutcome {
     /// Not finished (the webview was abandoned or an answer lost); the binding may still stand.
     NotUnbound {
         /// Why.
-        reason: &'static str,
+        reason: Reason,
     },
 }
 
-/// What the driver must do next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UnbindingAction {
-    /// Sign and send this call.
-    Send(Call),
-    /// Send the customer to this webview URL.
-    OpenWebview(String),
-    /// A call is in flight, or the customer is in the webview.
-    Wait,
-    /// Finished.
-    Done(UnbindingOutcome),
-}
-
-impl std::fmt::Debug for Phase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Start => "Start",
-            Self::AwaitingFirst => "AwaitingFirst",
-            Self::Webview { .. } => "Webview",
-            Self::Confirm { .. } => "Confirm",
-            Self::AwaitingSecond => "AwaitingSecond",
-            Self::Done { .. } => "Done",
-        })
-    }
-}
-
-/// `Debug` names the phase only: the webview URL carries the linkage token.
-#[derive(Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
 enum Phase {
     Start,
     AwaitingFirst,
     Webview {
-        url: String,
-        linkage: Secret,
         opened: bool,
+        #[serde(with = "time::serde::rfc3339")]
+        until: OffsetDateTime,
     },
-    Confirm {
-        code: Secret,
-        linkage: Secret,
-    },
+    Confirm,
     AwaitingSecond,
-    Done(UnbindingOutcome),
+    Done {
+        outcome: UnbindingOutcome,
+    },
 }
 
 /// One unbinding.
 ///
 /// ```
-/// use ovo_flows::{Unbinding, UnbindingAction};
+/// use ovo_flows::{Action, Flow, Unbinding};
 ///
-/// let mut unbinding = Unbinding::new(Some("UNB-1".into()), None);
-/// let UnbindingAction::Send(call) = unbinding.poll(&ovo_model::Secret::new("access")) else { panic!() };
+/// let mut unbinding = Unbinding::new(Some("UNB-1".into()), "https://merchant.example/ovo/callback", None);
+/// let Action::Send(call) = unbinding.poll(time::OffsetDateTime::now_utc()) else { panic!() };
 /// assert_eq!(call.body, br#"{"partnerReferenceNo":"UNB-1"}"#);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Unbinding {
+    version: Version,
     reference: Option<String>,
+    destination: String,
     state: Option<String>,
+    pacing: Pacing,
     phase: Phase,
+    #[serde(skip)]
+    secrets: FlowSecrets,
 }
 
 impl Unbinding {
-    /// An unbinding under `partner_reference_no`; `state` identifies it on the callback.
-    pub fn new(partner_reference_no: Option<String>, state: Option<String>) -> Self {
+    /// An unbinding under `partner_reference_no`; a confirmation webview returns to
+    /// `destination` with `state`.
+    pub fn new(
+        partner_reference_no: Option<String>,
+        destination: &str,
+        state: Option<String>,
+    ) -> Self {
         Self {
+            version: Version::default(),
             reference: partner_reference_no,
+            destination: destination.to_owned(),
             state,
+            pacing: Pacing::default(),
             phase: Phase::Start,
+            secrets: FlowSecrets::default(),
         }
     }
 
-    fn call(&self, token: Secret, auth_code: Option<Secret>) -> Result<Call, FlowError> {
+    /// Sets the webview timeout.
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    fn call(
+        &self,
+        authorization: Authorization,
+        auth_code: Option<Secret>,
+    ) -> Result<Call, FlowError> {
         let request = UnbindingRequest {
             partner_reference_no: self.reference.clone(),
             auth_code,
             ..UnbindingRequest::default()
         };
-        Ok(Call {
-            method: http::Method::POST,
-            target: Target::Snap(SnapEndpoint::Unbinding),
-            body: calls::body(&request)?,
-            authorization: Authorization::Bearer(token),
-            moves_money: false,
-        })
+        Ok(Call::ovo(
+            OvoEndpoint::Unbinding,
+            calls::body(&request)?,
+            authorization,
+        ))
     }
 
-    /// The next thing to do; `access` is the customer's access token.
-    pub fn poll(&mut self, access: &Secret) -> UnbindingAction {
-        let next = match &self.phase {
-            Phase::Start => self
-                .call(access.clone(), None)
-                .map(|c| (Phase::AwaitingFirst, UnbindingAction::Send(c))),
-            Phase::Webview {
-                url,
-                linkage,
-                opened: false,
-            } => Ok((
-                Phase::Webview {
-                    url: url.clone(),
-                    linkage: linkage.clone(),
-                    opened: true,
-                },
-                UnbindingAction::OpenWebview(url.clone()),
-            )),
-            Phase::Confirm { code, linkage } => self
-                .call(linkage.clone(), Some(code.clone()))
-                .map(|c| (Phase::AwaitingSecond, UnbindingAction::Send(c))),
-            Phase::Done(outcome) => return UnbindingAction::Done(outcome.clone()),
-            _ => return UnbindingAction::Wait,
-        };
-        match next {
-            Ok((phase, action)) => {
-                self.phase = phase;
-                action
+    fn end(&mut self, outcome: UnbindingOutcome) -> Phase {
+        self.secrets = FlowSecrets::default();
+        Phase::Done { outcome }
+    }
+
+    fn send(&mut self, call: Result<Call, FlowError>, next: Phase) -> Action<UnbindingOutcome> {
+        match call {
+            Ok(call) => {
+                self.phase = next;
+                Action::Send(call)
             }
             Err(_) => {
-                let outcome = UnbindingOutcome::NotUnbound {
-                    reason: "the request could not be built",
-                };
-                self.phase = Phase::Done(outcome.clone());
-                UnbindingAction::Done(outcome)
+                let reason = Reason::SecretsLost;
+                self.phase = self.end(UnbindingOutcome::NotUnbound { reason });
+                Action::Done(UnbindingOutcome::NotUnbound { reason })
             }
         }
     }
+}
 
-    /// Reports what happened to the call last sent.
-    pub fn on_received(
-        &mut self,
-        config: &SnapConfig,
-        received: Received,
-    ) -> Result<(), FlowError> {
-        let phase = std::mem::replace(&mut self.phase, Phase::Start);
-        self.phase = match (phase, received) {
-            (Phase::AwaitingFirst, Received::Response(response)) => {
-                match read_snap::<UnbindingResponse>(&response) {
+fn not_unbound(reason: Reason) -> UnbindingOutcome {
+    UnbindingOutcome::NotUnbound { reason }
+}
+
+impl Flow for Unbinding {
+    type Outcome = UnbindingOutcome;
+
+    fn poll(&mut self, now: OffsetDateTime) -> Action<UnbindingOutcome> {
+        match self.phase.clone() {
+            Phase::Start => {
+                let call = self.call(Authorization::Customer, None);
+                self.send(call, Phase::AwaitingFirst)
+            }
+            Phase::Webview { until, .. } if now >= until => {
+                self.phase = self.end(not_unbound(Reason::WebviewTimedOut));
+                self.poll(now)
+            }
+            Phase::Webview {
+                opened: false,
+                until,
+            } => {
+                self.phase = Phase::Webview {
+                    opened: true,
+                    until,
+                };
+                match self.secrets.get(SecretSlot::WebviewUrl) {
+                    Some(url) => Action::OpenWebview(url.clone()),
+                    None => Action::WakeAt(until),
+                }
+            }
+            Phase::Webview { opened: true, until } => Action::WakeAt(until),
+            Phase::Confirm => {
+                let code = self.secrets.take(SecretSlot::AuthCode);
+                let linkage = self.secrets.take(SecretSlot::Linkage);
+                let call = match (code, linkage) {
+                    (Some(code), Some(linkage)) => self
+                        .call(Authorization::Bearer(linkage), Some(code))
+                        .map(|mut call| {
+                            call.resend = Resend::OnlyIfNotSent;
+                            call
+                        }),
+                    _ => Err(FlowError::MissingSecret(SecretSlot::AuthCode)),
+                };
+                self.send(call, Phase::AwaitingSecond)
+            }
+            Phase::Done { outcome } => Action::Done(outcome),
+            Phase::AwaitingFirst | Phase::AwaitingSecond => Action::Wait,
+        }
+    }
+
+    fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
+        self.phase = match (&self.phase, event) {
+            (_, Event::Timer) => return Ok(()),
+            (Phase::Webview { .. }, Event::Callback(url)) => {
+                self.secrets.take(SecretSlot::WebviewUrl);
+                match auth_code(&url) {
+                    Ok(code) => {
+                        self.secrets.set(SecretSlot::AuthCode, code);
+                        Phase::Confirm
+                    }
+                    Err(_) => self.end(not_unbound(Reason::CustomerDidNotConfirm)),
+                }
+            }
+            (_, Event::Callback(_)) => {
+                return Err(FlowError::UnexpectedEvent(
+                    "the unbinding is not waiting for the webview",
+                ));
+            }
+            (Phase::AwaitingFirst, Event::Received(received)) => {
+                match read_snap_received::<UnbindingResponse>(&received) {
                     Answer::Success(answer) => match linkage_webview(
                         answer.linkage_token,
                         answer.redirect_url,
                         answer.additional_info.as_ref(),
-                        &config.callback_url,
+                        &self.destination,
                         self.state.as_deref(),
                     ) {
-                        Some((url, linkage)) => Phase::Webview {
-                            url,
-                            linkage,
-                            opened: false,
-                        },
-                        None => Phase::Done(UnbindingOutcome::Unbound),
+                        Some((url, linkage)) => {
+                            self.secrets.set(SecretSlot::WebviewUrl, Secret::new(url));
+                            self.secrets.set(SecretSlot::Linkage, linkage);
+                            Phase::Webview {
+                                opened: false,
+                                until: now + self.pacing.webview_timeout,
+                            }
+                        }
+                        None => self.end(UnbindingOutcome::Unbound),
                     },
                     Answer::Refused { code, message } => {
-                        Phase::Done(UnbindingOutcome::Refused { code, message })
+                        self.end(UnbindingOutcome::Refused { code, message })
                     }
-                    Answer::Unknown { .. } => Phase::Done(UnbindingOutcome::NotUnbound {
-                        reason: "the answer was lost",
-                    }),
+                    Answer::Unknown { .. } => self.end(not_unbound(Reason::AnswerLost)),
                 }
             }
-            (Phase::AwaitingSecond, Received::Response(response)) => {
-                match read_snap::<UnbindingResponse>(&response) {
-                    Answer::Success(_) => Phase::Done(UnbindingOutcome::Unbound),
+            (Phase::AwaitingSecond, Event::Received(received)) => {
+                match read_snap_received::<UnbindingResponse>(&received) {
+                    Answer::Success(_) => self.end(UnbindingOutcome::Unbound),
                     Answer::Refused { code, message } => {
-                        Phase::Done(UnbindingOutcome::Refused { code, message })
+                        self.end(UnbindingOutcome::Refused { code, message })
                     }
-                    Answer::Unknown { .. } => Phase::Done(UnbindingOutcome::NotUnbound {
-                        reason: "the answer was lost",
-                    }),
+                    Answer::Unknown { .. } => self.end(not_unbound(Reason::AnswerLost)),
                 }
             }
-            (Phase::AwaitingFirst | Phase::AwaitingSecond, Received::Failed { .. }) => {
-                Phase::Done(UnbindingOutcome::NotUnbound {
-                    reason: "the provider did not answer",
-                })
-            }
-            (phase, _) => {
-                self.phase = phase;
+            (_, Event::Received(_)) => {
                 return Err(FlowError::UnexpectedEvent(
                     "no call of this unbinding is in flight",
                 ));
@@ -213,20 +247,31 @@ impl Unbinding {
         Ok(())
     }
 
-    /// Reports the webview's redirect back to the partner.
-    pub fn on_callback(&mut self, callback_url: &str) -> Result<(), FlowError> {
-        let Phase::Webview { linkage, .. } = &self.phase else {
-            return Err(FlowError::UnexpectedEvent(
-                "the unbinding is not waiting for the webview",
-            ));
-        };
-        let linkage = linkage.clone();
-        self.phase = match auth_code(callback_url) {
-            Ok(code) => Phase::Confirm { code, linkage },
-            Err(_) => Phase::Done(UnbindingOutcome::NotUnbound {
-                reason: "the customer did not confirm",
-            }),
-        };
-        Ok(())
+    fn unsettled_outcome(&self) -> Option<UnbindingOutcome> {
+        match &self.phase {
+            Phase::Done { outcome } => Some(outcome.clone()),
+            _ => None,
+        }
+    }
+
+    fn secrets(&self) -> &FlowSecrets {
+        &self.secrets
+    }
+
+    fn restore_secrets(&mut self, secrets: FlowSecrets) {
+        self.secrets = secrets;
+    }
+
+    fn kind(&self) -> FlowKind {
+        FlowKind::Unbinding
+    }
+}
+
+impl std::fmt::Debug for Unbinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unbinding")
+            .field("phase", &self.phase)
+            .field("secrets", &self.secrets)
+            .finish_non_exhaustive()
     }
 }

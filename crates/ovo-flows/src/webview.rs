@@ -34,6 +34,23 @@ pub fn webview_url(
     format!("{redirect_url}{separator}{}", query.finish())
 }
 
+/// The PIN webview of a debit: OVO's `webRedirectUrl` plus `destination`, `submissionType` and
+/// `state` (the payment's reference) \[S\]. Built once, by the flow.
+///
+/// ```
+/// let url = ovo_flows::payment_webview("https://ovo.example/pay?session=s", "https://m.example/cb", "INV-1");
+/// assert_eq!(url, "https://ovo.example/pay?session=s&destination=https%3A%2F%2Fm.example%2Fcb&submissionType=redirect&state=INV-1");
+/// ```
+pub fn payment_webview(url: &str, destination: &str, state: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("destination", destination)
+        .append_pair("submissionType", "redirect")
+        .append_pair("state", state)
+        .finish();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{query}")
+}
+
 /// The webview an answer with a linkage token asks for (binding, unbinding's confirmation): its
 /// URL and the token; `None` when the answer carries no linkage token or redirect URL.
 pub(crate) fn linkage_webview(
