@@ -109,6 +109,7 @@ pub struct Debit {
     body: String,
     recurring: bool,
     destination: String,
+    state: Option<String>,
     pacing: Pacing,
     phase: Phase,
     first_sent: bool,
@@ -128,6 +129,7 @@ impl Debit {
             body: calls::body_text(request)?,
             recurring: request.is_recurring(),
             destination: destination.to_owned(),
+            state: None,
             pacing: Pacing::default(),
             phase: Phase::Start,
             first_sent: false,
@@ -135,6 +137,12 @@ impl Debit {
             inquiries: 0,
             secrets: FlowSecrets::default(),
         })
+    }
+
+    /// Sets the `state` the PIN webview returns with (the payment's reference by default).
+    pub fn with_state(mut self, state: &str) -> Self {
+        self.state = Some(state.to_owned());
+        self
     }
 
     /// Sets the webview timeout and the pacing of status inquiries.
@@ -195,7 +203,8 @@ impl Debit {
             Answer::Success(answer) if answer.response_code.is_in_progress() => {
                 match answer.web_redirect_url {
                     Some(url) => {
-                        let url = payment_webview(&url, &self.destination, &self.reference);
+                        let state = self.state.as_deref().unwrap_or(&self.reference);
+                        let url = payment_webview(&url, &self.destination, state);
                         self.secrets.set(SecretSlot::WebviewUrl, Secret::new(url));
                         Phase::Webview {
                             opened: false,
@@ -395,6 +404,10 @@ impl Flow for Debit {
             Phase::Done { outcome } => Some(outcome.clone()),
             _ => self.capture_possible().then_some(DebitOutcome::Unknown),
         }
+    }
+
+    fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done { .. })
     }
 
     fn secrets(&self) -> &FlowSecrets {

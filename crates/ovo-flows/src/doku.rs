@@ -277,6 +277,10 @@ where
         })
     }
 
+    fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done { .. })
+    }
+
     fn secrets(&self) -> &FlowSecrets {
         &self.secrets
     }

@@ -77,6 +77,9 @@ pub trait Flow: Serialize + for<'de> Deserialize<'de> {
     /// provider (the operation can simply fail), else the flow's `Unknown`, to be settled later.
     fn unsettled_outcome(&self) -> Option<Self::Outcome>;
 
+    /// Whether the flow has its final outcome.
+    fn is_done(&self) -> bool;
+
     /// The secrets the serialized state leaves out.
     fn secrets(&self) -> &FlowSecrets;
 

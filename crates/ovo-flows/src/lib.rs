@@ -44,6 +44,7 @@ mod reason;
 mod refund;
 mod retry;
 mod sign;
+mod store;
 mod tokens;
 mod unbinding;
 mod verdict;
@@ -64,6 +65,10 @@ pub use reason::{DEFAULT_MAX_INQUIRIES, Pacing, Reason};
 pub use refund::{Refund, RefundOutcome};
 pub use retry::{Retry, RetryPolicy, retry_after};
 pub use sign::{SnapCredentials, Stamp, sign_doku, sign_snap};
+pub use store::{
+    BoxFuture, Claim, DedupStore, FlowStore, MemoryDedup, MemoryFlowStore, MemoryTokenStore,
+    StoreError, StoredFlow, TokenStore,
+};
 pub use tokens::{
     ACCESS_LIFETIME, B2bTokenCache, CustomerTokens, Expiring, RENEW_MARGIN, SINGLE_USE_LIFETIME,
 };

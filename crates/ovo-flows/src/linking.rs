@@ -282,6 +282,10 @@ impl Flow for Linking {
         }
     }
 
+    fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done { .. })
+    }
+
     fn secrets(&self) -> &FlowSecrets {
         &self.secrets
     }

@@ -215,6 +215,10 @@ impl Flow for Refund {
         }
     }
 
+    fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done { .. })
+    }
+
     fn secrets(&self) -> &FlowSecrets {
         &self.secrets
     }

@@ -254,6 +254,10 @@ impl Flow for Unbinding {
         }
     }
 
+    fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done { .. })
+    }
+
     fn secrets(&self) -> &FlowSecrets {
         &self.secrets
     }

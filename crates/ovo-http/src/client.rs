@@ -1,244 +1,395 @@
-//! The OVO direct (SNAP) client: drives `ovo-flows` over a [`Transport`].
+//! The OVO direct (SNAP) client: credentials, tokens and the one call loop; the operations are in
+//! `snap_ops`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use ovo_flows::{
-    Authorization, B2bTokenCache, Call, Expiring, Received, SnapConfig, SnapCredentials, Stamp,
-    calls,
+    Answer, Authorization, B2bTokenCache, Call, CustomerCredential, CustomerTokens, Expiring,
+    FlowStore, MemoryFlowStore, MemoryTokenStore, OvoEndpoint, Received, Retry, SnapConfig,
+    SnapCredentials, Stamp, Target, TokenStore, TokenVerdict, calls,
 };
 use ovo_model::Secret;
-use ovo_model::snap::{B2bTokenResponse, ErrorEnvelope};
+use ovo_model::snap::{B2b2cTokenResponse, B2bTokenResponse, ErrorEnvelope};
 use time::OffsetDateTime;
-use tokio::sync::watch;
 use tracing::Instrument as _;
 
+use crate::driver::Caller;
 use crate::error::ClientError;
-use crate::support::{
-    ClientOptions, Clock, Ids, MemoryTokenStore, SystemClock, TokenStore, retry_after,
-};
+use crate::single_flight::SingleFlight;
+use crate::support::{ClientOptions, Clock, Ids, SystemClock, jitter};
 use crate::transport::Transport;
 
-type Shared = Option<Result<Expiring, Arc<ClientError>>>;
-
-#[derive(Debug, Default)]
-struct B2bState {
-    cache: B2bTokenCache,
-    /// The fetch in flight, which every other caller waits for (single flight).
-    inflight: Option<(u64, watch::Receiver<Shared>)>,
-    next_fetch: u64,
-}
-
-/// The client of OVO direct (SNAP). Cheap to share behind an `Arc`; every method takes `&self`.
-pub struct OvoClient<T> {
+pub(crate) struct Inner<T> {
     pub(crate) config: SnapConfig,
     credentials: SnapCredentials,
     transport: T,
     pub(crate) options: ClientOptions,
     clock: Arc<dyn Clock>,
-    pub(crate) store: Arc<dyn TokenStore>,
-    ids: Ids,
-    b2b: Mutex<B2bState>,
+    pub(crate) tokens: Arc<dyn TokenStore>,
+    pub(crate) flows: Arc<dyn FlowStore>,
+    pub(crate) ids: Ids,
+    b2b: Mutex<B2bTokenCache>,
+    b2b_fetch: SingleFlight<(), Expiring>,
+    refreshes: SingleFlight<String, Secret>,
+}
+
+/// The client of OVO direct (SNAP). Cloning it is cheap (an `Arc` inside); every method takes
+/// `&self`. Customers' tokens live in a [`TokenStore`] and pending flows in a [`FlowStore`]: in
+/// memory by default, in a database with `ovo-store`, so that a flow begun by one instance is
+/// finished by another.
+pub struct OvoClient<T> {
+    pub(crate) inner: Arc<Inner<T>>,
+}
+
+impl<T> Clone for OvoClient<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
 }
 
 impl<T> std::fmt::Debug for OvoClient<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OvoClient")
-            .field("base_url", &self.config.base_url)
-            .field("client_id", &self.config.client_id)
-            .field("credentials", &self.credentials)
+            .field("base_url", &self.inner.config.base_url)
+            .field("client_id", &self.inner.config.client_id)
+            .field("credentials", &self.inner.credentials)
             .finish_non_exhaustive()
     }
 }
 
-impl<T: Transport> OvoClient<T> {
-    /// A client with the system clock, an in-memory token store and default options.
-    pub fn new(config: SnapConfig, credentials: SnapCredentials, transport: T) -> Self {
-        Self {
-            config,
-            credentials,
-            transport,
-            options: ClientOptions::default(),
-            clock: Arc::new(SystemClock),
-            store: Arc::new(MemoryTokenStore::default()),
-            ids: Ids::default(),
-            b2b: Mutex::new(B2bState::default()),
-        }
-    }
+/// Builds an [`OvoClient`]: the stores, clock and options are optional.
+pub struct OvoClientBuilder<T> {
+    config: SnapConfig,
+    credentials: SnapCredentials,
+    transport: T,
+    options: ClientOptions,
+    clock: Arc<dyn Clock>,
+    tokens: Arc<dyn TokenStore>,
+    flows: Arc<dyn FlowStore>,
+}
 
+impl<T> std::fmt::Debug for OvoClientBuilder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OvoClientBuilder")
+            .field("client_id", &self.config.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> OvoClientBuilder<T> {
     /// Replaces the options.
-    pub fn with_options(mut self, options: ClientOptions) -> Self {
+    pub fn options(mut self, options: ClientOptions) -> Self {
         self.options = options;
         self
     }
 
     /// Replaces the clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
 
-    /// Replaces the token store.
-    pub fn with_store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.store = store;
+    /// Replaces the customer token store.
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.tokens = store;
         self
+    }
+
+    /// Replaces the flow store.
+    pub fn flow_store(mut self, store: Arc<dyn FlowStore>) -> Self {
+        self.flows = store;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> OvoClient<T> {
+        OvoClient {
+            inner: Arc::new(Inner {
+                config: self.config,
+                credentials: self.credentials,
+                transport: self.transport,
+                options: self.options,
+                clock: self.clock,
+                tokens: self.tokens,
+                flows: self.flows,
+                ids: Ids::default(),
+                b2b: Mutex::new(B2bTokenCache::default()),
+                b2b_fetch: SingleFlight::default(),
+                refreshes: SingleFlight::default(),
+            }),
+        }
+    }
+}
+
+/// Which customer credential a customer-authorized call spends, for the token verdict.
+fn credential_of(call: &Call) -> CustomerCredential {
+    match call.target {
+        // Generate Token spends the single-use `authCode`: its refusal says nothing about the
+        // binding, and the code is never sent twice.
+        Target::Ovo {
+            endpoint: OvoEndpoint::GenerateToken,
+            ..
+        } => CustomerCredential::SingleUse,
+        _ => CustomerCredential::Access,
+    }
+}
+
+/// The SNAP code of a refusal, if the answer is one.
+fn refusal_code(received: &Received) -> Option<ovo_model::ResponseCode> {
+    let Received::Response(response) = received else {
+        return None;
+    };
+    if !response.status().is_client_error() {
+        return None;
+    }
+    ovo_model::from_json_unvalidated::<ErrorEnvelope>(response.body())
+        .ok()
+        .map(|e| e.response_code)
+}
+
+impl<T: Transport> OvoClient<T> {
+    /// A client with the system clock, in-memory stores and default options.
+    pub fn new(config: SnapConfig, credentials: SnapCredentials, transport: T) -> Self {
+        Self::builder(config, credentials, transport).build()
+    }
+
+    /// A builder, to set stores, the clock or options.
+    pub fn builder(
+        config: SnapConfig,
+        credentials: SnapCredentials,
+        transport: T,
+    ) -> OvoClientBuilder<T> {
+        OvoClientBuilder {
+            config,
+            credentials,
+            transport,
+            options: ClientOptions::default(),
+            clock: Arc::new(SystemClock),
+            tokens: Arc::new(MemoryTokenStore::default()),
+            flows: Arc::new(MemoryFlowStore::default()),
+        }
     }
 
     /// The configuration.
     pub fn config(&self) -> &SnapConfig {
-        &self.config
+        &self.inner.config
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// The customer token store.
+    pub fn token_store(&self) -> &Arc<dyn TokenStore> {
+        &self.inner.tokens
+    }
+
+    /// The flow store.
+    pub fn flow_store(&self) -> &Arc<dyn FlowStore> {
+        &self.inner.flows
     }
 
     pub(crate) fn now(&self) -> OffsetDateTime {
-        self.clock.now()
+        self.inner.clock.now()
     }
 
-    fn b2b_state(&self) -> std::sync::MutexGuard<'_, B2bState> {
-        self.b2b
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn usable_b2b(&self) -> Option<Expiring> {
+        let cache = self.inner.b2b.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.usable(self.now()).cloned()
     }
 
     /// The partner's B2B token: cached until a minute before it expires, and fetched by one caller
     /// at a time: concurrent callers wait for that fetch and share its result, error included.
     pub async fn b2b_token(&self) -> Result<Expiring, ClientError> {
-        enum Next {
-            Ready(Expiring),
-            Wait(watch::Receiver<Shared>),
-            Fetch(u64, watch::Sender<Shared>),
+        if let Some(token) = self.usable_b2b() {
+            return Ok(token);
         }
-        loop {
-            let next = {
-                let mut state = self.b2b_state();
-                if let Some(token) = state.cache.usable(self.now()) {
-                    Next::Ready(token.clone())
-                } else if let Some((_, receiver)) = &state.inflight {
-                    Next::Wait(receiver.clone())
-                } else {
-                    state.next_fetch += 1;
-                    let id = state.next_fetch;
-                    let (sender, receiver) = watch::channel(None);
-                    state.inflight = Some((id, receiver));
-                    Next::Fetch(id, sender)
+        self.inner
+            .b2b_fetch
+            .run((), || async {
+                if let Some(token) = self.usable_b2b() {
+                    return Ok(token);
                 }
-            };
-            match next {
-                Next::Ready(token) => return Ok(token),
-                Next::Fetch(id, sender) => return self.fetch_b2b(id, sender).await,
-                Next::Wait(mut receiver) => loop {
-                    if let Some(result) = receiver.borrow().clone() {
-                        return result.map_err(ClientError::B2bToken);
-                    }
-                    if receiver.changed().await.is_err() {
-                        break; // The fetching caller went away: try again (one of us fetches).
-                    }
-                },
-            }
-        }
+                let received = self.send_call(&calls::b2b_token()?, None).await?;
+                let answer: B2bTokenResponse = expect_success(received)?;
+                let mut cache = self.inner.b2b.lock().unwrap_or_else(PoisonError::into_inner);
+                Ok(cache
+                    .store(answer.access_token, answer.expires_in.0, self.now())
+                    .clone())
+            })
+            .instrument(tracing::info_span!("ovo.b2b_token"))
+            .await
+            .map_err(ClientError::B2bToken)
     }
 
-    async fn fetch_b2b(
+    /// The customer's usable access token, refreshed if it expired.
+    pub async fn access_token(&self, customer: &str) -> Result<Secret, ClientError> {
+        let tokens = self.stored_tokens(customer).await?;
+        if tokens.access_usable(self.now()) {
+            return Ok(tokens.access);
+        }
+        self.refresh_customer(customer, None).await
+    }
+
+    /// Renews the customer's access token with the refresh token, whatever its expiry.
+    pub async fn refresh(&self, customer: &str) -> Result<Secret, ClientError> {
+        let tokens = self.stored_tokens(customer).await?;
+        self.refresh_customer(customer, Some(tokens.access)).await
+    }
+
+    async fn stored_tokens(&self, customer: &str) -> Result<CustomerTokens, ClientError> {
+        self.inner
+            .tokens
+            .get(customer)
+            .await?
+            .ok_or_else(|| ClientError::NotBound {
+                customer: customer.to_owned(),
+            })
+    }
+
+    /// Refreshes `customer`'s access token once for all concurrent callers. `refused` is the
+    /// access token the provider refused (refresh unless another caller replaced it meanwhile);
+    /// without it, refresh unless the stored token is usable. A refresh refused as invalid means
+    /// the binding is gone: the tokens are removed. Any other failure keeps them.
+    async fn refresh_customer(
         &self,
-        id: u64,
-        sender: watch::Sender<Shared>,
-    ) -> Result<Expiring, ClientError> {
-        /// Clears the in-flight marker even if this future is dropped mid-fetch.
-        struct Clear<'a>(&'a Mutex<B2bState>, u64);
-        impl Drop for Clear<'_> {
-            fn drop(&mut self) {
-                let mut state = self
-                    .0
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if state.inflight.as_ref().is_some_and(|(id, _)| *id == self.1) {
-                    state.inflight = None;
-                }
+        customer: &str,
+        refused: Option<Secret>,
+    ) -> Result<Secret, ClientError> {
+        let refresh = || async {
+            let tokens = self.stored_tokens(customer).await?;
+            let stale = match &refused {
+                Some(refused) => tokens.access == *refused,
+                None => !tokens.access_usable(self.now()),
+            };
+            if !stale {
+                return Ok(tokens.access);
             }
-        }
-        let clear = Clear(&self.b2b, id);
-        let result = async {
-            let call = calls::b2b_token()?;
-            // A token call moves no money: retried like the other safe calls.
-            let received = self.drive(&call).await?;
-            let answer: B2bTokenResponse = expect_success(received)?;
-            Ok::<_, ClientError>(answer)
-        }
-        .instrument(tracing::info_span!("ovo.b2b_token"))
-        .await;
-        let shared = {
-            let mut state = self.b2b_state();
-            let shared = result.map(|answer| {
-                state
-                    .cache
-                    .store(answer.access_token, answer.expires_in.0, self.now())
-                    .clone()
-            });
-            drop(state);
-            shared
+            let not_bound = || ClientError::NotBound {
+                customer: customer.to_owned(),
+            };
+            let refresh = tokens.refresh.clone().ok_or_else(not_bound)?;
+            let received = self
+                .send_call(&calls::refresh(refresh.clone())?, None)
+                .await?;
+            match read(received) {
+                Answer::Success(answer) => {
+                    let answer: B2b2cTokenResponse = answer;
+                    let renewed = CustomerTokens::issued(
+                        answer.access_token.clone(),
+                        answer.refresh_token.or(Some(refresh)),
+                        self.now(),
+                    );
+                    self.inner.tokens.put(customer, &renewed).await?;
+                    Ok(answer.access_token)
+                }
+                Answer::Refused { code, message } => {
+                    match ovo_flows::token_verdict(CustomerCredential::Refresh, code) {
+                        TokenVerdict::Forget => {
+                            tracing::info!(customer, "the refresh token was refused: unbound");
+                            self.inner.tokens.remove(customer).await?;
+                            Err(not_bound())
+                        }
+                        TokenVerdict::Keep | TokenVerdict::Refresh => {
+                            Err(ClientError::Refused { code, message })
+                        }
+                    }
+                }
+                Answer::Unknown { status } => Err(ClientError::Unknown { status }),
+            }
         };
-        drop(clear);
-        let shared = shared.map_err(Arc::new);
-        let _ = sender.send(Some(shared.clone()));
-        shared.map_err(ClientError::B2bToken)
+        self.inner
+            .refreshes
+            .run(customer.to_owned(), refresh)
+            .instrument(tracing::info_span!("ovo.refresh", customer))
+            .await
+            .map_err(|error| (*error).clone())
     }
 
     /// Signs and sends one call built with `ovo-flows` (for example a call with a deliberately
     /// wrong token, to record a negative scenario), under the same rules as every operation.
-    pub async fn execute(&self, call: &Call) -> Result<Received, ClientError> {
-        self.drive(call).await
+    /// `customer` supplies the access token of [`Authorization::Customer`] calls.
+    pub async fn execute(
+        &self,
+        call: &Call,
+        customer: Option<&str>,
+    ) -> Result<Received, ClientError> {
+        self.send_call(call, customer).await
     }
 
-    /// Signs and sends one call. A call that moves no money is retried (fresh timestamp and
-    /// `X-EXTERNAL-ID`) after a transport failure, a 5xx or a 429; a money-moving call is sent
-    /// once, and what happened is returned for its flow to resolve. A call refused with
-    /// `401xx01`/`401xx03` (B2B token invalid) is re-signed with a new token once: a refusal means
-    /// nothing was done.
-    pub(crate) async fn drive(&self, call: &Call) -> Result<Received, ClientError> {
-        let span =
-            tracing::info_span!("ovo.call", target = ?call.target, moves_money = call.moves_money);
+    /// The one call loop: supplies the credential, signs, sends, and retries as
+    /// [`ovo_flows::RetryPolicy`] decides. A refused B2B token is renewed and the call re-signed
+    /// once; a refused customer access token is refreshed and the call re-signed once (not
+    /// Generate Token, whose code is single-use): a refusal means nothing was done.
+    pub(crate) async fn send_call(
+        &self,
+        call: &Call,
+        customer: Option<&str>,
+    ) -> Result<Received, ClientError> {
+        let span = tracing::info_span!("ovo.call", target = call.target.label(), moves_money = call.moves_money());
         async {
             let mut attempt = 0;
-            let mut renewed_token = false;
+            let mut renewed_b2b = false;
+            let mut refreshed = false;
             loop {
-                let b2b = match call.authorization {
+                let (token, b2b_generation) = match &call.authorization {
                     // Boxed: fetching the token drives its own call through this loop.
-                    Authorization::B2b => Some(Box::pin(self.b2b_token()).await?),
-                    _ => None,
-                };
-                let received = self.send(call, b2b.as_ref().map(|t| &t.token)).await;
-                match (&received, &b2b) {
-                    (Ok(Received::Response(response)), Some(token))
-                        if response.status() == 401 && !renewed_token =>
-                    {
-                        let invalid =
-                            ovo_model::from_json_unvalidated::<ErrorEnvelope>(response.body())
-                                .is_ok_and(|e| e.response_code.is_invalid_b2b_token());
-                        if invalid {
-                            tracing::debug!("B2B token refused; renewing it once");
-                            self.b2b_state().cache.invalidate(token.generation);
-                            renewed_token = true;
-                            continue;
-                        }
+                    Authorization::B2b => {
+                        let token = Box::pin(self.b2b_token()).await?;
+                        (Some(token.token), Some(token.generation))
                     }
-                    _ => {}
-                }
-                let (retryable, retry_after) = match &received {
-                    Ok(Received::Response(response)) => (
-                        response.status().is_server_error() || response.status() == 429,
-                        retry_after(response.headers()),
-                    ),
-                    Ok(Received::Failed { .. }) => (true, None),
-                    Err(_) => (false, None),
+                    Authorization::Customer => {
+                        let customer = customer.ok_or(ovo_flows::FlowError::MissingCredential(
+                            "customer's access token",
+                        ))?;
+                        (Some(Box::pin(self.access_token(customer)).await?), None)
+                    }
+                    _ => (None, None),
                 };
-                if call.moves_money || !retryable || attempt >= self.options.max_retries {
-                    return received;
+                let received = self.exchange(call, token.as_ref()).await?;
+                if let Some(code) = refusal_code(&received) {
+                    if let Some(generation) = b2b_generation
+                        && ovo_flows::b2b_token_refused(code)
+                        && !renewed_b2b
+                    {
+                        tracing::debug!("B2B token refused; renewing it once");
+                        self.inner
+                            .b2b
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .invalidate(generation);
+                        renewed_b2b = true;
+                        continue;
+                    }
+                    if let (Authorization::Customer, Some(customer)) =
+                        (&call.authorization, customer)
+                        && ovo_flows::token_verdict(credential_of(call), code)
+                            == TokenVerdict::Refresh
+                        && !refreshed
+                    {
+                        tracing::debug!("the customer's access token was refused; refreshing once");
+                        refreshed = true;
+                        Box::pin(self.refresh_customer(customer, token)).await?;
+                        continue;
+                    }
                 }
-                let Some(wait) = self.options.retry_wait(attempt, retry_after) else {
-                    return received;
+                let retry_after = match &received {
+                    Received::Response(response) => ovo_flows::retry_after(response.headers()),
+                    Received::Failed { .. } => None,
                 };
-                tracing::debug!(attempt, ?wait, "retrying a call that moves no money");
-                tokio::time::sleep(wait).await;
-                attempt += 1;
+                let policy = &self.inner.options.retry;
+                match policy.decide(call.resend, &received, attempt, retry_after, jitter()) {
+                    Retry::Stop => return Ok(received),
+                    Retry::After(wait) => {
+                        tracing::debug!(attempt, ?wait, "retrying");
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                    }
+                }
             }
         }
         .instrument(span)
@@ -246,32 +397,60 @@ impl<T: Transport> OvoClient<T> {
     }
 
     /// One signed exchange, without retries.
-    async fn send(&self, call: &Call, b2b: Option<&Secret>) -> Result<Received, ClientError> {
+    async fn exchange(&self, call: &Call, token: Option<&Secret>) -> Result<Received, ClientError> {
         let now = self.now();
         let stamp = Stamp {
             now,
-            external_id: self.ids.external_id(now)?,
+            external_id: self.inner.ids.external_id(now)?,
         };
-        let request = ovo_flows::sign_snap(&self.config, &self.credentials, call, b2b, &stamp)?;
-        let request = request.map(Bytes::from);
-        Ok(
-            match self
-                .transport
-                .send(request, self.options.call_timeout)
-                .await
-            {
-                Ok(response) => {
-                    tracing::debug!(status = response.status().as_u16(), "answered");
-                    Received::Response(response.map(|body| body.to_vec()))
+        let request = ovo_flows::sign_snap(
+            &self.inner.config,
+            &self.inner.credentials,
+            call,
+            token,
+            &stamp,
+        )?;
+        let sent = self
+            .inner
+            .transport
+            .send(request.map(Bytes::from), self.inner.options.call_timeout)
+            .await;
+        Ok(match sent {
+            Ok(response) => {
+                tracing::debug!(status = response.status().as_u16(), "answered");
+                Received::Response(response.map(|body| body.to_vec()))
+            }
+            Err(error) => {
+                tracing::debug!(%error, "no answer");
+                Received::Failed {
+                    may_have_reached: error.may_have_reached(),
                 }
-                Err(error) => {
-                    tracing::debug!(%error, "no answer");
-                    Received::Failed {
-                        may_have_reached: error.may_have_reached(),
-                    }
-                }
-            },
-        )
+            }
+        })
+    }
+}
+
+impl<T: Transport> Caller for OvoClient<T> {
+    fn call<'a>(
+        &'a self,
+        call: &'a Call,
+        customer: Option<&'a str>,
+    ) -> impl std::future::Future<Output = Result<Received, ClientError>> + Send + 'a {
+        self.send_call(call, customer)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+}
+
+fn read<B>(received: Received) -> Answer<B>
+where
+    B: serde::de::DeserializeOwned + ovo_model::Validate,
+{
+    match received {
+        Received::Response(response) => ovo_flows::read_snap::<B>(&response),
+        Received::Failed { .. } => Answer::Unknown { status: None },
     }
 }
 
@@ -280,20 +459,22 @@ pub(crate) fn expect_success<B>(received: Received) -> Result<B, ClientError>
 where
     B: serde::de::DeserializeOwned + ovo_model::Validate,
 {
-    match received {
-        Received::Response(response) => match ovo_flows::read_snap::<B>(&response) {
-            ovo_flows::Answer::Success(body) => Ok(body),
-            ovo_flows::Answer::Refused { code, message } => {
-                Err(ClientError::Refused { code, message })
-            }
-            ovo_flows::Answer::Unknown { http_status } => Err(ClientError::Unknown { http_status }),
-        },
-        Received::Failed { may_have_reached } => Err(ClientError::Transport(
-            crate::transport::TransportError::new(if may_have_reached {
-                crate::transport::TransportErrorKind::Interrupted
-            } else {
-                crate::transport::TransportErrorKind::Connect
-            }),
-        )),
+    let failed = match &received {
+        Received::Failed { may_have_reached } => Some(*may_have_reached),
+        Received::Response(_) => None,
+    };
+    match (read(received), failed) {
+        (Answer::Success(body), _) => Ok(body),
+        (Answer::Refused { code, message }, _) => Err(ClientError::Refused { code, message }),
+        (Answer::Unknown { .. }, Some(may_have_reached)) => {
+            Err(ClientError::Transport(crate::transport::TransportError::new(
+                if may_have_reached {
+                    crate::transport::TransportErrorKind::Interrupted
+                } else {
+                    crate::transport::TransportErrorKind::Connect
+                },
+            )))
+        }
+        (Answer::Unknown { status }, None) => Err(ClientError::Unknown { status }),
     }
 }

@@ -1,46 +1,27 @@
-//! The DOKU OVO Recurring client.
+//! The DOKU OVO Recurring client: each call is a [`DokuOperation`] driven by the same loop and
+//! retry policy as OVO direct's flows.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ovo_flows::doku::{self, DokuCall};
-use ovo_flows::{Answer, DokuConfig, read_doku};
+use ovo_flows::{Call, DokuConfig, DokuOperation, DokuOutcome, Received, Retry};
+use ovo_model::Validate;
 use ovo_model::doku::{
     BalanceRequest, BalanceResponse, BindingRequest, BindingResponse, PaymentRequest,
     PaymentResponse, RefundRequest, RefundResponse, TokenListRequest, TokenListResponse,
     UnbindRequest, UnbindResponse,
 };
-use ovo_model::{ResponseCode, Validate};
 use ovo_sign::ClientSecret;
 use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
 use tracing::Instrument as _;
 
+use crate::driver::{Caller, Step, drive};
 use crate::error::ClientError;
-use crate::support::{ClientOptions, Clock, Ids, SystemClock};
+use crate::support::{ClientOptions, Clock, Ids, SystemClock, jitter};
 use crate::transport::Transport;
 
-/// How a DOKU payment or refund ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DokuOutcome<T> {
-    /// DOKU answered (the payment's or refund's own status is in the body).
-    Answered(T),
-    /// DOKU refused it: nothing moved.
-    Refused {
-        /// HTTP status (DOKU's codes are not SNAP codes; the status is in the first digits).
-        code: ResponseCode,
-        /// DOKU's `code: message`.
-        message: String,
-    },
-    /// No usable answer: the money may have moved. DOKU has no status inquiry for OVO
-    /// Recurring: reconcile with its HTTP notification or back office; never re-send blindly.
-    Unknown {
-        /// The `Request-Id` the call was sent with (DOKU refunds refer to it).
-        request_id: String,
-    },
-}
-
-/// The DOKU OVO Recurring client.
-pub struct DokuClient<T> {
+struct Inner<T> {
     config: DokuConfig,
     secret: ClientSecret,
     transport: T,
@@ -49,12 +30,25 @@ pub struct DokuClient<T> {
     ids: Ids,
 }
 
+/// The DOKU OVO Recurring client. Cloning it is cheap (an `Arc` inside).
+pub struct DokuClient<T> {
+    inner: Arc<Inner<T>>,
+}
+
+impl<T> Clone for DokuClient<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
 impl<T> std::fmt::Debug for DokuClient<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DokuClient")
-            .field("base_url", &self.config.base_url)
-            .field("client_id", &self.config.client_id)
-            .field("secret", &self.secret)
+            .field("base_url", &self.inner.config.base_url)
+            .field("client_id", &self.inner.config.client_id)
+            .field("secret", &self.inner.secret)
             .finish_non_exhaustive()
     }
 }
@@ -62,103 +56,96 @@ impl<T> std::fmt::Debug for DokuClient<T> {
 impl<T: Transport> DokuClient<T> {
     /// A client with the system clock and default options.
     pub fn new(config: DokuConfig, secret: ClientSecret, transport: T) -> Self {
+        Self::with(config, secret, transport, ClientOptions::default(), Arc::new(SystemClock))
+    }
+
+    /// A client with these options and clock.
+    pub fn with(
+        config: DokuConfig,
+        secret: ClientSecret,
+        transport: T,
+        options: ClientOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
-            config,
-            secret,
-            transport,
-            options: ClientOptions::default(),
-            clock: Arc::new(SystemClock),
-            ids: Ids::default(),
+            inner: Arc::new(Inner {
+                config,
+                secret,
+                transport,
+                options,
+                clock,
+                ids: Ids::default(),
+            }),
         }
     }
 
-    /// Replaces the options.
-    pub fn with_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Replaces the clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Sends one call; a call moving no money is retried with a fresh `Request-Id`. Returns the
-    /// answer and the `Request-Id` of the last attempt.
-    async fn exchange<R: DeserializeOwned + Validate>(
-        &self,
-        call: &DokuCall,
-    ) -> Result<(Answer<R>, String), ClientError> {
+    /// Sends one call: a call that moves no money is retried as the policy says (same
+    /// `Request-Id`, freshly signed); a payment or refund only if it certainly never left.
+    async fn send_call(&self, call: &Call) -> Result<Received, ClientError> {
         let mut attempt = 0;
         loop {
-            let request_id = self.ids.request_id();
-            let request = ovo_flows::sign_doku(
-                &self.config,
-                &self.secret,
-                call.path,
-                call.body.clone(),
-                &request_id,
-                self.clock.now(),
-            )?;
-            let mut retry_after = None;
-            let answer = match self
+            let request =
+                ovo_flows::sign_doku(&self.inner.config, &self.inner.secret, call, self.now())?;
+            let sent = self
+                .inner
                 .transport
-                .send(request.map(Bytes::from), self.options.call_timeout)
-                .await
-            {
+                .send(request.map(Bytes::from), self.inner.options.call_timeout)
+                .await;
+            let (received, retry_after) = match sent {
                 Ok(response) => {
-                    retry_after = crate::support::retry_after(response.headers());
-                    read_doku::<R>(&response.map(|b| b.to_vec()))
+                    let retry_after = ovo_flows::retry_after(response.headers());
+                    (Received::Response(response.map(|b| b.to_vec())), retry_after)
                 }
-                // A payment or refund that never left moved nothing: say so, rather than Unknown.
-                Err(error) if !error.may_have_reached() && call.moves_money => {
-                    return Err(ClientError::Transport(error));
+                Err(error) => {
+                    tracing::debug!(%error, "no answer");
+                    let may_have_reached = error.may_have_reached();
+                    (Received::Failed { may_have_reached }, None)
                 }
-                Err(_) => Answer::Unknown { http_status: 0 },
             };
-            let retry = matches!(answer, Answer::Unknown { .. })
-                && !call.moves_money
-                && attempt < self.options.max_retries;
-            let wait = retry
-                .then(|| self.options.retry_wait(attempt, retry_after))
-                .flatten();
-            let Some(wait) = wait else {
-                return Ok((answer, request_id));
-            };
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+            let policy = &self.inner.options.retry;
+            match policy.decide(call.resend, &received, attempt, retry_after, jitter()) {
+                Retry::Stop => return Ok(received),
+                Retry::After(wait) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
         }
     }
 
-    async fn safe<R: DeserializeOwned + Validate>(&self, call: DokuCall) -> Result<R, ClientError> {
-        match self.exchange::<R>(&call).await?.0 {
-            Answer::Success(body) => Ok(body),
-            Answer::Refused { code, message } => Err(ClientError::Refused { code, message }),
-            Answer::Unknown { http_status } => Err(ClientError::Unknown { http_status }),
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    async fn run<R>(&self, mut operation: DokuOperation<R>) -> Result<DokuOutcome<R>, ClientError>
+    where
+        R: DeserializeOwned + Validate + Clone + std::fmt::Debug + PartialEq + Send,
+    {
+        match drive(self, &self.inner.options, &mut operation, None).await? {
+            Step::Done(outcome) => Ok(outcome),
+            Step::Webview(_) | Step::Pending => Err(ClientError::DeadlinePassed),
         }
     }
 
-    async fn money<R: DeserializeOwned + Validate>(
-        &self,
-        call: DokuCall,
-    ) -> Result<(DokuOutcome<R>, String), ClientError> {
-        let (answer, request_id) = self.exchange::<R>(&call).await?;
-        let outcome = match answer {
-            Answer::Success(body) => DokuOutcome::Answered(body),
-            Answer::Refused { code, message } => DokuOutcome::Refused { code, message },
-            Answer::Unknown { .. } => DokuOutcome::Unknown {
-                request_id: request_id.clone(),
-            },
-        };
-        Ok((outcome, request_id))
+    /// A call that must succeed: its answer, or the error.
+    async fn safe<R>(&self, operation: DokuOperation<R>) -> Result<R, ClientError>
+    where
+        R: DeserializeOwned + Validate + Clone + std::fmt::Debug + PartialEq + Send,
+    {
+        match self.run(operation).await? {
+            DokuOutcome::Answered(body) => Ok(body),
+            DokuOutcome::Refused { code, message } => Err(ClientError::Refused { code, message }),
+            DokuOutcome::Unknown { .. } => Err(ClientError::Unknown { status: None }),
+            DokuOutcome::NotSent => Err(ClientError::Transport(
+                crate::transport::TransportError::new(crate::transport::TransportErrorKind::Connect),
+            )),
+        }
     }
 
     /// Customer binding: 201 with the registration page \[S\].
     pub async fn bind(&self, request: &BindingRequest) -> Result<BindingResponse, ClientError> {
-        self.safe(doku::binding(request)?)
-            .instrument(tracing::info_span!("doku.bind"))
-            .await
+        let operation = DokuOperation::binding(request, &self.inner.ids.request_id())?;
+        self.safe(operation).instrument(tracing::info_span!("doku.bind")).await
     }
 
     /// The customer's OVO token.
@@ -166,28 +153,28 @@ impl<T: Transport> DokuClient<T> {
         &self,
         request: &TokenListRequest,
     ) -> Result<TokenListResponse, ClientError> {
-        self.safe(doku::tokens(request)?)
-            .instrument(tracing::info_span!("doku.tokens"))
-            .await
+        let operation = DokuOperation::tokens(request, &self.inner.ids.request_id())?;
+        self.safe(operation).instrument(tracing::info_span!("doku.tokens")).await
     }
 
     /// Balances.
     pub async fn balance(&self, request: &BalanceRequest) -> Result<BalanceResponse, ClientError> {
-        self.safe(doku::balance(request)?)
-            .instrument(tracing::info_span!("doku.balance"))
-            .await
+        let operation = DokuOperation::balance(request, &self.inner.ids.request_id())?;
+        self.safe(operation).instrument(tracing::info_span!("doku.balance")).await
     }
 
     /// A recurring payment, sent once. Returns the outcome and the payment's `Request-Id`, which
-    /// its refund refers to \[S\]. An `Err` means nothing that could move money was sent (for
-    /// example, the connection was refused): it is safe to try again.
+    /// its refund refers to \[S\]. [`DokuOutcome::NotSent`] means nothing was sent: it is safe to
+    /// try again.
     pub async fn pay(
         &self,
         request: &PaymentRequest,
     ) -> Result<(DokuOutcome<PaymentResponse>, String), ClientError> {
-        self.money(doku::payment(request)?)
-            .instrument(tracing::info_span!("doku.pay", invoice = %request.order.invoice_number))
-            .await
+        let request_id = self.inner.ids.request_id();
+        let operation = DokuOperation::payment(request, &request_id)?;
+        let span = tracing::info_span!("doku.pay", invoice = %request.order.invoice_number);
+        let outcome = self.run(operation).instrument(span).await?;
+        Ok((outcome, request_id))
     }
 
     /// A refund, sent once.
@@ -195,16 +182,27 @@ impl<T: Transport> DokuClient<T> {
         &self,
         request: &RefundRequest,
     ) -> Result<DokuOutcome<RefundResponse>, ClientError> {
-        self.money(doku::refund(request)?)
-            .instrument(tracing::info_span!("doku.refund"))
-            .await
-            .map(|(outcome, _)| outcome)
+        let operation = DokuOperation::refund(request, &self.inner.ids.request_id())?;
+        self.run(operation).instrument(tracing::info_span!("doku.refund")).await
     }
 
     /// Unbinding.
     pub async fn unbind(&self, request: &UnbindRequest) -> Result<UnbindResponse, ClientError> {
-        self.safe(doku::unbind(request)?)
-            .instrument(tracing::info_span!("doku.unbind"))
-            .await
+        let operation = DokuOperation::unbind(request, &self.inner.ids.request_id())?;
+        self.safe(operation).instrument(tracing::info_span!("doku.unbind")).await
+    }
+}
+
+impl<T: Transport> Caller for DokuClient<T> {
+    fn call<'a>(
+        &'a self,
+        call: &'a Call,
+        _customer: Option<&'a str>,
+    ) -> impl std::future::Future<Output = Result<Received, ClientError>> + Send + 'a {
+        self.send_call(call)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
     }
 }

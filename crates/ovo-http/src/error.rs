@@ -2,14 +2,18 @@
 
 use std::sync::Arc;
 
-use ovo_flows::FlowError;
+use ovo_flows::{FlowError, StoreError};
 use ovo_model::ResponseCode;
 
 use crate::transport::TransportError;
 
-/// Why an operation did not complete. Money-moving operations report their outcome in their
-/// result type instead (paid, refused, abandoned, unknown): an error from them means nothing was
-/// sent that could move money.
+/// Why an operation did not complete.
+///
+/// Money-moving operations report their outcome in their result type (paid, refused, abandoned,
+/// unknown). Once a call that moves money may have reached the provider, every later failure
+/// (a lost answer, a token outage, a store error, the deadline) ends in that type's `Unknown`,
+/// never in an error: an error from a money-moving operation means nothing was sent that could
+/// move money.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
@@ -22,10 +26,10 @@ pub enum ClientError {
         message: String,
     },
     /// The provider's answer is unknown (5xx, or unreadable) after the allowed retries.
-    #[error("no usable answer (HTTP {http_status})")]
+    #[error("no usable answer (HTTP {})", status.map_or_else(|| "none".to_owned(), |s| s.as_u16().to_string()))]
     Unknown {
-        /// The last HTTP status, 0 if none.
-        http_status: u16,
+        /// The last HTTP status, if an answer came.
+        status: Option<http::StatusCode>,
     },
     /// No answer came back after the allowed retries.
     #[error("transport: {0}")]
@@ -42,6 +46,43 @@ pub enum ClientError {
     /// Getting the B2B token failed; every caller waiting for it gets this same error.
     #[error("B2B token: {0}")]
     B2bToken(Arc<ClientError>),
+    /// A store (tokens, flows, notification ids) failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// No stored flow has this id.
+    #[error("no flow {id} is stored")]
+    FlowNotFound {
+        /// The id.
+        id: String,
+    },
+    /// The flow has finished already (a second callback, say): nothing was sent.
+    #[error("flow {id} has finished already")]
+    FlowFinished {
+        /// The id.
+        id: String,
+    },
+    /// The flow's webview expired before the callback came: it ended `Abandoned`.
+    #[error("flow {id} expired before its callback came")]
+    FlowExpired {
+        /// The id.
+        id: String,
+    },
+    /// The flow is not waiting for this (a callback while its call is in flight, or a flow of
+    /// another kind), or another instance is advancing it right now: nothing was sent.
+    #[error("flow {id} is not waiting for this")]
+    FlowNotWaiting {
+        /// The id.
+        id: String,
+    },
+    /// The flow ended without completing (the customer did not confirm, an answer was lost...).
+    #[error("not completed: {reason}")]
+    NotCompleted {
+        /// Why.
+        reason: ovo_flows::Reason,
+    },
+    /// The operation's deadline passed before anything that could move money was sent.
+    #[error("the operation's deadline passed")]
+    DeadlinePassed,
 }
 
 impl From<FlowError> for ClientError {
@@ -53,5 +94,11 @@ impl From<FlowError> for ClientError {
 impl From<ovo_model::FieldError> for ClientError {
     fn from(error: ovo_model::FieldError) -> Self {
         Self::from(FlowError::Invalid(error))
+    }
+}
+
+impl From<ovo_flows::ConfigError> for ClientError {
+    fn from(error: ovo_flows::ConfigError) -> Self {
+        Self::Flow(Arc::new(FlowError::State(error.to_string())))
     }
 }

@@ -3,9 +3,10 @@
 //! window checked both ways, and each notification accepted once (by `Request-Id` /
 //! `X-EXTERNAL-ID`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
+
+use ovo_flows::{Claim, DedupStore, MemoryDedup};
 
 use ovo_model::ModelError;
 use ovo_model::doku::Notification;
@@ -31,40 +32,6 @@ impl Default for Window {
     }
 }
 
-/// Remembers which notifications were already accepted.
-pub trait DedupStore: Send + Sync {
-    /// Records `id`; `false` if it was recorded before.
-    fn first_time(&self, id: &str, now: OffsetDateTime) -> bool;
-}
-
-/// An in-memory [`DedupStore`] that forgets ids after `keep` (a day by default; DOKU retries
-/// within 12 hours \[P\]).
-#[derive(Debug)]
-pub struct MemoryDedup {
-    seen: Mutex<HashMap<String, OffsetDateTime>>,
-    keep: Duration,
-}
-
-impl Default for MemoryDedup {
-    fn default() -> Self {
-        Self {
-            seen: Mutex::default(),
-            keep: Duration::from_secs(24 * 3600),
-        }
-    }
-}
-
-impl DedupStore for MemoryDedup {
-    fn first_time(&self, id: &str, now: OffsetDateTime) -> bool {
-        let mut seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        seen.retain(|_, at| now - *at < self.keep);
-        seen.insert(id.to_owned(), now).is_none()
-    }
-}
-
 /// Why a notification was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -84,12 +51,22 @@ pub enum NotificationError {
     /// The signature does not match (tampered, or not from the provider).
     #[error("the signature does not match")]
     BadSignature,
-    /// Already accepted once: answer 2xx again, but do not process it twice.
-    #[error("notification {request_id} was already accepted")]
+    /// Handled once already: answer 2xx again, but do not process it twice.
+    #[error("notification {request_id} was already handled")]
     Duplicate {
         /// Its id.
         request_id: String,
     },
+    /// Another delivery of it is being handled right now: answer non-2xx (for example 409) so
+    /// the provider retries later.
+    #[error("notification {request_id} is being handled")]
+    InProgress {
+        /// Its id.
+        request_id: String,
+    },
+    /// The de-duplication store failed: answer non-2xx so the provider retries.
+    #[error("store: {0}")]
+    Store(#[from] ovo_flows::StoreError),
     /// Signed correctly, but the body is not the documented message.
     #[error("body: {0}")]
     Body(#[from] ModelError),
@@ -114,6 +91,50 @@ pub struct NotificationVerifier<S> {
     path: String,
     window: Window,
     dedup: Arc<dyn DedupStore>,
+    claim_ttl: Duration,
+}
+
+/// A verified notification, claimed for handling: call [`Verified::commit`] once your handler
+/// succeeded (a retry is then acknowledged as a duplicate), or [`Verified::release`] if it failed
+/// (the provider's retry is then handled). Dropped without either, the claim expires.
+#[must_use = "commit the notification after handling it, or release it"]
+pub struct Verified<'a, T> {
+    notification: T,
+    id: String,
+    dedup: &'a dyn DedupStore,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Verified<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verified")
+            .field("id", &self.id)
+            .field("notification", &self.notification)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Verified<'_, T> {
+    /// The notification.
+    pub fn notification(&self) -> &T {
+        &self.notification
+    }
+
+    /// Its id (`Request-Id` or `X-EXTERNAL-ID`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Marks it handled: later deliveries are duplicates.
+    pub async fn commit(self, now: OffsetDateTime) -> Result<T, NotificationError> {
+        self.dedup.commit(&self.id, now).await?;
+        Ok(self.notification)
+    }
+
+    /// Gives the claim up: the handler failed, and the provider's retry will be handled.
+    pub async fn release(self) -> Result<(), NotificationError> {
+        self.dedup.release(&self.id).await?;
+        Ok(())
+    }
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for NotificationVerifier<S> {
@@ -134,6 +155,7 @@ impl<S> NotificationVerifier<S> {
             path,
             window: Window::default(),
             dedup: Arc::new(MemoryDedup::default()),
+            claim_ttl: Duration::from_secs(60),
         }
     }
 
@@ -149,27 +171,38 @@ impl<S> NotificationVerifier<S> {
         self
     }
 
+    /// Sets how long a claim holds while the handler runs (a minute by default); a handler that
+    /// crashed frees the id when it expires, so the provider's retry is handled.
+    pub fn with_claim_ttl(mut self, ttl: Duration) -> Self {
+        self.claim_ttl = ttl;
+        self
+    }
+
     /// After the signature: the window, the body, then (only for a notification that passed all
-    /// of them, so forgeries cannot poison the store) the first-time check.
-    fn accept<T: serde::de::DeserializeOwned + ovo_model::Validate>(
+    /// of them, so forgeries cannot poison the store) the claim.
+    async fn accept<T: serde::de::DeserializeOwned + ovo_model::Validate>(
         &self,
         at: OffsetDateTime,
         now: OffsetDateTime,
         id: &str,
         raw_body: &[u8],
-    ) -> Result<T, NotificationError> {
+    ) -> Result<Verified<'_, T>, NotificationError> {
         if let Window::Within(limit) = self.window
             && (now - at).unsigned_abs() > limit
         {
             return Err(NotificationError::StaleTimestamp);
         }
         let notification = ovo_model::from_json(raw_body)?;
-        if !self.dedup.first_time(id, now) {
-            return Err(NotificationError::Duplicate {
-                request_id: id.to_owned(),
-            });
+        let request_id = id.to_owned();
+        match self.dedup.claim(id, now, self.claim_ttl).await? {
+            Claim::Claimed => Ok(Verified {
+                notification,
+                id: request_id,
+                dedup: self.dedup.as_ref(),
+            }),
+            Claim::InProgress => Err(NotificationError::InProgress { request_id }),
+            Claim::Done => Err(NotificationError::Duplicate { request_id }),
         }
-        Ok(notification)
     }
 }
 
@@ -199,8 +232,10 @@ pub struct SnapScheme {
 ///     "/payments/notifications",
 /// );
 /// let unsigned = http::HeaderMap::new();
-/// assert!(matches!(verifier.verify(&unsigned, b"{}", time::OffsetDateTime::now_utc()),
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// assert!(matches!(verifier.verify(&unsigned, b"{}", time::OffsetDateTime::now_utc()).await,
 ///     Err(NotificationError::MissingHeader("Client-Id"))));
+/// # });
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub type DokuNotificationVerifier = NotificationVerifier<DokuScheme>;
@@ -220,14 +255,14 @@ impl NotificationVerifier<DokuScheme> {
         Self::with_scheme(scheme, notification_path.into())
     }
 
-    /// Verifies one notification, given its headers and raw body bytes; de-duplicated by
-    /// `Request-Id`.
-    pub fn verify(
+    /// Verifies one notification, given its headers and raw body bytes, and claims its
+    /// `Request-Id`: handle it, then [`Verified::commit`].
+    pub async fn verify(
         &self,
         headers: &http::HeaderMap,
         raw_body: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Notification, NotificationError> {
+    ) -> Result<Verified<'_, Notification>, NotificationError> {
         let client_id = header(headers, "Client-Id")?;
         let request_id = header(headers, "Request-Id")?;
         let timestamp = header(headers, "Request-Timestamp")?;
@@ -242,7 +277,7 @@ impl NotificationVerifier<DokuScheme> {
         );
         ovo_sign::doku::verify(&self.scheme.secrets, &components, signature)
             .map_err(|_| NotificationError::BadSignature)?;
-        self.accept(at, now, request_id, raw_body)
+        self.accept(at, now, request_id, raw_body).await
     }
 }
 
@@ -257,14 +292,14 @@ impl NotificationVerifier<SnapScheme> {
         Self::with_scheme(SnapScheme { public_keys }, path.into())
     }
 
-    /// Verifies one notification, given its headers and raw body bytes; de-duplicated by
-    /// `X-EXTERNAL-ID`.
-    pub fn verify(
+    /// Verifies one notification, given its headers and raw body bytes, and claims its
+    /// `X-EXTERNAL-ID`: handle it, then [`Verified::commit`].
+    pub async fn verify(
         &self,
         headers: &http::HeaderMap,
         raw_body: &[u8],
         now: OffsetDateTime,
-    ) -> Result<DebitNotify, NotificationError> {
+    ) -> Result<Verified<'_, DebitNotify>, NotificationError> {
         let timestamp = header(headers, "X-TIMESTAMP")?;
         let signature = header(headers, "X-SIGNATURE")?;
         let external_id = header(headers, "X-EXTERNAL-ID")?;
@@ -278,6 +313,6 @@ impl NotificationVerifier<SnapScheme> {
         };
         ovo_sign::snap::verify_rsa_service(&self.scheme.public_keys, &request, signature)
             .map_err(|_| NotificationError::BadSignature)?;
-        self.accept(at, now, external_id, raw_body)
+        self.accept(at, now, external_id, raw_body).await
     }
 }

@@ -35,24 +35,40 @@
 
 mod client;
 mod doku;
+mod driver;
 mod error;
 mod inbound;
 mod recorder;
+mod single_flight;
 mod snap_ops;
 mod support;
 mod transport;
 
-pub use client::OvoClient;
-pub use doku::{DokuClient, DokuOutcome};
+pub use client::{OvoClient, OvoClientBuilder};
+pub use doku::DokuClient;
 pub use error::ClientError;
 pub use inbound::{
-    DedupStore, DokuNotificationVerifier, DokuScheme, MemoryDedup, NotificationError,
-    NotificationVerifier, SnapNotifyVerifier, SnapScheme, Window,
+    DokuNotificationVerifier, DokuScheme, NotificationError, NotificationVerifier,
+    SnapNotifyVerifier, SnapScheme, Verified, Window,
 };
 pub use recorder::{Exchange, ExchangeSink, FileSink, MemorySink, RecordingTransport, to_curl};
-pub use snap_ops::{DebitProgress, PendingDebit, PendingLink, PendingUnbinding, UnbindingProgress};
-pub use support::{ClientOptions, Clock, MemoryTokenStore, SystemClock, TokenStore};
+pub use snap_ops::{
+    DebitProgress, PendingDebit, PendingLink, PendingUnbinding, Resumed, UnbindingProgress,
+};
+pub use support::{ClientOptions, Clock, SystemClock};
 pub use transport::{HyperTransport, Transport, TransportError, TransportErrorKind};
+
+/// What the client's signatures use, re-exported so the common case needs `ovo-http` alone.
+pub use ovo_flows::{
+    Claim, CustomerTokens, DebitOutcome, DedupStore, DokuConfig, DokuOutcome, FlowStore,
+    LinkingOutcome, MemoryDedup, MemoryFlowStore, MemoryTokenStore, Pacing, Reason, RefundOutcome,
+    RetryPolicy, SnapConfig, SnapCredentials, StoreError, StoredFlow, TokenStore,
+    UnbindingOutcome,
+};
+/// The models (`ovo_model::snap`, `ovo_model::doku`), re-exported.
+pub use ovo_model;
+/// The signing layer (keys, secrets), re-exported.
+pub use ovo_sign;
 
 /// The `http` crate, re-exported: the transport trait speaks its types.
 pub use http;

@@ -1,35 +1,52 @@
-//! OVO direct operations: what merchants call.
+//! OVO direct operations: what merchants call. Every multi-step operation is a stored flow with an
+//! id: `begin_*` stores it and returns the id with the webview URL; `finish_*` loads it by id (on
+//! any instance sharing the flow store), applies the webview's callback and drives it on.
 
 use ovo_flows::{
-    Authorization, CustomerTokens, Debit, DebitAction, DebitOutcome, FlowError, Linking,
-    LinkingAction, LinkingOutcome, Refund, RefundAction, RefundOutcome, Unbinding, UnbindingAction,
-    UnbindingOutcome, calls,
+    Authorization, Debit, DebitOutcome, Event, Flow, FlowKind, Linking, LinkingOutcome, Reason,
+    Refund, RefundOutcome, StoredFlow, Unbinding, UnbindingOutcome, calls,
 };
 use ovo_model::snap::{
-    B2b2cTokenResponse, BalanceInquiryRequest, BalanceInquiryResponse, BindingRequest,
-    DebitStatusResponse, DirectDebitRequest, LookupResponse, RefundRequest,
+    BalanceInquiryRequest, BalanceInquiryResponse, BindingRequest, DebitStatusResponse,
+    DirectDebitRequest, LookupResponse, RefundRequest,
 };
-use ovo_model::{ResponseCode, Secret};
 use tracing::Instrument as _;
 
 use crate::client::{OvoClient, expect_success};
+use crate::driver::{Record, Step, drive};
 use crate::error::ClientError;
 use crate::transport::Transport;
 
-/// A linking waiting for the customer in the webview.
-pub struct PendingLink {
-    /// Send the customer here.
-    pub webview_url: String,
-    customer: String,
-    flow: Linking,
+macro_rules! pending {
+    ($($(#[$meta:meta])* $name:ident;)+) => {$(
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $name {
+            /// The flow's id: give it to the `finish_*` call with the callback URL. It is also the
+            /// `state` of the callback, so the callback route can find it.
+            pub id: String,
+            /// Send the customer here. It carries a token: do not log it.
+            pub webview_url: String,
+        }
+
+        /// `Debug` hides the webview URL: it carries a linkage token or session.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("id", &self.id)
+                    .finish_non_exhaustive()
+            }
+        }
+    )+};
 }
 
-/// A debit waiting for the customer's PIN in the webview.
-pub struct PendingDebit {
-    /// Send the customer here.
-    pub webview_url: String,
-    customer: String,
-    flow: Debit,
+pending! {
+    /// A linking waiting for the customer in the webview.
+    PendingLink;
+    /// A debit waiting for the customer's PIN in the webview.
+    PendingDebit;
+    /// An unbinding waiting for the customer's confirmation.
+    PendingUnbinding;
 }
 
 /// Where a debit stands after its first call.
@@ -41,14 +58,6 @@ pub enum DebitProgress {
     Done(DebitOutcome),
 }
 
-/// An unbinding waiting for the customer's confirmation.
-pub struct PendingUnbinding {
-    /// Send the customer here.
-    pub webview_url: String,
-    customer: String,
-    flow: Unbinding,
-}
-
 /// Where an unbinding stands after its first call.
 #[derive(Debug)]
 pub enum UnbindingProgress {
@@ -58,172 +67,148 @@ pub enum UnbindingProgress {
     Done(UnbindingOutcome),
 }
 
-macro_rules! redacted_debug {
-    ($($name:ident),+) => {$(
-        /// `Debug` hides the webview URL: it carries a linkage token or session.
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("customer", &self.customer)
-                    .field("flow", &self.flow)
-                    .finish_non_exhaustive()
-            }
-        }
-    )+};
-}
-
-redacted_debug!(PendingLink, PendingDebit, PendingUnbinding);
-
-fn unexpected(what: &'static str) -> ClientError {
-    ClientError::from(FlowError::UnexpectedEvent(what))
-}
-
-/// Adds `destination`, `submissionType` and `state` to the PIN webview URL the debit answered.
-fn with_destination(url: &str, destination: &str, state: &str) -> String {
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("destination", destination)
-        .append_pair("submissionType", "redirect")
-        .append_pair("state", state)
-        .finish();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}{query}")
+/// What resuming a stored flow found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resumed {
+    /// A debit's outcome (`Unknown` if it is still not settled).
+    Debit(DebitOutcome),
+    /// A refund's outcome (`Unknown` if it is still not settled).
+    Refund(RefundOutcome),
+    /// A linking or unbinding still waits for the customer's callback.
+    WaitingForCustomer,
+    /// A linking or unbinding ended without the customer (its webview expired).
+    Ended,
 }
 
 impl<T: Transport> OvoClient<T> {
     /// Phone lookup, mandatory before linking \[S\].
     pub async fn lookup(&self, phone: &str) -> Result<LookupResponse, ClientError> {
-        let received = self.drive(&calls::lookup(phone)).await?;
+        let received = self.send_call(&calls::lookup(phone), None).await?;
         expect_success(received)
     }
 
-    /// Starts linking `customer` (your id for them) with `request`; returns the webview to send
-    /// them to.
+    /// Stores a new flow and drives it until it needs the customer or ends.
+    async fn start<F: Flow + Send>(
+        &self,
+        id: String,
+        customer: &str,
+        flow: &mut F,
+    ) -> Result<Step<F::Outcome>, ClientError> {
+        let record = Record {
+            store: self.inner.flows.as_ref(),
+            flow: StoredFlow::new(id, flow.kind(), Some(customer.to_owned())),
+        };
+        drive(self, &self.inner.options, flow, Some(record)).await
+    }
+
+    /// Loads the stored flow `id` of `kind`.
+    async fn load<F: Flow>(&self, id: &str, kind: FlowKind) -> Result<(F, StoredFlow), ClientError> {
+        let stored = self
+            .inner
+            .flows
+            .get(id)
+            .await?
+            .ok_or_else(|| ClientError::FlowNotFound { id: id.to_owned() })?;
+        if stored.kind != kind {
+            return Err(ClientError::FlowNotWaiting { id: id.to_owned() });
+        }
+        if stored.settled {
+            return Err(ClientError::FlowFinished { id: id.to_owned() });
+        }
+        let flow = ovo_flows::from_state(&stored.state, stored.secrets.clone())?;
+        Ok((flow, stored))
+    }
+
+    /// Loads flow `id`, gives it the webview's callback, and drives it on. A callback for an
+    /// unknown, finished or expired flow, or one that is not waiting for it (a second callback,
+    /// or one being handled by another instance right now), is a typed error and sends nothing.
+    async fn finish<F: Flow + Send>(
+        &self,
+        id: &str,
+        kind: FlowKind,
+        callback_url: &str,
+    ) -> Result<(F::Outcome, Option<String>), ClientError> {
+        let (mut flow, stored): (F, _) = self.load(id, kind).await?;
+        let now = self.now();
+        let customer = stored.customer.clone();
+        let record = Record {
+            store: self.inner.flows.as_ref(),
+            flow: stored,
+        };
+        let not_waiting = || ClientError::FlowNotWaiting { id: id.to_owned() };
+        if let ovo_flows::Action::Done(_) = flow.poll(now) {
+            // The webview's time ran out before the customer came back.
+            drive(self, &self.inner.options, &mut flow, Some(record)).await?;
+            return Err(ClientError::FlowExpired { id: id.to_owned() });
+        }
+        flow.handle(now, Event::Callback(callback_url.to_owned()))
+            .map_err(|_| not_waiting())?;
+        match drive(self, &self.inner.options, &mut flow, Some(record)).await {
+            Ok(Step::Done(outcome)) => Ok((outcome, customer)),
+            Ok(Step::Webview(_) | Step::Pending) => Err(not_waiting()),
+            Err(ClientError::Store(ovo_flows::StoreError::Conflict)) => Err(not_waiting()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Starts linking `customer` (your id for them) with `request` (its `merchantId` is the
+    /// configuration's when empty); returns the webview to send them to.
     pub async fn begin_linking(
         &self,
         customer: &str,
         request: &BindingRequest,
     ) -> Result<PendingLink, ClientError> {
-        let flow = Linking::new(request, Some(customer.to_owned()))?;
-        let span = tracing::info_span!("ovo.linking", customer);
-        let pending = PendingLink {
-            webview_url: String::new(),
-            customer: customer.to_owned(),
-            flow,
-        };
-        self.run_linking(pending)
-            .instrument(span)
-            .await
-            .and_then(|progress| match progress {
-                Ok(pending) => Ok(pending),
-                Err(outcome) => Err(linking_error(outcome)),
-            })
+        let mut request = request.clone();
+        if request.merchant_id.is_empty() {
+            request.merchant_id.clone_from(&self.inner.config.merchant_id);
+        }
+        let id = self.inner.ids.flow_id();
+        let mut flow = Linking::new(&request, &self.inner.config.callback_url, Some(id.clone()))?
+            .with_pacing(self.inner.options.pacing);
+        let span = tracing::info_span!("ovo.linking", customer, flow = %id);
+        match self.start(id.clone(), customer, &mut flow).instrument(span).await? {
+            Step::Webview(url) => Ok(PendingLink {
+                id,
+                webview_url: url.expose().to_owned(),
+            }),
+            Step::Done(LinkingOutcome::Refused { code, message }) => {
+                Err(ClientError::Refused { code, message })
+            }
+            Step::Done(LinkingOutcome::NotLinked { reason }) => {
+                Err(ClientError::NotCompleted { reason })
+            }
+            Step::Done(LinkingOutcome::Linked(_)) | Step::Pending => {
+                Err(ClientError::NotCompleted {
+                    reason: Reason::NoLinkageToken,
+                })
+            }
+        }
     }
 
-    /// Finishes linking with the webview's redirect URL; stores the tokens on success.
+    /// Finishes linking flow `id` with the webview's redirect URL, on any instance sharing the
+    /// flow store; stores the tokens on success.
     pub async fn finish_linking(
         &self,
-        mut pending: PendingLink,
+        id: &str,
         callback_url: &str,
     ) -> Result<LinkingOutcome, ClientError> {
-        pending.flow.on_callback(callback_url)?;
-        match self.run_linking(pending).await? {
-            Ok(_) => Err(unexpected("the linking asked for the webview twice")),
-            Err(outcome) => Ok(outcome),
+        let span = tracing::info_span!("ovo.linking", flow = %id);
+        let (outcome, customer) = self
+            .finish::<Linking>(id, FlowKind::Linking, callback_url)
+            .instrument(span)
+            .await?;
+        if let (LinkingOutcome::Linked(tokens), Some(customer)) = (&outcome, customer) {
+            self.inner.tokens.put(&customer, tokens).await?;
         }
-    }
-
-    async fn run_linking(
-        &self,
-        mut pending: PendingLink,
-    ) -> Result<Result<PendingLink, LinkingOutcome>, ClientError> {
-        loop {
-            match pending.flow.poll() {
-                LinkingAction::Send(call) => {
-                    let received = self.drive(&call).await?;
-                    pending
-                        .flow
-                        .on_received(self.now(), &self.config, received)?;
-                }
-                LinkingAction::OpenWebview(url) => {
-                    pending.webview_url = url;
-                    return Ok(Ok(pending));
-                }
-                LinkingAction::Done(outcome) => {
-                    if let LinkingOutcome::Linked(tokens) = &outcome {
-                        self.store.put(&pending.customer, tokens.clone());
-                    }
-                    return Ok(Err(outcome));
-                }
-                LinkingAction::Wait => {
-                    return Err(unexpected("the linking is waiting with nothing in flight"));
-                }
-            }
-        }
-    }
-
-    /// The customer's usable access token, refreshed if it expired. A refused refresh means the
-    /// binding broke (unbinding, phone change, closure \[S\]): the tokens are removed.
-    pub async fn access_token(&self, customer: &str) -> Result<Secret, ClientError> {
-        let not_bound = || ClientError::NotBound {
-            customer: customer.to_owned(),
-        };
-        let tokens = self.store.get(customer).ok_or_else(not_bound)?;
-        if tokens.access_usable(self.now()) {
-            return Ok(tokens.access);
-        }
-        self.refresh(customer).await
-    }
-
-    /// Renews the customer's access token with the refresh token.
-    pub async fn refresh(&self, customer: &str) -> Result<Secret, ClientError> {
-        let not_bound = || ClientError::NotBound {
-            customer: customer.to_owned(),
-        };
-        let tokens = self.store.get(customer).ok_or_else(not_bound)?;
-        let refresh = tokens.refresh.clone().ok_or_else(not_bound)?;
-        let received = self.drive(&calls::refresh(refresh.clone())?).await?;
-        match expect_success::<B2b2cTokenResponse>(received) {
-            Ok(answer) => {
-                let tokens = CustomerTokens::issued(
-                    answer.access_token.clone(),
-                    answer.refresh_token.or(Some(refresh)),
-                    self.now(),
-                );
-                self.store.put(customer, tokens);
-                Ok(answer.access_token)
-            }
-            Err(ClientError::Refused { code, .. })
-                if code.is_invalid_customer_token() || code.is_unauthorized() =>
-            {
-                self.store.remove(customer);
-                Err(not_bound())
-            }
-            Err(error) => Err(error),
-        }
-    }
-
-    /// Forgets a customer whose token OVO refused as invalid (the binding broke \[S\]).
-    fn forget_if_broken(&self, customer: &str, code: &ResponseCode) {
-        if code.is_invalid_customer_token() {
-            tracing::info!(
-                customer,
-                "the customer's token was refused; marking them unbound"
-            );
-            self.store.remove(customer);
-        }
+        Ok(outcome)
     }
 
     /// The customer's balances; to be called before each debit \[S\].
     pub async fn balance(&self, customer: &str) -> Result<BalanceInquiryResponse, ClientError> {
-        let access = self.access_token(customer).await?;
-        let received = self
-            .drive(&calls::balance(access, &BalanceInquiryRequest::default())?)
-            .await?;
-        let answer = expect_success(received);
-        if let Err(ClientError::Refused { code, .. }) = &answer {
-            self.forget_if_broken(customer, code);
-        }
-        answer
+        let call = calls::balance(&BalanceInquiryRequest::default())?;
+        let received = self.send_call(&call, Some(customer)).await?;
+        expect_success(received)
     }
 
     /// Starts a direct debit: call 1. Returns the PIN webview to send the customer to, or the
@@ -233,90 +218,114 @@ impl<T: Transport> OvoClient<T> {
         customer: &str,
         request: &DirectDebitRequest,
     ) -> Result<DebitProgress, ClientError> {
-        let flow = Debit::new(request)?.with_max_inquiries(self.options.max_inquiries);
-        let pending = PendingDebit {
-            webview_url: String::new(),
-            customer: customer.to_owned(),
-            flow,
-        };
-        let span = tracing::info_span!("ovo.debit", reference = %request.partner_reference_no);
-        self.run_debit(pending).instrument(span).await
+        let id = self.inner.ids.flow_id();
+        let mut flow = Debit::new(request, &self.inner.config.callback_url)?
+            .with_state(&id)
+            .with_pacing(self.inner.options.pacing);
+        let span = tracing::info_span!("ovo.debit", reference = %request.partner_reference_no, flow = %id);
+        match self.start(id.clone(), customer, &mut flow).instrument(span).await? {
+            Step::Webview(url) => Ok(DebitProgress::Webview(PendingDebit {
+                id,
+                webview_url: url.expose().to_owned(),
+            })),
+            Step::Done(outcome) => Ok(DebitProgress::Done(outcome)),
+            Step::Pending => Err(ClientError::DeadlinePassed),
+        }
     }
 
-    /// Finishes a debit with the PIN webview's redirect URL: Generate Token, call 2, and status
-    /// inquiries if its outcome is unknown.
+    /// Finishes debit flow `id` with the PIN webview's redirect URL, on any instance sharing the
+    /// flow store: Generate Token, call 2, and status inquiries if its outcome is unknown.
     pub async fn finish_debit(
         &self,
-        mut pending: PendingDebit,
+        id: &str,
         callback_url: &str,
     ) -> Result<DebitOutcome, ClientError> {
-        pending.flow.on_callback(callback_url)?;
-        let span = tracing::info_span!("ovo.debit", reference = %pending.flow.reference());
-        match self.run_debit(pending).instrument(span).await? {
-            DebitProgress::Done(outcome) => Ok(outcome),
-            DebitProgress::Webview(_) => Err(unexpected("the debit asked for the webview twice")),
+        let span = tracing::info_span!("ovo.debit", flow = %id);
+        let (outcome, _) = self
+            .finish::<Debit>(id, FlowKind::Debit, callback_url)
+            .instrument(span)
+            .await?;
+        tracing::info!(?outcome, "debit settled");
+        Ok(outcome)
+    }
+
+    /// Resumes stored flow `id` without a callback: a debit or refund left `Unknown` (after a
+    /// crash, a deadline or an outage) is settled by status inquiries; a flow waiting for the
+    /// customer is left waiting (or ended, if its webview expired).
+    pub async fn resume(&self, id: &str) -> Result<Resumed, ClientError> {
+        let stored = self
+            .inner
+            .flows
+            .get(id)
+            .await?
+            .ok_or_else(|| ClientError::FlowNotFound { id: id.to_owned() })?;
+        match stored.kind {
+            FlowKind::Debit => Ok(Resumed::Debit(self.resume_as::<Debit>(id, stored.kind).await?)),
+            FlowKind::Refund => Ok(Resumed::Refund(self.resume_as::<Refund>(id, stored.kind).await?)),
+            FlowKind::Linking => self.resume_waiting::<Linking>(id, stored.kind).await,
+            FlowKind::Unbinding => self.resume_waiting::<Unbinding>(id, stored.kind).await,
+            _ => Err(ClientError::FlowNotWaiting { id: id.to_owned() }),
         }
     }
 
-    async fn run_debit(&self, mut pending: PendingDebit) -> Result<DebitProgress, ClientError> {
-        let access = self.access_token(&pending.customer).await?;
-        loop {
-            match pending.flow.poll(self.now(), &access) {
-                DebitAction::Send(call) => {
-                    let received = self.drive(&call).await?;
-                    pending.flow.on_received(self.now(), received)?;
-                }
-                DebitAction::OpenWebview(url) => {
-                    pending.webview_url =
-                        with_destination(&url, &self.config.callback_url, pending.flow.reference());
-                    return Ok(DebitProgress::Webview(pending));
-                }
-                DebitAction::Done(outcome) => {
-                    if let DebitOutcome::Refused { code, .. } = &outcome {
-                        self.forget_if_broken(&pending.customer, code);
-                    }
-                    tracing::info!(?outcome, "debit settled");
-                    return Ok(DebitProgress::Done(outcome));
-                }
-                DebitAction::Wait => {
-                    return Err(unexpected("the debit is waiting with nothing in flight"));
-                }
-            }
+    async fn resume_as<F>(&self, id: &str, kind: FlowKind) -> Result<F::Outcome, ClientError>
+    where
+        F: Flow + Send,
+    {
+        let (mut flow, stored): (F, _) = self.load(id, kind).await?;
+        let record = Record {
+            store: self.inner.flows.as_ref(),
+            flow: stored,
+        };
+        match drive(self, &self.inner.options, &mut flow, Some(record)).await? {
+            Step::Done(outcome) => Ok(outcome),
+            Step::Webview(_) | Step::Pending => Err(ClientError::FlowNotWaiting { id: id.to_owned() }),
         }
     }
 
-    /// A payment's status, with the partner's B2B token (works after unbinding).
+    async fn resume_waiting<F: Flow + Send>(
+        &self,
+        id: &str,
+        kind: FlowKind,
+    ) -> Result<Resumed, ClientError> {
+        let (mut flow, stored): (F, _) = self.load(id, kind).await?;
+        let record = Record {
+            store: self.inner.flows.as_ref(),
+            flow: stored,
+        };
+        Ok(match drive(self, &self.inner.options, &mut flow, Some(record)).await? {
+            Step::Done(_) => Resumed::Ended,
+            Step::Webview(_) | Step::Pending => Resumed::WaitingForCustomer,
+        })
+    }
+
+    /// A payment's status, with the customer's access token (the B2B token "will be use only for
+    /// refund" \[S\]).
     pub async fn status(
         &self,
+        customer: &str,
         partner_reference_no: &str,
     ) -> Result<DebitStatusResponse, ClientError> {
-        let received = self
-            .drive(&calls::status(Authorization::B2b, partner_reference_no)?)
-            .await?;
+        let call = calls::status(Authorization::Customer, partner_reference_no)?;
+        let received = self.send_call(&call, Some(customer)).await?;
         expect_success(received)
     }
 
-    /// A refund, with the partner's B2B token \[S\]; an unknown outcome is resolved by status
-    /// inquiry, never by re-sending.
-    pub async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, ClientError> {
-        let mut flow = Refund::new(request)?;
-        let span = tracing::info_span!("ovo.refund", refund = %request.partner_refund_no);
-        async {
-            loop {
-                match flow.poll() {
-                    RefundAction::Send(call) => {
-                        let received = self.drive(&call).await?;
-                        flow.on_received(received)?;
-                    }
-                    RefundAction::Done(outcome) => return Ok(outcome),
-                    RefundAction::Wait => {
-                        return Err(unexpected("the refund is waiting with nothing in flight"));
-                    }
-                }
-            }
+    /// A refund of `customer`'s payment, with the partner's B2B token \[S\]; an unknown outcome is
+    /// resolved by status inquiries with the customer's token, never by re-sending. The refund is
+    /// a stored flow: one left `Unknown` can be resumed by its id ([`OvoClient::resume`]).
+    pub async fn refund(
+        &self,
+        customer: &str,
+        request: &RefundRequest,
+    ) -> Result<RefundOutcome, ClientError> {
+        let id = self.inner.ids.flow_id();
+        let mut flow = Refund::new(request)?.with_pacing(self.inner.options.pacing);
+        let span = tracing::info_span!("ovo.refund", refund = %request.partner_refund_no, flow = %id);
+        match self.start(id, customer, &mut flow).instrument(span).await? {
+            Step::Done(outcome) => Ok(outcome),
+            Step::Webview(_) | Step::Pending => Ok(RefundOutcome::Unknown),
         }
-        .instrument(span)
-        .await
     }
 
     /// Starts unbinding `customer`: returns the confirmation webview, or the outcome.
@@ -325,65 +334,47 @@ impl<T: Transport> OvoClient<T> {
         customer: &str,
         partner_reference_no: Option<String>,
     ) -> Result<UnbindingProgress, ClientError> {
-        let pending = PendingUnbinding {
-            webview_url: String::new(),
-            customer: customer.to_owned(),
-            flow: Unbinding::new(partner_reference_no, Some(customer.to_owned())),
-        };
-        self.run_unbinding(pending).await
+        let id = self.inner.ids.flow_id();
+        let mut flow = Unbinding::new(
+            partner_reference_no,
+            &self.inner.config.callback_url,
+            Some(id.clone()),
+        )
+        .with_pacing(self.inner.options.pacing);
+        let span = tracing::info_span!("ovo.unbinding", customer, flow = %id);
+        match self.start(id.clone(), customer, &mut flow).instrument(span).await? {
+            Step::Webview(url) => Ok(UnbindingProgress::Webview(PendingUnbinding {
+                id,
+                webview_url: url.expose().to_owned(),
+            })),
+            Step::Done(outcome) => {
+                self.unbound(customer, &outcome).await?;
+                Ok(UnbindingProgress::Done(outcome))
+            }
+            Step::Pending => Err(ClientError::DeadlinePassed),
+        }
     }
 
-    /// Finishes unbinding with the webview's redirect URL.
+    /// Finishes unbinding flow `id` with the webview's redirect URL.
     pub async fn finish_unbinding(
         &self,
-        mut pending: PendingUnbinding,
+        id: &str,
         callback_url: &str,
     ) -> Result<UnbindingOutcome, ClientError> {
-        pending.flow.on_callback(callback_url)?;
-        match self.run_unbinding(pending).await? {
-            UnbindingProgress::Done(outcome) => Ok(outcome),
-            UnbindingProgress::Webview(_) => {
-                Err(unexpected("the unbinding asked for the webview twice"))
-            }
+        let (outcome, customer) = self
+            .finish::<Unbinding>(id, FlowKind::Unbinding, callback_url)
+            .await?;
+        if let Some(customer) = customer {
+            self.unbound(&customer, &outcome).await?;
         }
+        Ok(outcome)
     }
 
-    async fn run_unbinding(
-        &self,
-        mut pending: PendingUnbinding,
-    ) -> Result<UnbindingProgress, ClientError> {
-        let access = self.access_token(&pending.customer).await?;
-        loop {
-            match pending.flow.poll(&access) {
-                UnbindingAction::Send(call) => {
-                    let received = self.drive(&call).await?;
-                    pending.flow.on_received(&self.config, received)?;
-                }
-                UnbindingAction::OpenWebview(url) => {
-                    pending.webview_url = url;
-                    return Ok(UnbindingProgress::Webview(pending));
-                }
-                UnbindingAction::Done(outcome) => {
-                    if outcome == UnbindingOutcome::Unbound {
-                        // No token survives unbinding [S].
-                        self.store.remove(&pending.customer);
-                    }
-                    return Ok(UnbindingProgress::Done(outcome));
-                }
-                UnbindingAction::Wait => {
-                    return Err(unexpected(
-                        "the unbinding is waiting with nothing in flight",
-                    ));
-                }
-            }
+    /// No token survives unbinding \[S\].
+    async fn unbound(&self, customer: &str, outcome: &UnbindingOutcome) -> Result<(), ClientError> {
+        if *outcome == UnbindingOutcome::Unbound {
+            self.inner.tokens.remove(customer).await?;
         }
-    }
-}
-
-fn linking_error(outcome: LinkingOutcome) -> ClientError {
-    match outcome {
-        LinkingOutcome::Refused { code, message } => ClientError::Refused { code, message },
-        LinkingOutcome::NotLinked { reason } => unexpected(reason),
-        LinkingOutcome::Linked(_) => unexpected("linked without the webview"),
+        Ok(())
     }
 }

@@ -1,11 +1,8 @@
-//! The client's replaceable parts: clock, customer token store, id generator, options.
+//! The client's replaceable parts: clock, id generator, options.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use ovo_flows::CustomerTokens;
 use ovo_model::snap::ExternalId;
 use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
@@ -26,112 +23,47 @@ impl Clock for SystemClock {
     }
 }
 
-/// Where bound customers' tokens live. OVO asks partners to keep every customer token \[S\]; back
-/// this with your database. Revoked or broken bindings are removed.
-pub trait TokenStore: Send + Sync {
-    /// The tokens of `customer`, if bound.
-    fn get(&self, customer: &str) -> Option<CustomerTokens>;
-    /// Stores (or replaces) the tokens of `customer`.
-    fn put(&self, customer: &str, tokens: CustomerTokens);
-    /// Forgets `customer`'s tokens: unbound, or the binding broke.
-    fn remove(&self, customer: &str);
-}
-
-/// An in-memory [`TokenStore`].
-#[derive(Debug, Default)]
-pub struct MemoryTokenStore {
-    tokens: Mutex<HashMap<String, CustomerTokens>>,
-}
-
-impl TokenStore for MemoryTokenStore {
-    fn get(&self, customer: &str) -> Option<CustomerTokens> {
-        self.tokens.lock().ok()?.get(customer).cloned()
-    }
-
-    fn put(&self, customer: &str, tokens: CustomerTokens) {
-        if let Ok(mut map) = self.tokens.lock() {
-            map.insert(customer.to_owned(), tokens);
-        }
-    }
-
-    fn remove(&self, customer: &str) {
-        if let Ok(mut map) = self.tokens.lock() {
-            map.remove(customer);
-        }
-    }
-}
-
-/// Timeouts, retries and inquiries.
+/// Timeouts, retries, inquiry pacing and the overall deadline of an operation.
+/// `#[non_exhaustive]`: start from [`ClientOptions::default`] and set fields.
+///
+/// ```
+/// let mut options = ovo_http::ClientOptions::default();
+/// options.operation_deadline = std::time::Duration::from_secs(30);
+/// options.retry.max_retries = 3;
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientOptions {
     /// The deadline of one HTTP exchange (about 10 s is usual for SNAP).
     pub call_timeout: Duration,
-    /// Retries of a call that moves no money, after a transport failure, a 5xx or a 429. A
-    /// `Retry-After` (in seconds) is waited for at least; one longer than `backoff_max` ends the
-    /// retries and returns the answer.
-    pub max_retries: u32,
-    /// The first backoff; it doubles per retry, with full jitter.
-    pub backoff: Duration,
-    /// The longest backoff.
-    pub backoff_max: Duration,
-    /// Status inquiries before an outcome is declared unknown.
-    pub max_inquiries: u32,
+    /// When calls are retried: one policy for both APIs ([`ovo_flows::RetryPolicy`]).
+    pub retry: ovo_flows::RetryPolicy,
+    /// The webview timeout and the pacing of status inquiries.
+    pub pacing: ovo_flows::Pacing,
+    /// The longest one operation (`begin_debit`, `finish_debit`, `refund`...) may take. When it
+    /// passes, a flow that may have moved money ends `Unknown` and stays stored, to be resumed.
+    pub operation_deadline: Duration,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             call_timeout: Duration::from_secs(10),
-            max_retries: 2,
-            backoff: Duration::from_millis(500),
-            backoff_max: Duration::from_secs(5),
-            max_inquiries: ovo_flows::DEFAULT_MAX_INQUIRIES,
+            retry: ovo_flows::RetryPolicy::default(),
+            pacing: ovo_flows::Pacing::default(),
+            operation_deadline: Duration::from_secs(60),
         }
     }
 }
 
-impl ClientOptions {
-    /// The wait before retry `attempt` (from 0) of a call that moves no money, given the answer's
-    /// `Retry-After`: the provider's wait is a floor under the backoff; one beyond `backoff_max`
-    /// means no retry (`None`: the answer is returned now rather than holding the caller).
-    pub(crate) fn retry_wait(
-        &self,
-        attempt: u32,
-        retry_after: Option<Duration>,
-    ) -> Option<Duration> {
-        match retry_after {
-            Some(asked) if asked > self.backoff_max => None,
-            Some(asked) => Some(asked.max(self.backoff_for(attempt))),
-            None => Some(self.backoff_for(attempt)),
-        }
+/// A number in `[0, 1]` from the system's random source, for full jitter (1 if it fails).
+pub(crate) fn jitter() -> f64 {
+    let mut byte = [0u8; 1];
+    if SystemRandom::new().fill(&mut byte).is_ok() {
+        f64::from(byte[0]) / 255.0
+    } else {
+        1.0
     }
-
-    /// The wait before retry `attempt` (from 0): full jitter over an exponential bound.
-    pub(crate) fn backoff_for(&self, attempt: u32) -> Duration {
-        let bound = self
-            .backoff
-            .saturating_mul(1 << attempt.min(16))
-            .min(self.backoff_max);
-        let mut byte = [0u8; 1];
-        let fraction = if SystemRandom::new().fill(&mut byte).is_ok() {
-            f64::from(byte[0]) / 255.0
-        } else {
-            1.0
-        };
-        bound.mul_f64(fraction)
-    }
-}
-
-/// A `Retry-After` in seconds (RFC 9110 §10.2.3); an HTTP date is not used (the backoff applies).
-pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
-    let seconds = headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()?;
-    Some(Duration::from_secs(seconds))
 }
 
 /// Fresh `X-EXTERNAL-ID`s (unique per day \[P\]) and DOKU `Request-Id`s.
@@ -156,6 +88,11 @@ impl Ids {
         let counter = self.counter.fetch_add(1, Ordering::Relaxed) % 1_000_000;
         let millis = now.unix_timestamp_nanos() / 1_000_000;
         ExternalId::new(format!("{millis}{counter:06}{}", Self::random(3)))
+    }
+
+    /// A flow id: 32 random hex digits.
+    pub(crate) fn flow_id(&self) -> String {
+        Self::random(16)
     }
 
     /// A DOKU `Request-Id` (≤ 128 \[S\]).

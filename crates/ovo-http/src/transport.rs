@@ -12,11 +12,14 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-/// Why no response came back.
+/// Why no response came back. It keeps the underlying error as its `source()`, so a TLS failure
+/// and a refused connection read differently.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{kind}")]
 pub struct TransportError {
     kind: TransportErrorKind,
+    #[source]
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 /// The kinds of transport failure.
@@ -40,7 +43,25 @@ pub enum TransportErrorKind {
 impl TransportError {
     /// An error of this kind.
     pub fn new(kind: TransportErrorKind) -> Self {
-        Self { kind }
+        Self { kind, source: None }
+    }
+
+    /// An error of this kind, caused by `source`.
+    ///
+    /// ```
+    /// use ovo_http::{TransportError, TransportErrorKind};
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let error = TransportError::with_source(TransportErrorKind::Connect, io);
+    /// assert!(std::error::Error::source(&error).is_some());
+    /// ```
+    pub fn with_source(
+        kind: TransportErrorKind,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            kind,
+            source: Some(Arc::new(source)),
+        }
     }
 
     /// Its kind.
@@ -125,17 +146,18 @@ impl Transport for HyperTransport {
         let request = http::Request::from_parts(parts, Full::new(body));
         let exchange = async {
             let response = self.client.request(request).await.map_err(|error| {
-                TransportError::new(if error.is_connect() {
+                let kind = if error.is_connect() {
                     TransportErrorKind::Connect
                 } else {
                     TransportErrorKind::Interrupted
-                })
+                };
+                TransportError::with_source(kind, error)
             })?;
             let (parts, body) = response.into_parts();
             let body = body
                 .collect()
                 .await
-                .map_err(|_| TransportError::new(TransportErrorKind::Interrupted))?
+                .map_err(|error| TransportError::with_source(TransportErrorKind::Interrupted, error))?
                 .to_bytes();
             Ok(http::Response::from_parts(parts, body))
         };

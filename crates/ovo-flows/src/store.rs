@@ -1,0 +1,307 @@
+//! Where a driver keeps what must outlive a request: customers' tokens, pending flows, and the
+//! ids of notifications already handled. The traits are async and fallible, so a database can back
+//! them (`ovo-store`: SQLite and PostgreSQL); the in-memory stores here serve tests and one-process
+//! programs. The traits use boxed futures so they can be used as `dyn` objects.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::flow::{FlowKind, FlowSecrets};
+use crate::tokens::CustomerTokens;
+
+/// A boxed, sendable future: what the store traits return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a store could not do what it was asked. Never carries a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store cannot be reached or refused the operation (connection, permission, disk).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Another writer changed the record since it was read: reload and decide again.
+    #[error("the record was changed by another writer")]
+    Conflict,
+    /// A stored record cannot be read (corrupt, or sealed under a key this process lacks).
+    #[error("stored record cannot be read: {0}")]
+    Corrupt(String),
+}
+
+/// Customers' tokens. OVO asks partners to keep every customer token \[S\]; a binding is removed
+/// only when it is gone.
+pub trait TokenStore: Send + Sync + fmt::Debug {
+    /// The tokens of `customer`, if bound.
+    fn get<'a>(
+        &'a self,
+        customer: &'a str,
+    ) -> BoxFuture<'a, Result<Option<CustomerTokens>, StoreError>>;
+    /// Stores (or replaces) the tokens of `customer`.
+    fn put<'a>(
+        &'a self,
+        customer: &'a str,
+        tokens: &'a CustomerTokens,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Forgets `customer`'s tokens: unbound, or the binding is gone.
+    fn remove<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// A flow as stored: its kind, its state (JSON, no secret), its secrets (to be sealed), and a
+/// revision that grows with every write, so two instances never both advance one flow.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredFlow {
+    /// The flow's id.
+    pub id: String,
+    /// Its kind.
+    pub kind: FlowKind,
+    /// The customer it runs for, if any.
+    pub customer: Option<String>,
+    /// [`crate::to_state`]'s JSON.
+    pub state: String,
+    /// The secrets the state leaves out.
+    pub secrets: FlowSecrets,
+    /// Whether the flow has a final outcome (settled flows are kept, so a second callback is
+    /// told the flow is finished).
+    pub settled: bool,
+    /// When the flow wants to be woken (its webview deadline or next inquiry), if it waits.
+    pub wake_at: Option<OffsetDateTime>,
+    /// The revision this record was read at (0: never written).
+    pub revision: u64,
+}
+
+impl StoredFlow {
+    /// A record of a new flow, not yet written.
+    pub fn new(id: impl Into<String>, kind: FlowKind, customer: Option<String>) -> Self {
+        Self {
+            id: id.into(),
+            kind,
+            customer,
+            state: String::new(),
+            secrets: FlowSecrets::default(),
+            settled: false,
+            wake_at: None,
+            revision: 0,
+        }
+    }
+}
+
+impl fmt::Debug for StoredFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredFlow")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("customer", &self.customer)
+            .field("settled", &self.settled)
+            .field("revision", &self.revision)
+            .field("secrets", &self.secrets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Pending and finished flows by id.
+pub trait FlowStore: Send + Sync + fmt::Debug {
+    /// The flow `id`, if stored.
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<StoredFlow>, StoreError>>;
+    /// Writes `flow` if the stored revision is still `flow.revision` (0: it must not exist yet),
+    /// and returns the new revision; else [`StoreError::Conflict`].
+    fn put<'a>(&'a self, flow: &'a StoredFlow) -> BoxFuture<'a, Result<u64, StoreError>>;
+    /// Every flow not yet settled (for reconciliation after a crash).
+    fn unsettled(&self) -> BoxFuture<'_, Result<Vec<StoredFlow>, StoreError>>;
+}
+
+/// What a claim on a notification id found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// First seen (or an earlier claim expired): handle it, then [`DedupStore::commit`].
+    Claimed,
+    /// Being handled by another delivery right now: answer so the provider retries later.
+    InProgress,
+    /// Handled already: acknowledge it, do nothing.
+    Done,
+}
+
+/// The ids of notifications being handled and handled: verify → claim → handle → commit. A claim
+/// expires, so a handler that crashed does not block the provider's retry forever.
+pub trait DedupStore: Send + Sync + fmt::Debug {
+    /// Claims `id` at `now` for `ttl`.
+    fn claim<'a>(
+        &'a self,
+        id: &'a str,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Claim, StoreError>>;
+    /// Marks `id` handled at `now`.
+    fn commit<'a>(
+        &'a self,
+        id: &'a str,
+        now: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Gives up a claim (the handler failed): the provider's retry will be handled.
+    fn release<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
+    Box::pin(std::future::ready(value))
+}
+
+/// An in-memory [`TokenStore`]: for tests and one-process programs (tokens are lost on exit).
+#[derive(Debug, Default)]
+pub struct MemoryTokenStore {
+    tokens: Mutex<HashMap<String, CustomerTokens>>,
+}
+
+impl TokenStore for MemoryTokenStore {
+    fn get<'a>(
+        &'a self,
+        customer: &'a str,
+    ) -> BoxFuture<'a, Result<Option<CustomerTokens>, StoreError>> {
+        ready(Ok(lock(&self.tokens).get(customer).cloned()))
+    }
+
+    fn put<'a>(
+        &'a self,
+        customer: &'a str,
+        tokens: &'a CustomerTokens,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        lock(&self.tokens).insert(customer.to_owned(), tokens.clone());
+        ready(Ok(()))
+    }
+
+    fn remove<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        lock(&self.tokens).remove(customer);
+        ready(Ok(()))
+    }
+}
+
+/// An in-memory [`FlowStore`]. A write against a stale revision is a conflict.
+///
+/// ```
+/// use std::future::Future;
+/// use std::task::{Context, Poll, Waker};
+/// use ovo_flows::{FlowKind, FlowStore, MemoryFlowStore, StoreError, StoredFlow};
+///
+/// // The memory store's futures are ready at once.
+/// fn now<T>(future: ovo_flows::BoxFuture<'_, T>) -> T {
+///     match std::pin::pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+///         Poll::Ready(value) => value,
+///         Poll::Pending => unreachable!(),
+///     }
+/// }
+/// let store = MemoryFlowStore::default();
+/// let mut flow = StoredFlow::new("f1", FlowKind::Debit, None);
+/// flow.revision = now(store.put(&flow))?;
+/// assert_eq!(flow.revision, 1);
+/// let mut stale = flow.clone();
+/// stale.revision = 0;
+/// assert_eq!(now(store.put(&stale)), Err(StoreError::Conflict));
+/// # Ok::<(), StoreError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryFlowStore {
+    flows: Mutex<HashMap<String, StoredFlow>>,
+}
+
+impl FlowStore for MemoryFlowStore {
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<StoredFlow>, StoreError>> {
+        ready(Ok(lock(&self.flows).get(id).cloned()))
+    }
+
+    fn put<'a>(&'a self, flow: &'a StoredFlow) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let mut flows = lock(&self.flows);
+        let current = flows.get(&flow.id).map_or(0, |f| f.revision);
+        if current != flow.revision {
+            return ready(Err(StoreError::Conflict));
+        }
+        let mut stored = flow.clone();
+        stored.revision = current + 1;
+        flows.insert(flow.id.clone(), stored);
+        ready(Ok(current + 1))
+    }
+
+    fn unsettled(&self) -> BoxFuture<'_, Result<Vec<StoredFlow>, StoreError>> {
+        let flows = lock(&self.flows);
+        ready(Ok(flows.values().filter(|f| !f.settled).cloned().collect()))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum DedupEntry {
+    Claimed { until: OffsetDateTime },
+    Done { at: OffsetDateTime },
+}
+
+/// An in-memory [`DedupStore`] that forgets handled ids after `keep` (a day by default: DOKU and
+/// OVO retry within hours).
+#[derive(Debug)]
+pub struct MemoryDedup {
+    keep: Duration,
+    entries: Mutex<HashMap<String, DedupEntry>>,
+}
+
+impl Default for MemoryDedup {
+    fn default() -> Self {
+        Self::keeping(Duration::from_secs(24 * 3600))
+    }
+}
+
+impl MemoryDedup {
+    /// A store that keeps handled ids for `keep`.
+    pub fn keeping(keep: Duration) -> Self {
+        Self {
+            keep,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl DedupStore for MemoryDedup {
+    fn claim<'a>(
+        &'a self,
+        id: &'a str,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        let mut entries = lock(&self.entries);
+        let keep = self.keep;
+        entries.retain(|_, e| match e {
+            DedupEntry::Claimed { until } => *until > now,
+            DedupEntry::Done { at } => *at + keep > now,
+        });
+        let claim = match entries.get(id) {
+            Some(DedupEntry::Done { .. }) => Claim::Done,
+            Some(DedupEntry::Claimed { .. }) => Claim::InProgress,
+            None => {
+                entries.insert(id.to_owned(), DedupEntry::Claimed { until: now + ttl });
+                Claim::Claimed
+            }
+        };
+        ready(Ok(claim))
+    }
+
+    fn commit<'a>(
+        &'a self,
+        id: &'a str,
+        now: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        lock(&self.entries).insert(id.to_owned(), DedupEntry::Done { at: now });
+        ready(Ok(()))
+    }
+
+    fn release<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        let mut entries = lock(&self.entries);
+        if let Some(DedupEntry::Claimed { .. }) = entries.get(id) {
+            entries.remove(id);
+        }
+        ready(Ok(()))
+    }
+}

@@ -1,0 +1,170 @@
+//! The one loop that drives any flow: it asks the flow what to do, sends calls through a
+//! [`Caller`] (which owns signing, credentials and the retry policy), sleeps until the flow's next
+//! deadline, and writes the flow to its store before every call that could change something and
+//! at every stop. It decides nothing: the flow and `ovo_flows::RetryPolicy` do.
+
+use std::future::Future;
+
+use ovo_flows::{Action, Call, Event, Flow, FlowStore, Received, StoredFlow};
+use ovo_model::Secret;
+use time::OffsetDateTime;
+
+use crate::error::ClientError;
+use crate::support::ClientOptions;
+
+/// Sends one call of a flow, with retries and credentials, and tells the time.
+pub(crate) trait Caller: Sync {
+    /// Sends `call` (for the flow's customer, if any) and returns what came of it.
+    fn call<'a>(
+        &'a self,
+        call: &'a Call,
+        customer: Option<&'a str>,
+    ) -> impl Future<Output = Result<Received, ClientError>> + Send + 'a;
+
+    /// Now, from the client's clock.
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// Where a driven flow stopped.
+#[derive(Debug)]
+pub(crate) enum Step<O> {
+    /// The customer must go to this webview; the flow is stored.
+    Webview(Secret),
+    /// Finished, or unsettled past the deadline (then `Unknown` and still stored unsettled).
+    Done(O),
+    /// Waiting beyond the deadline for something other than money (a webview): still stored.
+    Pending,
+}
+
+/// The flow's record in its store, when it is stored.
+#[derive(Debug)]
+pub(crate) struct Record<'a> {
+    pub(crate) store: &'a dyn FlowStore,
+    pub(crate) flow: StoredFlow,
+}
+
+impl Record<'_> {
+    async fn save<F: Flow>(
+        &mut self,
+        flow: &F,
+        settled: bool,
+        wake_at: Option<OffsetDateTime>,
+    ) -> Result<(), ClientError> {
+        self.flow.state = ovo_flows::to_state(flow)?;
+        self.flow.secrets = flow.secrets().clone();
+        self.flow.settled = settled;
+        self.flow.wake_at = wake_at;
+        self.flow.revision = self.store.put(&self.flow).await?;
+        Ok(())
+    }
+}
+
+/// Drives `flow` until it finishes, needs the customer, or the operation's deadline passes.
+pub(crate) async fn drive<F, C>(
+    caller: &C,
+    options: &ClientOptions,
+    flow: &mut F,
+    mut record: Option<Record<'_>>,
+) -> Result<Step<F::Outcome>, ClientError>
+where
+    F: Flow + Send,
+    C: Caller,
+{
+    let customer = record.as_ref().and_then(|r| r.flow.customer.clone());
+    let deadline = caller.now() + options.operation_deadline;
+    loop {
+        let now = caller.now();
+        if now >= deadline && !flow.is_done() {
+            tracing::info!("the operation's deadline passed");
+            let Some(outcome) = flow.unsettled_outcome() else {
+                return Err(ClientError::DeadlinePassed);
+            };
+            if let Some(record) = record.as_mut() {
+                record.save(flow, false, None).await?;
+            }
+            return Ok(Step::Done(outcome));
+        }
+        match flow.poll(now) {
+            Action::Send(call) => {
+                // Write-ahead: the store knows a call may be on its way before it is.
+                if let Some(record) = record.as_mut()
+                    && let Err(error) = record.save(flow, false, None).await
+                {
+                    return settle(flow, error, None).await;
+                }
+                let remaining = (deadline - now).unsigned_abs();
+                let sent = tokio::time::timeout(remaining, caller.call(&call, customer.as_deref()));
+                let received = match sent.await {
+                    Ok(Ok(received)) => received,
+                    Ok(Err(error)) => return settle(flow, error, record).await,
+                    Err(_) => {
+                        tracing::info!("the operation's deadline passed with a call in flight");
+                        Received::Failed {
+                            may_have_reached: true,
+                        }
+                    }
+                };
+                flow.handle(caller.now(), Event::Received(received))?;
+            }
+            Action::OpenWebview(url) => {
+                if let Some(record) = record.as_mut() {
+                    let until = match flow.poll(now) {
+                        Action::WakeAt(until) => Some(until),
+                        _ => None,
+                    };
+                    record.save(flow, false, until).await?;
+                }
+                return Ok(Step::Webview(url));
+            }
+            Action::WakeAt(at) if at > deadline => {
+                if let Some(record) = record.as_mut() {
+                    record.save(flow, false, Some(at)).await?;
+                }
+                return Ok(match flow.unsettled_outcome() {
+                    Some(outcome) => Step::Done(outcome),
+                    None => Step::Pending,
+                });
+            }
+            Action::WakeAt(at) => {
+                tokio::time::sleep((at - now).unsigned_abs()).await;
+                flow.handle(caller.now(), Event::Timer)?;
+            }
+            Action::Wait => {
+                return Err(ClientError::from(ovo_flows::FlowError::UnexpectedEvent(
+                    "the flow is waiting with nothing in flight",
+                )));
+            }
+            Action::Done(outcome) => {
+                if let Some(record) = record.as_mut()
+                    && let Err(error) = record.save(flow, true, None).await
+                {
+                    // The outcome is reported all the same: money state is never lost to a
+                    // store failure. The stored flow stays unsettled and is settled again later.
+                    tracing::error!(%error, "the flow's outcome could not be stored");
+                }
+                return Ok(Step::Done(outcome));
+            }
+        }
+    }
+}
+
+/// After an error: a flow that may have moved money ends with its unsettled outcome (`Unknown`),
+/// never an error; one that cannot have moved money fails with the error.
+async fn settle<F: Flow>(
+    flow: &F,
+    error: ClientError,
+    record: Option<Record<'_>>,
+) -> Result<Step<F::Outcome>, ClientError> {
+    match flow.unsettled_outcome() {
+        Some(outcome) => {
+            tracing::warn!(%error, "the flow cannot go on; its outcome is not settled");
+            if let Some(mut record) = record
+                && let Err(error) = record.save(flow, false, None).await
+            {
+                tracing::error!(%error, "the unsettled flow could not be stored");
+            }
+            Ok(Step::Done(outcome))
+        }
+        None => Err(error),
+    }
+}
