@@ -284,8 +284,10 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         "an OVO customer exists: phone {PHONE}, OVO Cash Rp 150.000,00, OVO Points Rp 10.000,00"
     ));
 
-    let mut config = SnapConfig::new(&demo.base, &client_id);
-    config.callback_url = callback.clone();
+    let config = SnapConfig::builder(&demo.base, &client_id)
+        .callback_url(callback.clone())
+        .build()
+        .map_err(|e| e.to_string())?;
     let credentials = SnapCredentials {
         private_key: PrivateKey::from_pem_file(
             &dir.join("signing-private-pkcs1.pem"),
@@ -332,7 +334,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     );
     let callback_url = demo.webview(&pending.webview_url, true).await?;
     let linked = client
-        .finish_linking(pending, &callback_url)
+        .finish_linking(&pending.id, &callback_url)
         .await
         .map_err(|e| format!("B2B2C token: {e}"))?;
     check(
@@ -372,7 +374,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     demo.say("direct debit Rp 25.000,00, call 1: 2025400 \"Transaction still on process\", nothing moved");
     let callback_url = demo.webview(&pending.webview_url, false).await?;
     let outcome = client
-        .finish_debit(pending, &callback_url)
+        .finish_debit(&pending.id, &callback_url)
         .await
         .map_err(|e| format!("debit: {e}"))?;
     check(
@@ -385,6 +387,10 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         .map_err(|e| e.to_string())?;
     let notify = SnapNotifyVerifier::new(vec![ovo_key], INBOX)
         .verify(&headers, &body, time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| format!("SNAP debit notification: {e}"))?
+        .commit(time::OffsetDateTime::now_utc())
+        .await
         .map_err(|e| format!("SNAP debit notification: {e}"))?;
     check(
         notify.original_partner_reference_no.as_deref() == Some("INV-2026-0001")
@@ -424,7 +430,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     demo.show_balances("after the recurring debit").await?;
 
     let status = client
-        .status("INV-2026-0001")
+        .status(CUSTOMER, "INV-2026-0001")
         .await
         .map_err(|e| format!("status: {e}"))?;
     check(
@@ -439,7 +445,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         SnapMoney::idr(Idr::from_rupiah(10_000)),
     );
     let refunded = client
-        .refund(&refund)
+        .refund(CUSTOMER, &refund)
         .await
         .map_err(|e| format!("refund: {e}"))?;
     check(
@@ -459,7 +465,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     demo.say("unbinding, call 1: OVO asks the customer to confirm");
     let callback_url = demo.webview(&pending.webview_url, false).await?;
     let unbound = client
-        .finish_unbinding(pending, &callback_url)
+        .finish_unbinding(&pending.id, &callback_url)
         .await
         .map_err(|e| format!("unbinding: {e}"))?;
     check(
@@ -481,7 +487,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     )
     .await?;
     let doku = DokuClient::new(
-        DokuConfig::new(&demo.base, DOKU_CLIENT),
+        DokuConfig::new(&demo.base, DOKU_CLIENT).map_err(|e| e.to_string())?,
         ClientSecret::new(DOKU_SECRET).map_err(|e| e.to_string())?,
         demo.http.clone(),
     );
@@ -550,6 +556,10 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let secret = ClientSecret::new(DOKU_SECRET).map_err(|e| e.to_string())?;
     let notified = DokuNotificationVerifier::new(DOKU_CLIENT, vec![secret], INBOX)
         .verify(&headers, &body, time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| format!("DOKU notification: {e}"))?
+        .commit(time::OffsetDateTime::now_utc())
+        .await
         .map_err(|e| format!("DOKU notification: {e}"))?;
     check(
         notified

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use ovo_flows::{
-    Authorization, Call, DebitOutcome, SnapConfig, SnapCredentials, SnapEndpoint, Target, calls,
+    Authorization, Call, DebitOutcome, OvoEndpoint, SnapConfig, SnapCredentials, calls,
 };
 use ovo_http::{
     DebitProgress, Exchange, HyperTransport, MemorySink, OvoClient, RecordingTransport,
@@ -179,7 +179,7 @@ impl Run {
             .webview(&pending.webview_url, &self.phone, true)
             .await?;
         self.client
-            .finish_linking(pending, &callback)
+            .finish_linking(&pending.id, &callback)
             .await
             .map_err(|e| format!("B2B2C token: {e}"))?;
         let from = self.mark();
@@ -208,12 +208,10 @@ impl Run {
             "2001100",
         );
         let from = self.mark();
-        let bogus = calls::balance(
-            Secret::new("invalid-access-token"),
-            &BalanceInquiryRequest::default(),
-        )
-        .map_err(|e| e.to_string())?;
-        let _ = self.client.execute(&bogus).await;
+        let mut bogus =
+            calls::balance(&BalanceInquiryRequest::default()).map_err(|e| e.to_string())?;
+        bogus.authorization = Authorization::Bearer(Secret::new("invalid-access-token"));
+        let _ = self.client.execute(&bogus, None).await;
         self.record(
             from..usize::MAX,
             "Balance Inquiry",
@@ -238,7 +236,7 @@ impl Run {
                     .await?;
                 let outcome = self
                     .client
-                    .finish_debit(pending, &callback)
+                    .finish_debit(&pending.id, &callback)
                     .await
                     .map_err(|e| format!("debit: {e}"))?;
                 if !matches!(outcome, DebitOutcome::Paid { .. }) {
@@ -262,14 +260,12 @@ impl Run {
             .map_err(|e| e.to_string())?;
         let duplicate =
             DirectDebitRequest::new("BI-INV-0001", SnapMoney::idr(Idr::from_rupiah(2_000)));
-        let call = Call {
-            method: http::Method::POST,
-            target: Target::Snap(SnapEndpoint::Debit),
-            body: serde_json::to_vec(&duplicate).map_err(|e| e.to_string())?,
-            authorization: Authorization::Bearer(access.clone()),
-            moves_money: true,
-        };
-        let _ = self.client.execute(&call).await;
+        let call = Call::ovo(
+            OvoEndpoint::Debit,
+            serde_json::to_vec(&duplicate).map_err(|e| e.to_string())?,
+            Authorization::Bearer(access.clone()),
+        );
+        let _ = self.client.execute(&call, None).await;
         self.record(
             from..usize::MAX,
             "Direct Debit Payment",
@@ -280,7 +276,7 @@ impl Run {
 
         let from = self.mark();
         self.client
-            .status("BI-INV-0001")
+            .status("bi", "BI-INV-0001")
             .await
             .map_err(|e| format!("status: {e}"))?;
         self.record(
@@ -296,7 +292,7 @@ impl Run {
             "BI-INV-0001",
         )
         .map_err(|e| e.to_string())?;
-        let _ = self.client.execute(&bogus).await;
+        let _ = self.client.execute(&bogus, None).await;
         self.record(
             from..usize::MAX,
             "Direct Debit Payment Status",
@@ -312,7 +308,7 @@ impl Run {
             SnapMoney::idr(Idr::from_rupiah(500)),
         );
         self.client
-            .refund(&refund)
+            .refund("bi", &refund)
             .await
             .map_err(|e| format!("refund: {e}"))?;
         self.record(
@@ -328,7 +324,7 @@ impl Run {
             "BI-RF-0002",
             SnapMoney::idr(Idr::from_rupiah(600)),
         );
-        let _ = self.client.refund(&too_much).await;
+        let _ = self.client.refund("bi", &too_much).await;
         self.record(
             from..usize::MAX,
             "Direct Debit Refund",
@@ -338,14 +334,12 @@ impl Run {
         );
 
         let from = self.mark();
-        let bogus = Call {
-            method: http::Method::POST,
-            target: Target::Snap(SnapEndpoint::Unbinding),
-            body: br#"{"partnerReferenceNo":"BI-UNBIND-0"}"#.to_vec(),
-            authorization: Authorization::Bearer(Secret::new("invalid-access-token")),
-            moves_money: false,
-        };
-        let _ = self.client.execute(&bogus).await;
+        let bogus = Call::ovo(
+            OvoEndpoint::Unbinding,
+            br#"{"partnerReferenceNo":"BI-UNBIND-0"}"#.to_vec(),
+            Authorization::Bearer(Secret::new("invalid-access-token")),
+        );
+        let _ = self.client.execute(&bogus, None).await;
         let negative_unbinding = from..self.mark();
         let from = self.mark();
         match self
@@ -360,7 +354,7 @@ impl Run {
                     .webview(&pending.webview_url, &self.phone, false)
                     .await?;
                 self.client
-                    .finish_unbinding(pending, &callback)
+                    .finish_unbinding(&pending.id, &callback)
                     .await
                     .map_err(|e| format!("unbinding: {e}"))?;
             }
@@ -460,8 +454,10 @@ pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
                 let pin = "123456".to_owned();
                 let account = serde_json::json!({"phone": args.phone, "pin": pin, "cash": "100000.00"});
                 enroll::control(&base, "accounts", &account).await?;
-                let mut config = SnapConfig::new(&base, &provisioned.client_id);
-                config.callback_url = format!("{base}/_sandbox/callback");
+                let config = SnapConfig::builder(&base, &provisioned.client_id)
+                    .callback_url(format!("{base}/_sandbox/callback"))
+                    .build()
+                    .map_err(|e| e.to_string())?;
                 let credentials = SnapCredentials {
                     private_key: PrivateKey::from_pem_file(&provisioned.dir.join("signing-private-pkcs1.pem"), FilePermissions::Strict).map_err(|e| e.to_string())?,
                     client_secret: ClientSecret::new(provisioned.client_secret.clone()).map_err(|e| e.to_string())?,
@@ -470,8 +466,10 @@ pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
             }
             Env::Staging => {
                 let missing = |what: &str| format!("--env staging needs {what}");
-                let mut config = SnapConfig::staging(args.client_id.clone().ok_or_else(|| missing("--client-id"))?);
-                config.callback_url = args.callback_url.clone().ok_or_else(|| missing("--callback-url"))?;
+                let config = SnapConfig::staging(args.client_id.clone().ok_or_else(|| missing("--client-id"))?)
+                    .callback_url(args.callback_url.clone().ok_or_else(|| missing("--callback-url"))?)
+                    .build()
+                    .map_err(|e| e.to_string())?;
                 let key = args.private_key.as_ref().ok_or_else(|| missing("--private-key"))?;
                 let secret = args.client_secret_file.as_ref().ok_or_else(|| missing("--client-secret-file"))?;
                 let credentials = SnapCredentials {

@@ -165,16 +165,44 @@ mod tests {
     #[test]
     fn snap_answers_by_table() {
         let table = [
-            (200, r#"{"responseCode":"2005400","responseMessage":"ok"}"#, "success"),
-            (202, r#"{"responseCode":"2025400","responseMessage":"ok"}"#, "success"),
-            (200, r#"{"responseCode":"5005400","responseMessage":"x"}"#, "unknown"),
-            (200, r#"{"responseCode":"4035414","responseMessage":"x"}"#, "refused"),
+            (
+                200,
+                r#"{"responseCode":"2005400","responseMessage":"ok"}"#,
+                "success",
+            ),
+            (
+                202,
+                r#"{"responseCode":"2025400","responseMessage":"ok"}"#,
+                "success",
+            ),
+            (
+                200,
+                r#"{"responseCode":"5005400","responseMessage":"x"}"#,
+                "unknown",
+            ),
+            (
+                200,
+                r#"{"responseCode":"4035414","responseMessage":"x"}"#,
+                "refused",
+            ),
             (200, "not json", "unknown"),
-            (403, r#"{"responseCode":"4035414","responseMessage":"x"}"#, "refused"),
+            (
+                403,
+                r#"{"responseCode":"4035414","responseMessage":"x"}"#,
+                "refused",
+            ),
             (404, "", "refused"),
             (408, "", "unknown"),
-            (429, r#"{"responseCode":"4295400","responseMessage":"x"}"#, "unknown"),
-            (500, r#"{"responseCode":"5005400","responseMessage":"x"}"#, "unknown"),
+            (
+                429,
+                r#"{"responseCode":"4295400","responseMessage":"x"}"#,
+                "unknown",
+            ),
+            (
+                500,
+                r#"{"responseCode":"5005400","responseMessage":"x"}"#,
+                "unknown",
+            ),
             (504, "", "unknown"),
             (302, "", "unknown"),
         ];

@@ -100,7 +100,11 @@ pub fn balance(request: &BalanceInquiryRequest) -> Result<Call, FlowError> {
 /// takes the customer's token \[S\].
 pub fn status(authorization: Authorization, partner_reference_no: &str) -> Result<Call, FlowError> {
     let request = DebitStatusRequest::for_payment(partner_reference_no);
-    Ok(Call::ovo(OvoEndpoint::Status, body(&request)?, authorization))
+    Ok(Call::ovo(
+        OvoEndpoint::Status,
+        body(&request)?,
+        authorization,
+    ))
 }
 
 /// `GET /user/v1/oauth/token?grantType=authorization_code&code=...` \[S\], with the customer's

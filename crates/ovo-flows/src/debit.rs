@@ -167,7 +167,11 @@ impl Debit {
     }
 
     fn debit_call(&self, authorization: Authorization) -> Call {
-        Call::ovo(OvoEndpoint::Debit, self.body.clone().into_bytes(), authorization)
+        Call::ovo(
+            OvoEndpoint::Debit,
+            self.body.clone().into_bytes(),
+            authorization,
+        )
     }
 
     fn finish(&mut self, outcome: DebitOutcome) -> Action<DebitOutcome> {
@@ -321,7 +325,10 @@ impl Flow for Debit {
                     None => Action::WakeAt(until),
                 }
             }
-            Phase::Webview { opened: true, until } => Action::WakeAt(until),
+            Phase::Webview {
+                opened: true,
+                until,
+            } => Action::WakeAt(until),
             Phase::Generate => match self.secrets.take(SecretSlot::AuthCode) {
                 Some(code) => {
                     self.phase = Phase::AwaitingGenerate;
@@ -344,14 +351,15 @@ impl Flow for Debit {
             Phase::Inquire {
                 not_before: Some(at),
             } if now < at => Action::WakeAt(at),
-            Phase::Inquire { .. } => match calls::status(Authorization::Customer, &self.reference)
-            {
-                Ok(call) => {
-                    self.phase = Phase::AwaitingStatus;
-                    Action::Send(call)
+            Phase::Inquire { .. } => {
+                match calls::status(Authorization::Customer, &self.reference) {
+                    Ok(call) => {
+                        self.phase = Phase::AwaitingStatus;
+                        Action::Send(call)
+                    }
+                    Err(_) => self.finish(DebitOutcome::Unknown),
                 }
-                Err(_) => self.finish(DebitOutcome::Unknown),
-            },
+            }
             Phase::Done { outcome } => Action::Done(outcome),
             Phase::AwaitingFirst
             | Phase::AwaitingGenerate

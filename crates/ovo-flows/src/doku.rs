@@ -43,7 +43,10 @@ pub enum DokuOutcome<T> {
 enum End {
     /// The answer's body is in the secrets (it may carry the customer's `token_id`).
     Answered,
-    Refused { code: ResponseCode, message: String },
+    Refused {
+        code: ResponseCode,
+        message: String,
+    },
     Unknown,
     NotSent,
 }

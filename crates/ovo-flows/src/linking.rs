@@ -184,7 +184,10 @@ impl Flow for Linking {
                     None => Action::WakeAt(until),
                 }
             }
-            Phase::Webview { opened: true, until } => Action::WakeAt(until),
+            Phase::Webview {
+                opened: true,
+                until,
+            } => Action::WakeAt(until),
             Phase::Exchange => {
                 let code = self.secrets.take(SecretSlot::AuthCode);
                 let linkage = self.secrets.get(SecretSlot::Linkage).cloned();

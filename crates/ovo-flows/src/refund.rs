@@ -175,8 +175,7 @@ impl Flow for Refund {
             Phase::Inquire {
                 not_before: Some(at),
             } if now < at => Action::WakeAt(at),
-            Phase::Inquire { .. } => match calls::status(Authorization::Customer, &self.original)
-            {
+            Phase::Inquire { .. } => match calls::status(Authorization::Customer, &self.original) {
                 Ok(call) => {
                     self.phase = Phase::AwaitingStatus;
                     Action::Send(call)

@@ -177,7 +177,10 @@ mod tests {
         for (i, (resend, received, attempt, after, expected)) in table.into_iter().enumerate() {
             let after = after.map(Duration::from_secs);
             let got = policy.decide(resend, &received, attempt, after, 1.0);
-            assert_eq!(got, expected, "row {i}: {resend:?} {received:?} attempt {attempt}");
+            assert_eq!(
+                got, expected,
+                "row {i}: {resend:?} {received:?} attempt {attempt}"
+            );
         }
     }
 

@@ -79,7 +79,9 @@ pub fn sign_snap(
     stamp: &Stamp,
 ) -> Result<Request<Vec<u8>>, FlowError> {
     let Target::Ovo { endpoint, query } = &call.target else {
-        return Err(FlowError::UnexpectedEvent("a DOKU call is signed with sign_doku"));
+        return Err(FlowError::UnexpectedEvent(
+            "a DOKU call is signed with sign_doku",
+        ));
     };
     let path = config.path(*endpoint);
     let uri = match query {
@@ -116,7 +118,9 @@ pub fn sign_snap(
                 .ok_or(FlowError::MissingCredential("customer's access token"))?,
         ),
         Authorization::Doku => {
-            return Err(FlowError::UnexpectedEvent("a DOKU call is signed with sign_doku"));
+            return Err(FlowError::UnexpectedEvent(
+                "a DOKU call is signed with sign_doku",
+            ));
         }
     };
     let signature = match (&call.authorization, &bearer) {
@@ -200,7 +204,9 @@ pub fn sign_doku(
         request_id,
     } = &call.target
     else {
-        return Err(FlowError::UnexpectedEvent("a SNAP call is signed with sign_snap"));
+        return Err(FlowError::UnexpectedEvent(
+            "a SNAP call is signed with sign_snap",
+        ));
     };
     let path = endpoint.path();
     let timestamp = ovo_sign::format_doku_timestamp(now)?;

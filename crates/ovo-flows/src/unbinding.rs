@@ -166,7 +166,10 @@ impl Flow for Unbinding {
                     None => Action::WakeAt(until),
                 }
             }
-            Phase::Webview { opened: true, until } => Action::WakeAt(until),
+            Phase::Webview {
+                opened: true,
+                until,
+            } => Action::WakeAt(until),
             Phase::Confirm => {
                 let code = self.secrets.take(SecretSlot::AuthCode);
                 let linkage = self.secrets.take(SecretSlot::Linkage);

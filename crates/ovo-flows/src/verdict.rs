@@ -48,9 +48,9 @@ pub fn token_verdict(credential: CustomerCredential, code: ResponseCode) -> Toke
     match credential {
         CustomerCredential::Access if token_refused => TokenVerdict::Refresh,
         CustomerCredential::Refresh if token_refused => TokenVerdict::Forget,
-        CustomerCredential::Access | CustomerCredential::Refresh | CustomerCredential::SingleUse => {
-            TokenVerdict::Keep
-        }
+        CustomerCredential::Access
+        | CustomerCredential::Refresh
+        | CustomerCredential::SingleUse => TokenVerdict::Keep,
     }
 }
 
@@ -103,7 +103,9 @@ mod tests {
 
     #[test]
     fn signature_and_clock_faults_keep_the_binding() {
-        for code in ["4017400", "4017401", "4017403", "5007400", "5047400", "4037418"] {
+        for code in [
+            "4017400", "4017401", "4017403", "5007400", "5047400", "4037418",
+        ] {
             let code: ResponseCode = code.parse().unwrap();
             assert_eq!(token_verdict(Refresh, code), Keep, "{code}");
         }

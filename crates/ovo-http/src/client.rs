@@ -198,7 +198,11 @@ impl<T: Transport> OvoClient<T> {
     }
 
     fn usable_b2b(&self) -> Option<Expiring> {
-        let cache = self.inner.b2b.lock().unwrap_or_else(PoisonError::into_inner);
+        let cache = self
+            .inner
+            .b2b
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         cache.usable(self.now()).cloned()
     }
 
@@ -216,7 +220,11 @@ impl<T: Transport> OvoClient<T> {
                 }
                 let received = self.send_call(&calls::b2b_token()?, None).await?;
                 let answer: B2bTokenResponse = expect_success(received)?;
-                let mut cache = self.inner.b2b.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut cache = self
+                    .inner
+                    .b2b
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
                 Ok(cache
                     .store(answer.access_token, answer.expires_in.0, self.now())
                     .clone())
@@ -330,7 +338,11 @@ impl<T: Transport> OvoClient<T> {
         call: &Call,
         customer: Option<&str>,
     ) -> Result<Received, ClientError> {
-        let span = tracing::info_span!("ovo.call", target = call.target.label(), moves_money = call.moves_money());
+        let span = tracing::info_span!(
+            "ovo.call",
+            target = call.target.label(),
+            moves_money = call.moves_money()
+        );
         async {
             let mut attempt = 0;
             let mut renewed_b2b = false;
@@ -466,15 +478,13 @@ where
     match (read(received), failed) {
         (Answer::Success(body), _) => Ok(body),
         (Answer::Refused { code, message }, _) => Err(ClientError::Refused { code, message }),
-        (Answer::Unknown { .. }, Some(may_have_reached)) => {
-            Err(ClientError::Transport(crate::transport::TransportError::new(
-                if may_have_reached {
-                    crate::transport::TransportErrorKind::Interrupted
-                } else {
-                    crate::transport::TransportErrorKind::Connect
-                },
-            )))
-        }
+        (Answer::Unknown { .. }, Some(may_have_reached)) => Err(ClientError::Transport(
+            crate::transport::TransportError::new(if may_have_reached {
+                crate::transport::TransportErrorKind::Interrupted
+            } else {
+                crate::transport::TransportErrorKind::Connect
+            }),
+        )),
         (Answer::Unknown { status }, None) => Err(ClientError::Unknown { status }),
     }
 }

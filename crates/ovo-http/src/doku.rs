@@ -56,7 +56,13 @@ impl<T> std::fmt::Debug for DokuClient<T> {
 impl<T: Transport> DokuClient<T> {
     /// A client with the system clock and default options.
     pub fn new(config: DokuConfig, secret: ClientSecret, transport: T) -> Self {
-        Self::with(config, secret, transport, ClientOptions::default(), Arc::new(SystemClock))
+        Self::with(
+            config,
+            secret,
+            transport,
+            ClientOptions::default(),
+            Arc::new(SystemClock),
+        )
     }
 
     /// A client with these options and clock.
@@ -94,7 +100,10 @@ impl<T: Transport> DokuClient<T> {
             let (received, retry_after) = match sent {
                 Ok(response) => {
                     let retry_after = ovo_flows::retry_after(response.headers());
-                    (Received::Response(response.map(|b| b.to_vec())), retry_after)
+                    (
+                        Received::Response(response.map(|b| b.to_vec())),
+                        retry_after,
+                    )
                 }
                 Err(error) => {
                     tracing::debug!(%error, "no answer");
@@ -137,7 +146,9 @@ impl<T: Transport> DokuClient<T> {
             DokuOutcome::Refused { code, message } => Err(ClientError::Refused { code, message }),
             DokuOutcome::Unknown { .. } => Err(ClientError::Unknown { status: None }),
             DokuOutcome::NotSent => Err(ClientError::Transport(
-                crate::transport::TransportError::new(crate::transport::TransportErrorKind::Connect),
+                crate::transport::TransportError::new(
+                    crate::transport::TransportErrorKind::Connect,
+                ),
             )),
         }
     }
@@ -145,7 +156,9 @@ impl<T: Transport> DokuClient<T> {
     /// Customer binding: 201 with the registration page \[S\].
     pub async fn bind(&self, request: &BindingRequest) -> Result<BindingResponse, ClientError> {
         let operation = DokuOperation::binding(request, &self.inner.ids.request_id())?;
-        self.safe(operation).instrument(tracing::info_span!("doku.bind")).await
+        self.safe(operation)
+            .instrument(tracing::info_span!("doku.bind"))
+            .await
     }
 
     /// The customer's OVO token.
@@ -154,13 +167,17 @@ impl<T: Transport> DokuClient<T> {
         request: &TokenListRequest,
     ) -> Result<TokenListResponse, ClientError> {
         let operation = DokuOperation::tokens(request, &self.inner.ids.request_id())?;
-        self.safe(operation).instrument(tracing::info_span!("doku.tokens")).await
+        self.safe(operation)
+            .instrument(tracing::info_span!("doku.tokens"))
+            .await
     }
 
     /// Balances.
     pub async fn balance(&self, request: &BalanceRequest) -> Result<BalanceResponse, ClientError> {
         let operation = DokuOperation::balance(request, &self.inner.ids.request_id())?;
-        self.safe(operation).instrument(tracing::info_span!("doku.balance")).await
+        self.safe(operation)
+            .instrument(tracing::info_span!("doku.balance"))
+            .await
     }
 
     /// A recurring payment, sent once. Returns the outcome and the payment's `Request-Id`, which
@@ -183,13 +200,17 @@ impl<T: Transport> DokuClient<T> {
         request: &RefundRequest,
     ) -> Result<DokuOutcome<RefundResponse>, ClientError> {
         let operation = DokuOperation::refund(request, &self.inner.ids.request_id())?;
-        self.run(operation).instrument(tracing::info_span!("doku.refund")).await
+        self.run(operation)
+            .instrument(tracing::info_span!("doku.refund"))
+            .await
     }
 
     /// Unbinding.
     pub async fn unbind(&self, request: &UnbindRequest) -> Result<UnbindResponse, ClientError> {
         let operation = DokuOperation::unbind(request, &self.inner.ids.request_id())?;
-        self.safe(operation).instrument(tracing::info_span!("doku.unbind")).await
+        self.safe(operation)
+            .instrument(tracing::info_span!("doku.unbind"))
+            .await
     }
 }
 

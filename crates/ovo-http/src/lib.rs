@@ -62,8 +62,7 @@ pub use transport::{HyperTransport, Transport, TransportError, TransportErrorKin
 pub use ovo_flows::{
     Claim, CustomerTokens, DebitOutcome, DedupStore, DokuConfig, DokuOutcome, FlowStore,
     LinkingOutcome, MemoryDedup, MemoryFlowStore, MemoryTokenStore, Pacing, Reason, RefundOutcome,
-    RetryPolicy, SnapConfig, SnapCredentials, StoreError, StoredFlow, TokenStore,
-    UnbindingOutcome,
+    RetryPolicy, SnapConfig, SnapCredentials, StoreError, StoredFlow, TokenStore, UnbindingOutcome,
 };
 /// The models (`ovo_model::snap`, `ovo_model::doku`), re-exported.
 pub use ovo_model;

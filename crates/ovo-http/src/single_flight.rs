@@ -103,7 +103,10 @@ impl<K: Eq + Hash, V> Drop for Clear<'_, K, V> {
             .inflight
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if inflight.get(&self.key).is_some_and(|(id, _)| *id == self.id) {
+        if inflight
+            .get(&self.key)
+            .is_some_and(|(id, _)| *id == self.id)
+        {
             inflight.remove(&self.key);
         }
     }

@@ -103,7 +103,11 @@ impl<T: Transport> OvoClient<T> {
     }
 
     /// Loads the stored flow `id` of `kind`.
-    async fn load<F: Flow>(&self, id: &str, kind: FlowKind) -> Result<(F, StoredFlow), ClientError> {
+    async fn load<F: Flow>(
+        &self,
+        id: &str,
+        kind: FlowKind,
+    ) -> Result<(F, StoredFlow), ClientError> {
         let stored = self
             .inner
             .flows
@@ -161,13 +165,19 @@ impl<T: Transport> OvoClient<T> {
     ) -> Result<PendingLink, ClientError> {
         let mut request = request.clone();
         if request.merchant_id.is_empty() {
-            request.merchant_id.clone_from(&self.inner.config.merchant_id);
+            request
+                .merchant_id
+                .clone_from(&self.inner.config.merchant_id);
         }
         let id = self.inner.ids.flow_id();
         let mut flow = Linking::new(&request, &self.inner.config.callback_url, Some(id.clone()))?
             .with_pacing(self.inner.options.pacing);
         let span = tracing::info_span!("ovo.linking", customer, flow = %id);
-        match self.start(id.clone(), customer, &mut flow).instrument(span).await? {
+        match self
+            .start(id.clone(), customer, &mut flow)
+            .instrument(span)
+            .await?
+        {
             Step::Webview(url) => Ok(PendingLink {
                 id,
                 webview_url: url.expose().to_owned(),
@@ -222,8 +232,13 @@ impl<T: Transport> OvoClient<T> {
         let mut flow = Debit::new(request, &self.inner.config.callback_url)?
             .with_state(&id)
             .with_pacing(self.inner.options.pacing);
-        let span = tracing::info_span!("ovo.debit", reference = %request.partner_reference_no, flow = %id);
-        match self.start(id.clone(), customer, &mut flow).instrument(span).await? {
+        let span =
+            tracing::info_span!("ovo.debit", reference = %request.partner_reference_no, flow = %id);
+        match self
+            .start(id.clone(), customer, &mut flow)
+            .instrument(span)
+            .await?
+        {
             Step::Webview(url) => Ok(DebitProgress::Webview(PendingDebit {
                 id,
                 webview_url: url.expose().to_owned(),
@@ -260,8 +275,12 @@ impl<T: Transport> OvoClient<T> {
             .await?
             .ok_or_else(|| ClientError::FlowNotFound { id: id.to_owned() })?;
         match stored.kind {
-            FlowKind::Debit => Ok(Resumed::Debit(self.resume_as::<Debit>(id, stored.kind).await?)),
-            FlowKind::Refund => Ok(Resumed::Refund(self.resume_as::<Refund>(id, stored.kind).await?)),
+            FlowKind::Debit => Ok(Resumed::Debit(
+                self.resume_as::<Debit>(id, stored.kind).await?,
+            )),
+            FlowKind::Refund => Ok(Resumed::Refund(
+                self.resume_as::<Refund>(id, stored.kind).await?,
+            )),
             FlowKind::Linking => self.resume_waiting::<Linking>(id, stored.kind).await,
             FlowKind::Unbinding => self.resume_waiting::<Unbinding>(id, stored.kind).await,
             _ => Err(ClientError::FlowNotWaiting { id: id.to_owned() }),
@@ -279,7 +298,9 @@ impl<T: Transport> OvoClient<T> {
         };
         match drive(self, &self.inner.options, &mut flow, Some(record)).await? {
             Step::Done(outcome) => Ok(outcome),
-            Step::Webview(_) | Step::Pending => Err(ClientError::FlowNotWaiting { id: id.to_owned() }),
+            Step::Webview(_) | Step::Pending => {
+                Err(ClientError::FlowNotWaiting { id: id.to_owned() })
+            }
         }
     }
 
@@ -293,10 +314,12 @@ impl<T: Transport> OvoClient<T> {
             store: self.inner.flows.as_ref(),
             flow: stored,
         };
-        Ok(match drive(self, &self.inner.options, &mut flow, Some(record)).await? {
-            Step::Done(_) => Resumed::Ended,
-            Step::Webview(_) | Step::Pending => Resumed::WaitingForCustomer,
-        })
+        Ok(
+            match drive(self, &self.inner.options, &mut flow, Some(record)).await? {
+                Step::Done(_) => Resumed::Ended,
+                Step::Webview(_) | Step::Pending => Resumed::WaitingForCustomer,
+            },
+        )
     }
 
     /// A payment's status, with the customer's access token (the B2B token "will be use only for
@@ -321,7 +344,8 @@ impl<T: Transport> OvoClient<T> {
     ) -> Result<RefundOutcome, ClientError> {
         let id = self.inner.ids.flow_id();
         let mut flow = Refund::new(request)?.with_pacing(self.inner.options.pacing);
-        let span = tracing::info_span!("ovo.refund", refund = %request.partner_refund_no, flow = %id);
+        let span =
+            tracing::info_span!("ovo.refund", refund = %request.partner_refund_no, flow = %id);
         match self.start(id, customer, &mut flow).instrument(span).await? {
             Step::Done(outcome) => Ok(outcome),
             Step::Webview(_) | Step::Pending => Ok(RefundOutcome::Unknown),
@@ -342,7 +366,11 @@ impl<T: Transport> OvoClient<T> {
         )
         .with_pacing(self.inner.options.pacing);
         let span = tracing::info_span!("ovo.unbinding", customer, flow = %id);
-        match self.start(id.clone(), customer, &mut flow).instrument(span).await? {
+        match self
+            .start(id.clone(), customer, &mut flow)
+            .instrument(span)
+            .await?
+        {
             Step::Webview(url) => Ok(UnbindingProgress::Webview(PendingUnbinding {
                 id,
                 webview_url: url.expose().to_owned(),

@@ -157,7 +157,9 @@ impl Transport for HyperTransport {
             let body = body
                 .collect()
                 .await
-                .map_err(|error| TransportError::with_source(TransportErrorKind::Interrupted, error))?
+                .map_err(|error| {
+                    TransportError::with_source(TransportErrorKind::Interrupted, error)
+                })?
                 .to_bytes();
             Ok(http::Response::from_parts(parts, body))
         };
