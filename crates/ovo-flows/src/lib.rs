@@ -76,5 +76,10 @@ pub use unbinding::{Unbinding, UnbindingOutcome};
 pub use verdict::{CustomerCredential, TokenVerdict, b2b_token_refused, token_verdict};
 pub use webview::{payment_webview, webview_url};
 
+/// `docs/driver.md`, compiled as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/driver.md")]
+pub struct DriverDoc;
+
 /// The endpoint catalogue, from `ovo-model`.
 pub use ovo_model::endpoint::{DokuEndpoint, OvoEndpoint};

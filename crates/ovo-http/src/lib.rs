@@ -69,5 +69,10 @@ pub use ovo_model;
 /// The signing layer (keys, secrets), re-exported.
 pub use ovo_sign;
 
+/// `docs/client.md`, compiled as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/client.md")]
+pub struct ClientDoc;
+
 /// The `http` crate, re-exported: the transport trait speaks its types.
 pub use http;
