@@ -322,7 +322,7 @@ impl Flow for Debit {
                 };
                 match self.secrets.get(SecretSlot::WebviewUrl) {
                     Some(url) => Action::OpenWebview(url.clone()),
-                    None => Action::WakeAt(until),
+                    None => self.abandon(Reason::SecretsLost),
                 }
             }
             Phase::Webview {

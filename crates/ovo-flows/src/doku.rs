@@ -183,6 +183,32 @@ impl<R> DokuOperation<R> {
         &self.request_id
     }
 
+    fn outcome(&self, end: &End) -> DokuOutcome<R>
+    where
+        R: DeserializeOwned + Validate,
+    {
+        match end {
+            End::Answered => match self
+                .secrets
+                .get(SecretSlot::Answer)
+                .and_then(|body| ovo_model::from_json::<R>(body.expose().as_bytes()).ok())
+            {
+                Some(answer) => DokuOutcome::Answered(answer),
+                None => DokuOutcome::Unknown {
+                    request_id: self.request_id.clone(),
+                },
+            },
+            End::Refused { code, message } => DokuOutcome::Refused {
+                code: *code,
+                message: message.clone(),
+            },
+            End::Unknown => DokuOutcome::Unknown {
+                request_id: self.request_id.clone(),
+            },
+            End::NotSent => DokuOutcome::NotSent,
+        }
+    }
+
     fn finish(&mut self, end: End) {
         self.secrets.take(SecretSlot::Body);
         self.phase = Phase::Done { end };
@@ -221,26 +247,7 @@ where
                 }
             },
             Phase::Awaiting => Action::Wait,
-            Phase::Done { end } => Action::Done(match end {
-                End::Answered => match self
-                    .secrets
-                    .get(SecretSlot::Answer)
-                    .and_then(|body| ovo_model::from_json::<R>(body.expose().as_bytes()).ok())
-                {
-                    Some(answer) => DokuOutcome::Answered(answer),
-                    None => DokuOutcome::Unknown {
-                        request_id: self.request_id.clone(),
-                    },
-                },
-                End::Refused { code, message } => DokuOutcome::Refused {
-                    code: *code,
-                    message: message.clone(),
-                },
-                End::Unknown => DokuOutcome::Unknown {
-                    request_id: self.request_id.clone(),
-                },
-                End::NotSent => DokuOutcome::NotSent,
-            }),
+            Phase::Done { end } => Action::Done(self.outcome(end)),
         }
     }
 
@@ -274,10 +281,13 @@ where
     }
 
     fn unsettled_outcome(&self) -> Option<DokuOutcome<R>> {
-        let sent = matches!(self.phase, Phase::Awaiting);
-        (sent && self.endpoint.moves_money()).then(|| DokuOutcome::Unknown {
-            request_id: self.request_id.clone(),
-        })
+        match &self.phase {
+            Phase::Done { end } => Some(self.outcome(end)),
+            Phase::Awaiting if self.endpoint.moves_money() => Some(DokuOutcome::Unknown {
+                request_id: self.request_id.clone(),
+            }),
+            Phase::Awaiting | Phase::Start => None,
+        }
     }
 
     fn is_done(&self) -> bool {

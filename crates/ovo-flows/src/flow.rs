@@ -258,12 +258,12 @@ pub fn to_state<F: Flow>(flow: &F) -> Result<String, FlowError> {
 pub fn from_state<F: Flow>(json: &str, secrets: FlowSecrets) -> Result<F, FlowError> {
     #[derive(Deserialize)]
     struct Probe {
-        version: Option<u64>,
+        version: Option<serde_json::Value>,
     }
     let probe: Probe = serde_json::from_str(json).map_err(|e| FlowError::State(e.to_string()))?;
-    match probe.version {
-        Some(v) if v == u64::from(STATE_VERSION) => {}
-        found => return Err(FlowError::UnsupportedVersion(found)),
+    let found = probe.version.as_ref().and_then(serde_json::Value::as_u64);
+    if found != Some(u64::from(STATE_VERSION)) {
+        return Err(FlowError::UnsupportedVersion(found));
     }
     let mut flow: F = serde_json::from_str(json).map_err(|e| FlowError::State(e.to_string()))?;
     flow.restore_secrets(secrets);

@@ -181,7 +181,10 @@ impl Flow for Linking {
                 };
                 match self.secrets.get(SecretSlot::WebviewUrl) {
                     Some(url) => Action::OpenWebview(url.clone()),
-                    None => Action::WakeAt(until),
+                    None => {
+                        self.phase = self.end(not_linked(Reason::SecretsLost));
+                        self.poll(now)
+                    }
                 }
             }
             Phase::Webview {

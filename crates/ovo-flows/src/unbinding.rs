@@ -163,7 +163,10 @@ impl Flow for Unbinding {
                 };
                 match self.secrets.get(SecretSlot::WebviewUrl) {
                     Some(url) => Action::OpenWebview(url.clone()),
-                    None => Action::WakeAt(until),
+                    None => {
+                        self.phase = self.end(not_unbound(Reason::SecretsLost));
+                        self.poll(now)
+                    }
                 }
             }
             Phase::Webview {

@@ -60,7 +60,7 @@ pub use minify::minify;
 pub use secret::ClientSecret;
 pub use signature::Signature;
 pub use timestamp::{
-    Precision, SnapTimestampFormat, format_doku_timestamp, parse_doku_timestamp,
+    Precision, SnapTimestampFormat, VALID_YEARS, format_doku_timestamp, parse_doku_timestamp,
     parse_snap_timestamp,
 };
 

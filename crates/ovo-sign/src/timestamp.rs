@@ -19,6 +19,15 @@ const SNAP_SECONDS: &[FormatItem<'_>] = format_description!(
 const DOKU: &[FormatItem<'_>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
+/// The years (in UTC) a timestamp may fall in. Outside them an instant may not format back as
+/// four digits in every offset (year 0000 at `+15:10` is year -0001 in Jakarta), so it is refused
+/// on the way in and on the way out. Any real request falls well inside.
+pub const VALID_YEARS: std::ops::RangeInclusive<i32> = 1970..=9998;
+
+fn in_range(at: OffsetDateTime) -> bool {
+    VALID_YEARS.contains(&at.to_offset(UtcOffset::UTC).year())
+}
+
 /// Whether SNAP timestamps carry milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -80,6 +89,11 @@ impl SnapTimestampFormat {
 
     /// Writes `at` in this format, converted to the format's offset.
     pub fn format(&self, at: OffsetDateTime) -> Result<String, TimestampError> {
+        if !in_range(at) {
+            return Err(TimestampError::Unrepresentable {
+                format: "a SNAP X-TIMESTAMP",
+            });
+        }
         let description = match self.precision {
             Precision::Millis => SNAP_MILLIS,
             Precision::Seconds => SNAP_SECONDS,
@@ -101,10 +115,13 @@ impl SnapTimestampFormat {
 /// # Ok::<(), ovo_sign::TimestampError>(())
 /// ```
 pub fn parse_snap_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
-    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| TimestampError::Parse {
-        format: "SNAP X-TIMESTAMP (yyyy-MM-ddTHH:mm:ss.SSS+07:00)",
-        input: text.to_owned(),
-    })
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .filter(|at| in_range(*at))
+        .ok_or_else(|| TimestampError::Parse {
+            format: "SNAP X-TIMESTAMP (yyyy-MM-ddTHH:mm:ss.SSS+07:00, years 1970 to 9998)",
+            input: text.to_owned(),
+        })
 }
 
 /// Writes a DOKU `Request-Timestamp`: UTC, whole seconds, literal `Z` (`2020-08-11T08:45:42Z`).
@@ -117,6 +134,11 @@ pub fn parse_snap_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError
 /// # Ok::<(), ovo_sign::TimestampError>(())
 /// ```
 pub fn format_doku_timestamp(at: OffsetDateTime) -> Result<String, TimestampError> {
+    if !in_range(at) {
+        return Err(TimestampError::Unrepresentable {
+            format: "a DOKU Request-Timestamp",
+        });
+    }
     at.to_offset(UtcOffset::UTC)
         .format(DOKU)
         .map_err(|_| TimestampError::Unrepresentable {
@@ -133,8 +155,10 @@ pub fn format_doku_timestamp(at: OffsetDateTime) -> Result<String, TimestampErro
 pub fn parse_doku_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
     time::PrimitiveDateTime::parse(text, DOKU)
         .map(|at| at.assume_utc())
-        .map_err(|_| TimestampError::Parse {
-            format: "DOKU Request-Timestamp (yyyy-MM-ddTHH:mm:ssZ)",
+        .ok()
+        .filter(|at| in_range(*at))
+        .ok_or_else(|| TimestampError::Parse {
+            format: "DOKU Request-Timestamp (yyyy-MM-ddTHH:mm:ssZ, years 1970 to 9998)",
             input: text.to_owned(),
         })
 }
@@ -144,6 +168,29 @@ mod tests {
     use time::macros::offset;
 
     use super::*;
+
+    #[test]
+    fn timestamps_outside_the_valid_years_are_refused_both_ways() {
+        // Found by fuzzing: this parsed, formatted as year -0001, and did not parse back.
+        assert!(parse_snap_timestamp("0000-01-01T00:00:10+15:10").is_err());
+        assert!(parse_snap_timestamp("9999-12-31T23:59:59+00:00").is_err());
+        assert!(parse_snap_timestamp("1969-12-31T23:59:59Z").is_err());
+        assert!(parse_snap_timestamp("1970-01-01T00:00:00Z").is_ok());
+        assert!(parse_snap_timestamp("9998-12-31T23:59:59Z").is_ok());
+        assert!(parse_doku_timestamp("0001-01-01T00:00:00Z").is_err());
+        let ancient = time::macros::datetime!(0001-01-01 00:00 UTC);
+        assert!(SnapTimestampFormat::OVO.format(ancient).is_err());
+        assert!(format_doku_timestamp(ancient).is_err());
+        // Every edge of the range formats back to itself in Jakarta time.
+        for text in [
+            "1970-01-01T00:00:00.000+00:00",
+            "9998-12-31T23:59:59.999+00:00",
+        ] {
+            let at = parse_snap_timestamp(text).unwrap();
+            let again = SnapTimestampFormat::OVO.format(at).unwrap();
+            assert_eq!(parse_snap_timestamp(&again).unwrap(), at);
+        }
+    }
 
     #[test]
     fn a_format_reports_the_offset_and_precision_it_was_given() {
