@@ -63,14 +63,45 @@ pub struct FileSink {
 }
 
 impl FileSink {
-    /// Creates (or truncates) `path`, readable by its owner only.
+    /// Creates (or truncates) `path`, readable by its owner only. The mode of a new file is 0600
+    /// from its creation; an existing file is tightened to 0600 before anything is written, and
+    /// refused if that fails (it is not ours to loosen). A symlink is not followed.
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::unix::fs::PermissionsExt as _;
+    /// let dir = std::env::temp_dir().join(format!("ovo-filesink-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("evidence.txt");
+    /// std::fs::write(&path, "old")?;
+    /// std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
+    /// let _sink = ovo_http::FileSink::create(&path)?;
+    /// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn create(path: &Path) -> std::io::Result<Self> {
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create(true);
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        let file = options.open(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = file.metadata()?.permissions().mode() & 0o777;
+            if mode != 0o600 {
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+        // Truncated only once it is private: the old content is not readable by others either.
+        file.set_len(0)?;
         Ok(Self {
-            file: Mutex::new(options.open(path)?),
+            file: Mutex::new(file),
         })
     }
 }

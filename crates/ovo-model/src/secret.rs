@@ -17,8 +17,20 @@ use zeroize::Zeroizing;
 /// assert_eq!(format!("{token:?}"), "Secret([redacted])");
 /// assert_eq!(token.expose(), "eyJhbGciOi...");
 /// ```
-#[derive(Clone, PartialEq, Eq, Default)]
+/// Two secrets compare in constant time (for equal lengths), so comparing a presented token with a
+/// stored one does not leak how many leading bytes matched. There is no `Default`: an empty token
+/// is never made by accident.
+#[derive(Clone)]
 pub struct Secret(Zeroizing<String>);
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq as _;
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for Secret {}
 
 impl Secret {
     /// Wraps a token.
