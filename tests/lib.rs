@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ovo_flows::{DokuConfig, SnapConfig, SnapCredentials};
-use ovo_http::{ClientOptions, Clock, DokuClient, HyperTransport, OvoClient, Transport};
+use ovo_http::{
+    ClientOptions, Clock, DokuClient, HyperTransport, OvoClient, OvoClientBuilder, Transport,
+};
 use ovo_sandbox::{Customer, Sandbox, SandboxConfig, SandboxHandle};
 use ovo_sign::{ClientSecret, PrivateKey};
 use serde_json::{Value, json};
@@ -35,6 +37,30 @@ pub fn key(name: &str) -> Vec<u8> {
             .join(name),
     )
     .unwrap()
+}
+
+/// The partner's configuration against the sandbox at `base`.
+pub fn snap_config(base: &str) -> SnapConfig {
+    SnapConfig::builder(base, CLIENT_ID)
+        .callback_url(format!("{base}/_sandbox/callback"))
+        .build()
+        .unwrap()
+}
+
+/// The partner's credentials, with client secret `secret`.
+pub fn credentials(secret: &str) -> SnapCredentials {
+    SnapCredentials {
+        private_key: PrivateKey::from_pem(&key("rsa3072-pkcs1.pem")).unwrap(),
+        client_secret: ClientSecret::new(secret).unwrap(),
+    }
+}
+
+/// Options whose status inquiries are paced in milliseconds, for tests that force unknown
+/// outcomes (the default paces them 1 s, 2 s, 4 s...).
+pub fn quick_inquiries(mut options: ClientOptions) -> ClientOptions {
+    options.pacing.inquiry_backoff = Duration::from_millis(10);
+    options.pacing.inquiry_backoff_max = Duration::from_millis(100);
+    options
 }
 
 /// A clock that follows the sandbox's when the test advances it.
@@ -89,24 +115,21 @@ impl E2e {
             .await
             .unwrap();
         let base = sandbox.base_url().to_owned();
-        let mut snap = SnapConfig::new(&base, CLIENT_ID);
-        snap.callback_url = format!("{base}/_sandbox/callback");
-        let credentials = SnapCredentials {
-            private_key: PrivateKey::from_pem(&key("rsa3072-pkcs1.pem")).unwrap(),
-            client_secret: ClientSecret::new(secret).unwrap(),
-        };
+        let snap = snap_config(&base);
+        let credentials = credentials(secret);
         let clock = Arc::new(TestClock::default());
         let http = HyperTransport::new().unwrap();
-        let client = OvoClient::new(snap, credentials, http.clone())
-            .with_options(options.clone())
-            .with_clock(clock.clone());
-        let doku = DokuClient::new(
-            DokuConfig::new(&base, DOKU_CLIENT),
+        let client = OvoClient::builder(snap, credentials, http.clone())
+            .options(options.clone())
+            .clock(clock.clone())
+            .build();
+        let doku = DokuClient::with(
+            DokuConfig::new(&base, DOKU_CLIENT).unwrap(),
             ClientSecret::new(doku_secret).unwrap(),
             http.clone(),
-        )
-        .with_options(options)
-        .with_clock(clock.clone());
+            options,
+            clock.clone(),
+        );
         let e2e = Self {
             sandbox,
             client,
@@ -142,15 +165,21 @@ impl E2e {
         options: ClientOptions,
         clock: Arc<dyn Clock>,
     ) -> OvoClient<T> {
-        let mut snap = SnapConfig::new(self.base(), CLIENT_ID);
-        snap.callback_url = format!("{}/_sandbox/callback", self.base());
-        let credentials = SnapCredentials {
-            private_key: PrivateKey::from_pem(&key("rsa3072-pkcs1.pem")).unwrap(),
-            client_secret: ClientSecret::new(self.secret.as_str()).unwrap(),
-        };
-        OvoClient::new(snap, credentials, transport)
-            .with_options(options)
-            .with_clock(clock)
+        self.builder_with(transport)
+            .options(options)
+            .clock(clock)
+            .build()
+    }
+
+    /// A builder of another client of the same partner, on `transport`, with the test clock and
+    /// default options: set its stores to make it another instance of one deployment.
+    pub fn builder_with<T: Transport>(&self, transport: T) -> OvoClientBuilder<T> {
+        OvoClient::builder(
+            snap_config(&self.base()),
+            credentials(&self.secret),
+            transport,
+        )
+        .clock(self.clock.clone())
     }
 
     /// The default transport, counting every request it sends in `sent`.
@@ -263,7 +292,7 @@ impl E2e {
         let callback = self.complete_webview(&pending.webview_url, phone).await;
         let outcome = self
             .client
-            .finish_linking(pending, &callback)
+            .finish_linking(&pending.id, &callback)
             .await
             .unwrap();
         assert!(

@@ -189,7 +189,7 @@ pub async fn two_phase_debits(
             let done = person.complete(&pending.webview_url).await.unwrap();
             let outcome = e2e
                 .client
-                .finish_debit(pending, &done.redirect)
+                .finish_debit(&pending.id, &done.redirect)
                 .await
                 .unwrap();
             assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");

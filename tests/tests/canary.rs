@@ -62,8 +62,10 @@ async fn no_secret_or_token_in_trace_logs_or_debug_output() {
     e2e.account(PHONE, "90000.00", "1000.00").await;
     let store = Arc::new(MemoryTokenStore::default());
     let client = e2e
-        .client_with(e2e.transport(), ClientOptions::default())
-        .with_store(store.clone());
+        .builder_with(e2e.transport())
+        .options(ClientOptions::default())
+        .token_store(store.clone())
+        .build();
     let mut secrets = vec![SNAP_SECRET.to_owned(), DOKU_SECRET.to_owned()];
     let mut shown = Vec::new();
 
@@ -87,9 +89,9 @@ async fn no_secret_or_token_in_trace_logs_or_debug_output() {
     let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
     let (parsed, _) = ovo_model::snap::WebviewCallback::from_url(&callback).unwrap();
     secrets.extend([linkage, parsed.auth_code.unwrap().expose().to_owned()]);
-    let linked = client.finish_linking(pending, &callback).await.unwrap();
+    let linked = client.finish_linking(&pending.id, &callback).await.unwrap();
     shown.push(format!("{linked:?} {linked:#?}"));
-    let tokens = store.get("canary").unwrap();
+    let tokens = store.get("canary").await.unwrap().unwrap();
     secrets.extend([
         tokens.access.expose().to_owned(),
         tokens.refresh.clone().unwrap().expose().to_owned(),
@@ -106,23 +108,29 @@ async fn no_secret_or_token_in_trace_logs_or_debug_output() {
     let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
     let (parsed, _) = ovo_model::snap::WebviewCallback::from_url(&callback).unwrap();
     secrets.push(parsed.auth_code.unwrap().expose().to_owned());
-    let paid = client.finish_debit(pending, &callback).await.unwrap();
+    let paid = client.finish_debit(&pending.id, &callback).await.unwrap();
     assert!(matches!(paid, DebitOutcome::Paid { .. }));
     let refund = client
-        .refund(&RefundRequest::new(
-            "INV-CANARY-1",
-            "RF-C-1",
-            SnapMoney::idr(Idr::from_rupiah(1_000)),
-        ))
+        .refund(
+            "canary",
+            &RefundRequest::new(
+                "INV-CANARY-1",
+                "RF-C-1",
+                SnapMoney::idr(Idr::from_rupiah(1_000)),
+            ),
+        )
         .await
         .unwrap();
     assert!(matches!(refund, RefundOutcome::Refunded { .. }));
     let refused = client
-        .refund(&RefundRequest::new(
-            "INV-CANARY-1",
-            "RF-C-2",
-            SnapMoney::idr(Idr::from_rupiah(99_000)),
-        ))
+        .refund(
+            "canary",
+            &RefundRequest::new(
+                "INV-CANARY-1",
+                "RF-C-2",
+                SnapMoney::idr(Idr::from_rupiah(99_000)),
+            ),
+        )
         .await
         .unwrap();
     shown.push(format!("{paid:?} {refund:?} {refused:?} {refused:#?}"));
@@ -145,7 +153,10 @@ async fn no_secret_or_token_in_trace_logs_or_debug_output() {
     let (parsed, _) = ovo_model::snap::WebviewCallback::from_url(&callback).unwrap();
     secrets.push(parsed.auth_code.unwrap().expose().to_owned());
     shown.push(format!("{pending:?}"));
-    client.finish_unbinding(pending, &callback).await.unwrap();
+    client
+        .finish_unbinding(&pending.id, &callback)
+        .await
+        .unwrap();
     let not_bound = client.balance("canary").await.unwrap_err();
     shown.push(format!("{not_bound} {not_bound:?} {client:?} {client:#?}"));
 

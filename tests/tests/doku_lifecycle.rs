@@ -112,7 +112,7 @@ async fn the_whole_doku_lifecycle() {
 }
 
 #[tokio::test]
-async fn a_payment_that_never_left_is_an_error_not_an_unknown_outcome() {
+async fn a_payment_that_never_left_is_not_sent_not_an_unknown_outcome() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -135,20 +135,21 @@ async fn a_payment_that_never_left_is_an_error_not_an_unknown_outcome() {
             Err::<http::Response<bytes::Bytes>, _>(TransportError::new(kind))
         }
     };
-    let doku = ovo_http::DokuClient::new(
-        ovo_flows::DokuConfig::new("http://127.0.0.1:9", "BRN-X"),
+    let mut options = ClientOptions::default();
+    options.retry.max_retries = 0;
+    let doku = ovo_http::DokuClient::with(
+        ovo_flows::DokuConfig::new("http://127.0.0.1:9", "BRN-X").unwrap(),
         ovo_sign::ClientSecret::new("SK-x").unwrap(),
         transport,
-    )
-    .with_options(ClientOptions {
-        max_retries: 0,
-        ..ClientOptions::default()
-    });
-    // Refused connection: the payment never left, so nothing moved.
-    assert!(matches!(
-        doku.pay(&payment).await,
-        Err(ClientError::Transport(_))
-    ));
+        options,
+        Arc::new(ovo_http::SystemClock),
+    );
+    // Refused connection: the payment never left, so nothing moved (and it is safe to try again).
+    let never_left = doku.pay(&payment).await;
+    assert!(
+        matches!(never_left, Ok((DokuOutcome::NotSent, _))),
+        "{never_left:?}"
+    );
     // A timeout: it may have arrived, so the outcome is unknown (and the call is not repeated).
     reached.store(true, Ordering::SeqCst);
     let (outcome, request_id) = doku.pay(&payment).await.unwrap();

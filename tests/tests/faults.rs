@@ -24,12 +24,10 @@ async fn two_hundred_concurrent_debits_under_faults_never_lose_or_double_money()
         hang: Duration::from_secs(2),
         ..SandboxConfig::default()
     };
-    let options = ClientOptions {
-        call_timeout: Duration::from_secs(1),
-        backoff: Duration::from_millis(10),
-        backoff_max: Duration::from_millis(50),
-        ..ClientOptions::default()
-    };
+    let mut options = ovo_e2e::quick_inquiries(ClientOptions::default());
+    options.call_timeout = Duration::from_secs(1);
+    options.retry.backoff = Duration::from_millis(10);
+    options.retry.backoff_max = Duration::from_millis(50);
     let e2e = Arc::new(E2e::with(sandbox, options, "fault-secret", "SK-fault").await);
     e2e.account(PHONE, "10000000.00", "0.00").await;
     e2e.link("faulty", PHONE).await;
@@ -51,7 +49,10 @@ async fn two_hundred_concurrent_debits_under_faults_never_lose_or_double_money()
                 let outcome = match e2e.client.begin_debit("faulty", &request).await.unwrap() {
                     DebitProgress::Webview(pending) => {
                         let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
-                        e2e.client.finish_debit(pending, &callback).await.unwrap()
+                        e2e.client
+                            .finish_debit(&pending.id, &callback)
+                            .await
+                            .unwrap()
                     }
                     DebitProgress::Done(outcome) => outcome,
                 };

@@ -101,20 +101,26 @@ async fn a_real_doku_notification_is_accepted_once_and_forgeries_are_refused() {
     };
     let once = verifier();
     let now = OffsetDateTime::now_utc();
-    let notification = once.verify(&headers, &body, now).unwrap();
+    let verified = once.verify(&headers, &body, now).await.unwrap();
+    // While it is being handled, another delivery is told to come back later.
+    assert!(matches!(
+        once.verify(&headers, &body, now).await,
+        Err(NotificationError::InProgress { .. })
+    ));
+    let notification = verified.commit(now).await.unwrap();
     assert_eq!(
         notification.order.unwrap().invoice_number.as_deref(),
         Some("INV-N-1")
     );
     assert!(matches!(
-        once.verify(&headers, &body, now),
+        once.verify(&headers, &body, now).await,
         Err(NotificationError::Duplicate { .. })
     ));
 
     let mut tampered = body.clone();
     tampered[body.len() / 2] ^= 1;
     assert!(matches!(
-        verifier().verify(&headers, &tampered, now),
+        verifier().verify(&headers, &tampered, now).await,
         Err(NotificationError::BadSignature)
     ));
     let elsewhere = DokuNotificationVerifier::new(
@@ -123,20 +129,16 @@ async fn a_real_doku_notification_is_accepted_once_and_forgeries_are_refused() {
         "/other/path",
     );
     assert!(matches!(
-        elsewhere.verify(&headers, &body, now),
+        elsewhere.verify(&headers, &body, now).await,
         Err(NotificationError::BadSignature)
     ));
     let late = now + Duration::from_secs(600);
     assert!(matches!(
-        verifier().verify(&headers, &body, late),
+        verifier().verify(&headers, &body, late).await,
         Err(NotificationError::StaleTimestamp)
     ));
-    assert!(
-        verifier()
-            .with_window(Window::Unchecked)
-            .verify(&headers, &body, late)
-            .is_ok()
-    );
+    let unchecked = verifier().with_window(Window::Unchecked);
+    assert!(unchecked.verify(&headers, &body, late).await.is_ok());
 }
 
 #[tokio::test]
@@ -166,10 +168,20 @@ async fn snap_debit_notifications_are_verified_over_the_raw_body() {
     let key = PublicKey::from_pem(&ovo_e2e::key("rsa2048-public-spki.pem")).unwrap();
 
     let verifier = SnapNotifyVerifier::new(vec![key.clone()], path);
-    let notify = verifier.verify(&headers, body, now).unwrap();
+    let verified = verifier.verify(&headers, body, now).await.unwrap();
+    assert_eq!(verified.id(), "N-0001");
+    // A handler that failed releases the claim: the provider's retry is handled again.
+    verified.release().await.unwrap();
+    let notify = verifier
+        .verify(&headers, body, now)
+        .await
+        .unwrap()
+        .commit(now)
+        .await
+        .unwrap();
     assert_eq!(notify.latest_transaction_status.as_str(), "00");
     assert!(matches!(
-        verifier.verify(&headers, body, now),
+        verifier.verify(&headers, body, now).await,
         Err(NotificationError::Duplicate { .. })
     ));
     let changed = body
@@ -178,17 +190,23 @@ async fn snap_debit_notifications_are_verified_over_the_raw_body() {
         .map(|&b| if b == b'1' { b'2' } else { b })
         .collect::<Vec<u8>>();
     assert!(matches!(
-        SnapNotifyVerifier::new(vec![key.clone()], path).verify(&headers, &changed, now),
+        SnapNotifyVerifier::new(vec![key.clone()], path)
+            .verify(&headers, &changed, now)
+            .await,
         Err(NotificationError::BadSignature)
     ));
     let other_key = PublicKey::from_pem(&ovo_e2e::key("rsa4096-public-pkcs1.pem")).unwrap();
     assert!(matches!(
-        SnapNotifyVerifier::new(vec![other_key], path).verify(&headers, body, now),
+        SnapNotifyVerifier::new(vec![other_key], path)
+            .verify(&headers, body, now)
+            .await,
         Err(NotificationError::BadSignature)
     ));
     headers.remove("X-EXTERNAL-ID");
     assert!(matches!(
-        SnapNotifyVerifier::new(vec![key], path).verify(&headers, body, now),
+        SnapNotifyVerifier::new(vec![key], path)
+            .verify(&headers, body, now)
+            .await,
         Err(NotificationError::MissingHeader("X-EXTERNAL-ID"))
     ));
 }
@@ -266,13 +284,23 @@ async fn the_sandbox_notifies_captured_debits_signed_with_its_provider_key() {
         "notified before the capture"
     );
     let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
-    let outcome = e2e.client.finish_debit(pending, &callback).await.unwrap();
+    let outcome = e2e
+        .client
+        .finish_debit(&pending.id, &callback)
+        .await
+        .unwrap();
     assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
     let (headers, body) = wait_for(&seen, 1).await.remove(0);
 
     let verifier = SnapNotifyVerifier::new(vec![ovo.clone()], "/payments/notifications");
     let now = OffsetDateTime::now_utc();
-    let notify = verifier.verify(&headers, &body, now).unwrap();
+    let notify = verifier
+        .verify(&headers, &body, now)
+        .await
+        .unwrap()
+        .commit(now)
+        .await
+        .unwrap();
     assert_eq!(
         notify.original_partner_reference_no.as_deref(),
         Some("INV-SN-1")
@@ -280,19 +308,20 @@ async fn the_sandbox_notifies_captured_debits_signed_with_its_provider_key() {
     assert_eq!(notify.latest_transaction_status.as_str(), "00");
     assert_eq!(notify.amount.unwrap().value, Idr::from_rupiah(12_500));
     assert_eq!(notify.merchant_id.as_deref(), Some(ovo_e2e::CLIENT_ID));
-    let status = e2e.client.status("INV-SN-1").await.unwrap();
+    let status = e2e.client.status("notified", "INV-SN-1").await.unwrap();
     assert_eq!(
         status.original_reference_no.as_deref(),
         Some(notify.original_reference_no.as_str())
     );
     assert!(matches!(
-        verifier.verify(&headers, &body, now),
+        verifier.verify(&headers, &body, now).await,
         Err(NotificationError::Duplicate { .. })
     ));
     let merchant_key = PublicKey::from_pem(&ovo_e2e::key("rsa3072-cert.pem")).unwrap();
     assert!(matches!(
         SnapNotifyVerifier::new(vec![merchant_key], "/payments/notifications")
-            .verify(&headers, &body, now),
+            .verify(&headers, &body, now)
+            .await,
         Err(NotificationError::BadSignature)
     ));
 
@@ -304,7 +333,13 @@ async fn the_sandbox_notifies_captured_debits_signed_with_its_provider_key() {
         .await
         .unwrap();
     let (headers, body) = wait_for(&seen, 2).await.remove(1);
-    let notify = verifier.verify(&headers, &body, now).unwrap();
+    let notify = verifier
+        .verify(&headers, &body, now)
+        .await
+        .unwrap()
+        .commit(now)
+        .await
+        .unwrap();
     assert_eq!(
         notify.original_partner_reference_no.as_deref(),
         Some("INV-SN-2")

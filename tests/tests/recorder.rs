@@ -7,18 +7,33 @@ use std::sync::Arc;
 use ovo_e2e::E2e;
 use ovo_http::{ClientOptions, ExchangeSink, FileSink, MemorySink, RecordingTransport};
 
+const PHONE: &str = "6281900000011";
+
 #[tokio::test]
 async fn exchanges_are_recorded_with_every_header() {
     let e2e = E2e::start().await;
+    e2e.account(PHONE, "10000.00", "0.00").await;
+    e2e.link("recorded", PHONE).await;
     let sink = Arc::new(MemorySink::default());
-    let client = e2e.client_with(
-        RecordingTransport::new(e2e.transport(), sink.clone()),
-        ClientOptions::default(),
-    );
-    client.status("INV-NONE").await.unwrap();
+    // Another instance of the same deployment: it shares the customer's tokens.
+    let client = e2e
+        .builder_with(RecordingTransport::new(e2e.transport(), sink.clone()))
+        .options(ClientOptions::default())
+        .token_store(e2e.client.token_store().clone())
+        .build();
+    let status = client.status("recorded", "INV-NONE").await.unwrap();
+    assert_eq!(status.latest_transaction_status.as_str(), "07");
     let exchanges = sink.exchanges();
-    assert_eq!(exchanges.len(), 2, "the B2B token, then the status inquiry");
-    let status = &exchanges[1];
+    // The status takes the customer's access token: no B2B token is fetched.
+    assert_eq!(exchanges.len(), 1, "the status inquiry alone");
+    let status = &exchanges[0];
+    let access = client.access_token("recorded").await.unwrap();
+    assert!(
+        status
+            .request
+            .contains(&format!("authorization: Bearer {}'", access.expose())),
+        "the status carries the customer's access token"
+    );
     for header in [
         "x-timestamp:",
         "x-signature:",

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use ovo_e2e::E2e;
-use ovo_flows::{DebitOutcome, RefundOutcome, UnbindingOutcome};
+use ovo_flows::{DebitOutcome, Reason, RefundOutcome, UnbindingOutcome};
 use ovo_http::{ClientError, DebitProgress, UnbindingProgress};
 use ovo_model::snap::{
     DebitAdditionalInfo, DirectDebitRequest, PayOptionDetail, RefundRequest, SubTransactionType,
@@ -21,7 +21,10 @@ async fn pay(e2e: &E2e, customer: &str, phone: &str, request: &DirectDebitReques
     match e2e.client.begin_debit(customer, request).await.unwrap() {
         DebitProgress::Webview(pending) => {
             let callback = e2e.complete_webview(&pending.webview_url, phone).await;
-            e2e.client.finish_debit(pending, &callback).await.unwrap()
+            e2e.client
+                .finish_debit(&pending.id, &callback)
+                .await
+                .unwrap()
         }
         DebitProgress::Done(outcome) => outcome,
     }
@@ -52,7 +55,11 @@ async fn the_whole_snap_lifecycle() {
     assert!(e2e.ledger().await.is_empty());
     assert_eq!(e2e.balances(PHONE).await.0, "100000.00");
     let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
-    let outcome = e2e.client.finish_debit(pending, &callback).await.unwrap();
+    let outcome = e2e
+        .client
+        .finish_debit(&pending.id, &callback)
+        .await
+        .unwrap();
     assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
     assert_eq!(e2e.balances(PHONE).await.0, "75000.00");
 
@@ -81,7 +88,7 @@ async fn the_whole_snap_lifecycle() {
         ("74000.00".to_owned(), "0.00".to_owned())
     );
 
-    let status = e2e.client.status("INV-E2E-1").await.unwrap();
+    let status = e2e.client.status("cust-1", "INV-E2E-1").await.unwrap();
     assert_eq!(status.latest_transaction_status.as_str(), "00");
 
     // A partial refund with the B2B token.
@@ -90,7 +97,7 @@ async fn the_whole_snap_lifecycle() {
         "RF-E2E-1",
         SnapMoney::idr(Idr::from_rupiah(5_000)),
     );
-    let outcome = e2e.client.refund(&refund).await.unwrap();
+    let outcome = e2e.client.refund("cust-1", &refund).await.unwrap();
     assert!(
         matches!(outcome, RefundOutcome::Refunded { .. }),
         "{outcome:?}"
@@ -102,7 +109,7 @@ async fn the_whole_snap_lifecycle() {
         SnapMoney::idr(Idr::from_rupiah(20_001)),
     );
     assert!(matches!(
-        e2e.client.refund(&too_much).await.unwrap(),
+        e2e.client.refund("cust-1", &too_much).await.unwrap(),
         RefundOutcome::Refused { .. }
     ));
 
@@ -118,7 +125,7 @@ async fn the_whole_snap_lifecycle() {
     let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
     assert_eq!(
         e2e.client
-            .finish_unbinding(pending, &callback)
+            .finish_unbinding(&pending.id, &callback)
             .await
             .unwrap(),
         UnbindingOutcome::Unbound
@@ -135,7 +142,7 @@ async fn the_whole_snap_lifecycle() {
         SnapMoney::idr(Idr::from_rupiah(1_000)),
     );
     assert!(matches!(
-        e2e.client.refund(&after).await.unwrap(),
+        e2e.client.refund("cust-1", &after).await.unwrap(),
         RefundOutcome::Refunded { .. }
     ));
     let ledger = e2e.ledger().await;
@@ -162,10 +169,21 @@ async fn expired_access_tokens_are_refreshed_and_broken_bindings_forgotten() {
         serde_json::json!({"new_phone": "6281300000009"}),
     )
     .await;
+    // OVO refuses the access token; the client refreshes it once, OVO refuses the refresh token
+    // as invalid: the binding is gone, forgotten at once, and the caller is told so.
     let broken = e2e.client.balance("cust-2").await;
     assert!(
-        matches!(broken, Err(ClientError::Refused { .. })),
+        matches!(&broken, Err(ClientError::NotBound { customer }) if customer == "cust-2"),
         "{broken:?}"
+    );
+    assert!(
+        e2e.client
+            .token_store()
+            .get("cust-2")
+            .await
+            .unwrap()
+            .is_none(),
+        "no token survives a broken binding"
     );
     assert!(
         matches!(
@@ -193,9 +211,18 @@ async fn a_debit_the_customer_never_confirms_is_abandoned_with_nothing_captured(
         "{}/_sandbox/callback?response=%7B%22displayMsg%22%3A%22CANCEL%22%2C%22errorCode%22%3A%22U01%22%7D",
         e2e.base()
     );
-    let outcome = e2e.client.finish_debit(pending, &declined).await.unwrap();
+    let outcome = e2e
+        .client
+        .finish_debit(&pending.id, &declined)
+        .await
+        .unwrap();
     assert!(
-        matches!(outcome, DebitOutcome::Abandoned { .. }),
+        matches!(
+            outcome,
+            DebitOutcome::Abandoned {
+                reason: Reason::CustomerDidNotConfirm
+            }
+        ),
         "{outcome:?}"
     );
     assert!(e2e.ledger().await.is_empty());
@@ -204,4 +231,30 @@ async fn a_debit_the_customer_never_confirms_is_abandoned_with_nothing_captured(
         matches!(insufficient, DebitOutcome::Refused { .. }),
         "{insufficient:?}"
     );
+}
+
+#[tokio::test]
+async fn a_recurring_debit_for_an_unbound_customer_is_not_bound_and_sends_nothing() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let e2e = E2e::start().await;
+    let sent = Arc::new(AtomicUsize::new(0));
+    let client = e2e.client_with(
+        e2e.counting_transport(Arc::clone(&sent)),
+        ovo_http::ClientOptions::default(),
+    );
+    let mut recurring = debit("SUB-NOBODY-1", 1_000);
+    recurring.additional_info = Some(DebitAdditionalInfo {
+        sub_transaction_type: Some(SubTransactionType::Auto),
+        other: Default::default(),
+    });
+    // No access token, so call 1 cannot be signed: nothing left, nothing can have moved. That is
+    // an error, not an `Unknown` outcome to reconcile.
+    let progress = client.begin_debit("nobody", &recurring).await;
+    assert!(
+        matches!(&progress, Err(ClientError::NotBound { customer }) if customer == "nobody"),
+        "{progress:?}"
+    );
+    assert_eq!(sent.load(Ordering::SeqCst), 0, "nothing was sent");
 }

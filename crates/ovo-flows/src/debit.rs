@@ -291,6 +291,10 @@ impl Debit {
                 | TransactionStatus::Paying
                 | TransactionStatus::Pending,
             ) if !self.capture_possible() => abandoned(Reason::NeverConfirmed),
+            // Without a call that can capture, nothing moved, whatever the inquiries said.
+            _ if self.inquiries >= self.pacing.max_inquiries && !self.capture_possible() => {
+                abandoned(Reason::NeverConfirmed)
+            }
             _ if self.inquiries >= self.pacing.max_inquiries => done(DebitOutcome::Unknown),
             _ => self.inquire_next(now),
         }
@@ -371,6 +375,17 @@ impl Flow for Debit {
     fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
         let next = match (&self.phase, event) {
             (_, Event::Timer) => return Ok(()),
+            (
+                Phase::Done {
+                    outcome: DebitOutcome::Unknown,
+                }
+                | Phase::Inquire { .. },
+                Event::Reconcile,
+            ) => {
+                self.inquiries = 0;
+                Phase::Inquire { not_before: None }
+            }
+            (_, Event::Reconcile) => return Ok(()),
             (Phase::Webview { .. }, Event::Callback(url)) => {
                 self.secrets.take(SecretSlot::WebviewUrl);
                 match auth_code(&url) {
@@ -416,6 +431,10 @@ impl Flow for Debit {
 
     fn is_done(&self) -> bool {
         matches!(self.phase, Phase::Done { .. })
+    }
+
+    fn is_settled(&self) -> bool {
+        matches!(&self.phase, Phase::Done { outcome } if *outcome != DebitOutcome::Unknown)
     }
 
     fn secrets(&self) -> &FlowSecrets {

@@ -253,7 +253,7 @@ where
 
     fn handle(&mut self, _now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
         let received = match (&self.phase, event) {
-            (_, Event::Timer) => return Ok(()),
+            (_, Event::Timer | Event::Reconcile) => return Ok(()),
             (Phase::Awaiting, Event::Received(received)) => received,
             _ => {
                 return Err(FlowError::UnexpectedEvent(

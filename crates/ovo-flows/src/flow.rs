@@ -58,6 +58,10 @@ pub enum Event {
     Callback(String),
     /// The time a [`Action::WakeAt`] named has come.
     Timer,
+    /// Settle now: a debit or refund left `Unknown`, or waiting for its next status inquiry,
+    /// inquires again at once (after a crash, an outage, or when an operator asks). Other flows
+    /// ignore it.
+    Reconcile,
 }
 
 /// A protocol flow: linking, a debit, a refund, an unbinding, a DOKU call.
@@ -79,6 +83,12 @@ pub trait Flow: Serialize + for<'de> Deserialize<'de> {
 
     /// Whether the flow has its final outcome.
     fn is_done(&self) -> bool;
+
+    /// Whether the flow's outcome is final and known: done, and not `Unknown` (an `Unknown`
+    /// debit or refund can be settled later with [`Event::Reconcile`]).
+    fn is_settled(&self) -> bool {
+        self.is_done()
+    }
 
     /// The secrets the serialized state leaves out.
     fn secrets(&self) -> &FlowSecrets;

@@ -193,6 +193,17 @@ impl Flow for Refund {
     fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
         self.phase = match (&self.phase, event) {
             (_, Event::Timer) => return Ok(()),
+            (
+                Phase::Done {
+                    outcome: RefundOutcome::Unknown,
+                }
+                | Phase::Inquire { .. },
+                Event::Reconcile,
+            ) => {
+                self.inquiries = 0;
+                Phase::Inquire { not_before: None }
+            }
+            (_, Event::Reconcile) => return Ok(()),
             (Phase::AwaitingRefund, Event::Received(r)) => self.on_refund(now, &r),
             (Phase::AwaitingStatus, Event::Received(r)) => self.on_status(now, &r),
             (_, Event::Received(_)) => {
@@ -216,6 +227,10 @@ impl Flow for Refund {
 
     fn is_done(&self) -> bool {
         matches!(self.phase, Phase::Done { .. })
+    }
+
+    fn is_settled(&self) -> bool {
+        matches!(&self.phase, Phase::Done { outcome } if *outcome != RefundOutcome::Unknown)
     }
 
     fn secrets(&self) -> &FlowSecrets {

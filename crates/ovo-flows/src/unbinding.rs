@@ -194,7 +194,7 @@ impl Flow for Unbinding {
 
     fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
         self.phase = match (&self.phase, event) {
-            (_, Event::Timer) => return Ok(()),
+            (_, Event::Timer | Event::Reconcile) => return Ok(()),
             (Phase::Webview { .. }, Event::Callback(url)) => {
                 self.secrets.take(SecretSlot::WebviewUrl);
                 match auth_code(&url) {

@@ -84,6 +84,8 @@ where
             }
             return Ok(Step::Done(outcome));
         }
+        // Whether money may have moved before this step: decides what an error below means.
+        let unsettled_before = flow.unsettled_outcome().is_some();
         match flow.poll(now) {
             Action::Send(call) => {
                 // Write-ahead: the store knows a call may be on its way before it is.
@@ -96,7 +98,21 @@ where
                 let sent = tokio::time::timeout(remaining, caller.call(&call, customer.as_deref()));
                 let received = match sent.await {
                     Ok(Ok(received)) => received,
-                    Ok(Err(error)) => return settle(flow, error, record).await,
+                    // The call loop fails only before a call could reach the provider (a missing
+                    // credential, a token or store outage) or after a refusal: nothing left.
+                    Ok(Err(error)) => {
+                        let never_left = Received::Failed {
+                            may_have_reached: false,
+                        };
+                        flow.handle(caller.now(), Event::Received(never_left))?;
+                        if unsettled_before {
+                            return settle(flow, error, record).await;
+                        }
+                        if let Some(record) = record.as_mut() {
+                            record.save(flow, flow.is_settled(), None).await?;
+                        }
+                        return Err(error);
+                    }
                     Err(_) => {
                         tracing::info!("the operation's deadline passed with a call in flight");
                         Received::Failed {
@@ -136,7 +152,7 @@ where
             }
             Action::Done(outcome) => {
                 if let Some(record) = record.as_mut()
-                    && let Err(error) = record.save(flow, true, None).await
+                    && let Err(error) = record.save(flow, flow.is_settled(), None).await
                 {
                     // The outcome is reported all the same: money state is never lost to a
                     // store failure. The stored flow stays unsettled and is settled again later.

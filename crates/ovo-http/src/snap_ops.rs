@@ -292,6 +292,7 @@ impl<T: Transport> OvoClient<T> {
         F: Flow + Send,
     {
         let (mut flow, stored): (F, _) = self.load(id, kind).await?;
+        flow.handle(self.now(), Event::Reconcile)?;
         let record = Record {
             store: self.inner.flows.as_ref(),
             flow: stored,

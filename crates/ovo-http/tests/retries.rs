@@ -59,18 +59,17 @@ fn client(
         private_key: PrivateKey::from_pem(&std::fs::read(key).unwrap()).unwrap(),
         client_secret: ClientSecret::new("secret").unwrap(),
     };
-    let options = ClientOptions {
-        max_retries: 4,
-        backoff: Duration::from_millis(500),
-        backoff_max: Duration::from_secs(5),
-        ..ClientOptions::default()
-    };
-    let client = OvoClient::new(
-        SnapConfig::new("http://ovo.test", "partner"),
-        credentials,
-        transport,
-    )
-    .with_options(options);
+    let mut options = ClientOptions::default();
+    options.retry.max_retries = 4;
+    options.retry.backoff = Duration::from_millis(500);
+    options.retry.backoff_max = Duration::from_secs(5);
+    let config = SnapConfig::builder("http://ovo.test", "partner")
+        .callback_url("http://merchant.test/ovo/callback")
+        .build()
+        .unwrap();
+    let client = OvoClient::builder(config, credentials, transport)
+        .options(options)
+        .build();
     (client, sent)
 }
 
@@ -171,7 +170,7 @@ async fn doku_calls_follow_the_same_retry_after_rule() {
             }
         };
         let client = DokuClient::new(
-            ovo_flows::DokuConfig::new("http://doku.test", "BRN-0201-1"),
+            ovo_flows::DokuConfig::new("http://doku.test", "BRN-0201-1").unwrap(),
             ClientSecret::new("SK-1").unwrap(),
             transport,
         );
