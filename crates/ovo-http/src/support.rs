@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use ovo_flows::CustomerTokens;
 use ovo_model::snap::ExternalId;
-use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 
 /// Where the client reads the time.
@@ -113,7 +112,7 @@ impl ClientOptions {
             .saturating_mul(1 << attempt.min(16))
             .min(self.backoff_max);
         let mut byte = [0u8; 1];
-        let fraction = if SystemRandom::new().fill(&mut byte).is_ok() {
+        let fraction = if ovo_sign::fill_random(&mut byte).is_ok() {
             f64::from(byte[0]) / 255.0
         } else {
             1.0
@@ -144,7 +143,7 @@ impl Ids {
     fn random(bytes: usize) -> String {
         let mut buffer = vec![0u8; bytes];
         // On an RNG failure the counter and the time still make the id unique in this process.
-        let _ = SystemRandom::new().fill(&mut buffer);
+        let _ = ovo_sign::fill_random(&mut buffer);
         hex::encode(buffer)
     }
 

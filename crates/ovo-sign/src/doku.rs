@@ -15,7 +15,7 @@
 //! notifications over the raw bytes received. The Request-Target of a notification is the path of
 //! the merchant's own notification URL.
 
-use ring::hmac::HMAC_SHA256;
+use crate::backend::hmac::HMAC_SHA256;
 
 use crate::checks;
 use crate::encoding::{SignatureEncoding, decode_base64_signature, sha256_base64};

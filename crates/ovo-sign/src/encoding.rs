@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ring::digest::{SHA256, digest};
+use crate::backend::digest::{SHA256, digest};
 
 use crate::error::VerifyError;
 

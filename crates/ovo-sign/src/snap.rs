@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use ring::hmac::HMAC_SHA512;
+use crate::backend::hmac::HMAC_SHA512;
 
 use crate::checks;
 use crate::encoding::{SignatureEncoding, decode_base64_signature, sha256_lower_hex};
