@@ -181,7 +181,7 @@ pub fn sign(secret: &ClientSecret, components: &Components<'_>) -> Result<Signat
     let tag = hmac_sign(HMAC_SHA256, secret, message.as_bytes());
     let header = format!(
         "{SIGNATURE_PREFIX}{}",
-        SignatureEncoding::Base64.encode(&tag)
+        SignatureEncoding::Base64.encode(tag.as_ref())
     );
     Ok(Signature::new(message, header))
 }

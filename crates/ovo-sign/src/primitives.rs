@@ -11,9 +11,9 @@ pub(crate) fn hmac_sign(
     algorithm: hmac::Algorithm,
     secret: &ClientSecret,
     message: &[u8],
-) -> Vec<u8> {
+) -> hmac::Tag {
     let key = hmac::Key::new(algorithm, secret.expose_secret());
-    hmac::sign(&key, message).as_ref().to_vec()
+    hmac::sign(&key, message)
 }
 
 /// Accepts `tag` if it is the HMAC of `message` under any of `secrets`.

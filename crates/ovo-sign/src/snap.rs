@@ -20,7 +20,7 @@ use crate::checks;
 use crate::encoding::{SignatureEncoding, decode_base64_signature, sha256_lower_hex};
 use crate::error::{InputError, SignError, VerifyError};
 use crate::keys::{PrivateKey, PublicKey};
-use crate::minify::minify;
+use crate::minify::{is_compact, minify};
 use crate::primitives::{hmac_sign, hmac_verify_any, rsa_verify_any};
 use crate::secret::ClientSecret;
 use crate::signature::Signature;
@@ -114,12 +114,16 @@ pub struct ServiceRequest<'a> {
 impl ServiceRequest<'_> {
     /// `METHOD:path:accessToken:lowerhex(sha256(minify(body))):X-TIMESTAMP`.
     pub fn string_to_sign(&self) -> Result<String, InputError> {
+        self.string_to_sign_over(&minify(self.body)?)
+    }
+
+    fn string_to_sign_over(&self, minified: &[u8]) -> Result<String, InputError> {
         checks::token(self.access_token)?;
         service_string(
             self.method,
             self.path,
             Some(self.access_token),
-            self.body,
+            minified,
             self.timestamp,
         )
     }
@@ -162,7 +166,50 @@ pub fn sign_service(
 ) -> Result<Signature, SignError> {
     let message = request.string_to_sign()?;
     let tag = hmac_sign(HMAC_SHA512, secret, message.as_bytes());
-    Ok(Signature::new(message, encoding.encode(&tag)))
+    Ok(Signature::new(message, encoding.encode(tag.as_ref())))
+}
+
+/// Signs a service call whose body the caller serialized compactly itself (`serde_json::to_vec`
+/// writes no whitespace outside strings), so it is hashed as it is, without [`minify`](crate::minify).
+///
+/// The signature is the one [`sign_service`] computes for the same request: for a compact body,
+/// minify returns the body unchanged. What is skipped is only the scan that finds that out. Use
+/// [`sign_service`] for any body you did not serialize yourself (or one pretty-printed): a body
+/// with whitespace between tokens would be hashed with it, and the provider would not accept the
+/// signature. Debug builds check the claim and panic if the body is not compact.
+///
+/// ```
+/// use ovo_sign::{ClientSecret, SignatureEncoding, snap};
+///
+/// #[derive(serde::Serialize)]
+/// struct Inquiry<'a> { #[serde(rename = "serviceCode")] service_code: &'a str }
+///
+/// let body = serde_json::to_vec(&Inquiry { service_code: "54" })?; // compact: {"serviceCode":"54"}
+/// let request = snap::ServiceRequest {
+///     method: "POST",
+///     path: "/OVOSNAP/v2.0/debit/status",
+///     access_token: "b2b-token",
+///     body: &body,
+///     timestamp: "2022-10-24T13:42:13.092+07:00",
+/// };
+/// let secret = ClientSecret::new("client-secret")?;
+/// let fast = snap::sign_service_compact(&secret, &request, SignatureEncoding::Base64)?;
+/// let full = snap::sign_service(&secret, &request, SignatureEncoding::Base64)?;
+/// assert_eq!(fast, full);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn sign_service_compact(
+    secret: &ClientSecret,
+    request: &ServiceRequest<'_>,
+    encoding: SignatureEncoding,
+) -> Result<Signature, SignError> {
+    debug_assert!(
+        is_compact(request.body),
+        "sign_service_compact: the body has whitespace outside strings; use sign_service"
+    );
+    let message = request.string_to_sign_over(request.body)?;
+    let tag = hmac_sign(HMAC_SHA512, secret, message.as_bytes());
+    Ok(Signature::new(message, encoding.encode(tag.as_ref())))
 }
 
 /// Verifies a service call's `X-SIGNATURE` against any of `secrets`, in constant time.
@@ -215,7 +262,13 @@ pub struct RsaServiceRequest<'a> {
 impl RsaServiceRequest<'_> {
     /// `METHOD:path:lowerhex(sha256(minify(body))):X-TIMESTAMP`.
     pub fn string_to_sign(&self) -> Result<String, InputError> {
-        service_string(self.method, self.path, None, self.body, self.timestamp)
+        service_string(
+            self.method,
+            self.path,
+            None,
+            &minify(self.body)?,
+            self.timestamp,
+        )
     }
 }
 
@@ -257,21 +310,33 @@ pub fn verify_rsa_service(
     )
 }
 
+/// `METHOD:path[:accessToken]:lowerhex(sha256(minified)):X-TIMESTAMP`, over a body already minified.
 fn service_string(
     method: &str,
     path: &str,
     access_token: Option<&str>,
-    body: &[u8],
+    minified: &[u8],
     timestamp: &str,
 ) -> Result<String, InputError> {
     checks::method(method)?;
     checks::path("path", path)?;
     checks::text("timestamp", timestamp)?;
-    let body_hash = sha256_lower_hex(&minify(body)?);
-    Ok(match access_token {
-        Some(token) => format!("{method}:{path}:{token}:{body_hash}:{timestamp}"),
-        None => format!("{method}:{path}:{body_hash}:{timestamp}"),
-    })
+    let body_hash = sha256_lower_hex(minified);
+    let token_len = access_token.map_or(0, |token| token.len() + 1);
+    let mut text = String::with_capacity(
+        method.len() + path.len() + token_len + body_hash.len() + timestamp.len() + 4,
+    );
+    for part in [method, ":", path, ":"] {
+        text.push_str(part);
+    }
+    if let Some(token) = access_token {
+        text.push_str(token);
+        text.push(':');
+    }
+    for part in [body_hash.as_str(), ":", timestamp] {
+        text.push_str(part);
+    }
+    Ok(text)
 }
 
 fn rsa_sign(key: &PrivateKey, message: String) -> Result<Signature, SignError> {
