@@ -17,7 +17,7 @@ use std::fmt;
 use crate::backend::hmac::HMAC_SHA512;
 
 use crate::checks;
-use crate::encoding::{SignatureEncoding, decode_base64_signature, sha256_lower_hex};
+use crate::encoding::{SignatureEncoding, decode_base64_signature, push_sha256_lower_hex};
 use crate::error::{InputError, SignError, VerifyError};
 use crate::keys::{PrivateKey, PublicKey};
 use crate::minify::{is_compact, minify};
@@ -321,11 +321,9 @@ fn service_string(
     checks::method(method)?;
     checks::path("path", path)?;
     checks::text("timestamp", timestamp)?;
-    let body_hash = sha256_lower_hex(minified);
     let token_len = access_token.map_or(0, |token| token.len() + 1);
-    let mut text = String::with_capacity(
-        method.len() + path.len() + token_len + body_hash.len() + timestamp.len() + 4,
-    );
+    let mut text =
+        String::with_capacity(method.len() + path.len() + token_len + 64 + timestamp.len() + 3);
     for part in [method, ":", path, ":"] {
         text.push_str(part);
     }
@@ -333,9 +331,9 @@ fn service_string(
         text.push_str(token);
         text.push(':');
     }
-    for part in [body_hash.as_str(), ":", timestamp] {
-        text.push_str(part);
-    }
+    push_sha256_lower_hex(&mut text, minified);
+    text.push(':');
+    text.push_str(timestamp);
     Ok(text)
 }
 
