@@ -92,7 +92,10 @@ fn format_ns(ns: f64) -> String {
 /// SHA-256 of `body` plus a one-shot HMAC (key setup included) of `message`.
 fn floor_symmetric(algorithm: hmac::Algorithm, key: &[u8], body: &[u8], message: &[u8]) {
     black_box(digest(&SHA256, black_box(body)));
-    black_box(hmac::sign(&hmac::Key::new(algorithm, key), black_box(message)));
+    black_box(hmac::sign(
+        &hmac::Key::new(algorithm, key),
+        black_box(message),
+    ));
 }
 
 fn key_path(name: &str) -> std::path::PathBuf {
@@ -167,7 +170,14 @@ fn symmetric(total: Duration) {
         || {
             black_box(doku::sign(&secret, black_box(&components)).unwrap());
         },
-        || floor_symmetric(hmac::HMAC_SHA256, SECRET.as_bytes(), DEBIT_COMPACT, &message),
+        || {
+            floor_symmetric(
+                hmac::HMAC_SHA256,
+                SECRET.as_bytes(),
+                DEBIT_COMPACT,
+                &message,
+            )
+        },
     );
     report("DOKU HMAC-SHA256 sign, 953 B body", ours, base);
 }

@@ -1,8 +1,8 @@
 //! Digests and the text encodings of signature bytes.
 
+use crate::backend::digest::{SHA256, digest};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use crate::backend::digest::{SHA256, digest};
 
 use crate::error::VerifyError;
 
