@@ -100,11 +100,10 @@ impl Scanner {
         // The low bit of byte k of `quotes * 0x0101..` is the parity of the quotes in bytes
         // 0..=k (each byte sums at most 8 ones, so nothing carries between bytes): set inside a
         // string, with an opening quote counted inside and a closing one outside.
-        let mut inside = quotes.wrapping_mul(LOW_BITS) & LOW_BITS;
-        if self.in_string {
-            inside ^= LOW_BITS;
-        }
-        self.in_string ^= quotes.count_ones() % 2 == 1;
+        let parity = quotes.wrapping_mul(LOW_BITS) & LOW_BITS;
+        let inside = if self.in_string { parity ^ LOW_BITS } else { parity };
+        // The parity of the whole word is that of its last byte.
+        self.in_string ^= parity >> 56 == 1;
         // Bytes below `!` are the four whitespace bytes or control bytes, which are kept.
         let candidates = (below(bytes, b'!') >> 7) & !inside;
         if candidates == 0 {
@@ -161,6 +160,9 @@ fn unterminated(json: &[u8]) -> MinifyError {
 /// Up to eight bytes as a little-endian `u64` (byte k in bits 8k..8k+8); a short last word is
 /// padded with `0`, which is neither a quote, a backslash nor whitespace.
 fn load(word: &[u8]) -> u64 {
+    if let Ok(full) = <[u8; WORD]>::try_from(word) {
+        return u64::from_le_bytes(full);
+    }
     let mut bytes = [b'0'; WORD];
     bytes[..word.len()].copy_from_slice(word);
     u64::from_le_bytes(bytes)
