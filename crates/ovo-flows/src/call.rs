@@ -110,7 +110,9 @@ pub struct Call {
     /// Where.
     pub target: Target,
     /// The body bytes, serialized once by the flow: retries and the debit's second call send
-    /// exactly these bytes.
+    /// exactly these bytes. They are compact JSON (as `serde_json` writes it), so [`crate::sign_snap`]
+    /// signs them without minifying; a body built by hand must be compact too (`OvoClient::execute`
+    /// minifies one for you).
     pub body: Vec<u8>,
     /// The credential.
     pub authorization: Authorization,

@@ -147,7 +147,7 @@ pub fn sign_snap(
                 body: &call.body,
                 timestamp: &timestamp,
             };
-            snap::sign_service(
+            snap::sign_service_compact(
                 &credentials.client_secret,
                 &signed,
                 config.signature_encoding,

@@ -320,13 +320,28 @@ impl<T: Transport> OvoClient<T> {
 
     /// Signs and sends one call built with `ovo-flows` (for example a call with a deliberately
     /// wrong token, to record a negative scenario), under the same rules as every operation.
-    /// `customer` supplies the access token of [`Authorization::Customer`] calls.
+    /// `customer` supplies the access token of [`Authorization::Customer`] calls. A body with
+    /// whitespace between JSON tokens is minified first, so the bytes sent are the bytes signed.
     pub async fn execute(
         &self,
         call: &Call,
         customer: Option<&str>,
     ) -> Result<Received, ClientError> {
-        self.send_call(call, customer).await
+        let minified = ovo_sign::minify(&call.body).map_err(|e| {
+            ClientError::from(ovo_flows::FlowError::Sign(
+                ovo_sign::InputError::from(e).into(),
+            ))
+        })?;
+        match minified {
+            std::borrow::Cow::Borrowed(_) => self.send_call(call, customer).await,
+            std::borrow::Cow::Owned(body) => {
+                let call = Call {
+                    body,
+                    ..call.clone()
+                };
+                self.send_call(&call, customer).await
+            }
+        }
     }
 
     /// The one call loop: supplies the credential, signs, sends, and retries as

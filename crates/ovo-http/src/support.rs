@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ovo_model::snap::ExternalId;
-use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 
 /// Where the client reads the time.
@@ -59,7 +58,7 @@ impl Default for ClientOptions {
 /// A number in `[0, 1]` from the system's random source, for full jitter (1 if it fails).
 pub(crate) fn jitter() -> f64 {
     let mut byte = [0u8; 1];
-    if SystemRandom::new().fill(&mut byte).is_ok() {
+    if ovo_sign::fill_random(&mut byte).is_ok() {
         f64::from(byte[0]) / 255.0
     } else {
         1.0
@@ -76,7 +75,7 @@ impl Ids {
     fn random(bytes: usize) -> String {
         let mut buffer = vec![0u8; bytes];
         // On an RNG failure the counter and the time still make the id unique in this process.
-        let _ = SystemRandom::new().fill(&mut buffer);
+        let _ = ovo_sign::fill_random(&mut buffer);
         hex::encode(buffer)
     }
 

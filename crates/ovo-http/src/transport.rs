@@ -106,7 +106,7 @@ where
     }
 }
 
-/// The default transport: hyper-util's pooled client, rustls with ring and the webpki roots,
+/// The default transport: hyper-util's pooled client, rustls with ring (or aws-lc-rs, under that feature) and the webpki roots,
 /// HTTPS or plain HTTP (for the local sandbox). No OpenSSL, no process-wide crypto provider.
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
@@ -119,12 +119,14 @@ impl HyperTransport {
         let roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        #[cfg(feature = "aws-lc-rs")]
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        #[cfg(not(feature = "aws-lc-rs"))]
+        let provider = rustls::crypto::ring::default_provider();
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(config)
             .https_or_http()

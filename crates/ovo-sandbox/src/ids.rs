@@ -1,7 +1,5 @@
 //! Random tokens and identifiers.
 
-use ring::rand::{SecureRandom, SystemRandom};
-
 /// The system RNG failed; the request is answered with a server error, never with a weak id.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RngUnavailable;
@@ -9,9 +7,7 @@ pub(crate) struct RngUnavailable;
 /// `bytes` random bytes as lower-case hex.
 pub(crate) fn random_hex(bytes: usize) -> Result<String, RngUnavailable> {
     let mut buffer = vec![0u8; bytes];
-    SystemRandom::new()
-        .fill(&mut buffer)
-        .map_err(|_| RngUnavailable)?;
+    ovo_sign::fill_random(&mut buffer).map_err(|_| RngUnavailable)?;
     Ok(hex::encode(buffer))
 }
 

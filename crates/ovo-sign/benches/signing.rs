@@ -1,4 +1,5 @@
-//! Criterion benches: each signature scheme on a 1 KiB body, and minify.
+//! Criterion benches: each signature scheme on a 1 KiB body, and minify. The `floor` bench puts
+//! each scheme next to the bare cryptography it needs and prints the ratio.
 //! Results and the machine they ran on are in `docs/performance.md`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,6 +10,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ovo_sign::{ClientSecret, PrivateKey, SignatureEncoding, doku, minify, snap};
 
 const TIMESTAMP: &str = "2022-10-24T13:42:13.092+07:00";
+/// A realistic debit body as `serde_json::to_vec` writes it: 953 bytes of short fields.
+const DEBIT_COMPACT: &[u8] = include_bytes!("debit-953.json");
+/// The same kind of body pretty-printed: 1024 bytes.
+const DEBIT_PRETTY: &[u8] = include_bytes!("debit-pretty-1024.json");
 
 /// A pretty-printed payment body of exactly 1024 bytes (padded inside a string).
 fn body_1k() -> Vec<u8> {
@@ -56,6 +61,12 @@ fn benches(c: &mut Criterion) {
         format!("{}B of 36 short fields, pretty", fields.len()),
         |b| b.iter(|| minify(black_box(&fields)).unwrap().len()),
     );
+    group.bench_function("953B debit, compact", |b| {
+        b.iter(|| minify(black_box(DEBIT_COMPACT)).unwrap().len())
+    });
+    group.bench_function("1KiB debit, pretty", |b| {
+        b.iter(|| minify(black_box(DEBIT_PRETTY)).unwrap().len())
+    });
     group.finish();
 
     let service = snap::ServiceRequest {
@@ -70,6 +81,21 @@ fn benches(c: &mut Criterion) {
     group.bench_function("sign 1KiB", |b| {
         b.iter(|| {
             snap::sign_service(&secret, black_box(&service), SignatureEncoding::Base64).unwrap()
+        })
+    });
+    let debit = snap::ServiceRequest {
+        body: DEBIT_COMPACT,
+        ..service
+    };
+    group.bench_function("sign 953B compact debit", |b| {
+        b.iter(|| {
+            snap::sign_service(&secret, black_box(&debit), SignatureEncoding::Base64).unwrap()
+        })
+    });
+    group.bench_function("sign_service_compact 953B compact debit", |b| {
+        b.iter(|| {
+            snap::sign_service_compact(&secret, black_box(&debit), SignatureEncoding::Base64)
+                .unwrap()
         })
     });
     group.bench_function("verify 1KiB", |b| {

@@ -15,7 +15,7 @@
 //! notifications over the raw bytes received. The Request-Target of a notification is the path of
 //! the merchant's own notification URL.
 
-use ring::hmac::HMAC_SHA256;
+use crate::backend::hmac::HMAC_SHA256;
 
 use crate::checks;
 use crate::encoding::{SignatureEncoding, decode_base64_signature, sha256_base64};
@@ -181,7 +181,7 @@ pub fn sign(secret: &ClientSecret, components: &Components<'_>) -> Result<Signat
     let tag = hmac_sign(HMAC_SHA256, secret, message.as_bytes());
     let header = format!(
         "{SIGNATURE_PREFIX}{}",
-        SignatureEncoding::Base64.encode(&tag)
+        SignatureEncoding::Base64.encode(tag.as_ref())
     );
     Ok(Signature::new(message, header))
 }

@@ -1,8 +1,8 @@
 //! Digests and the text encodings of signature bytes.
 
+use crate::backend::digest::{SHA256, digest};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ring::digest::{SHA256, digest};
 
 use crate::error::VerifyError;
 
@@ -85,7 +85,18 @@ impl SignatureEncoding {
 /// );
 /// ```
 pub fn sha256_lower_hex(bytes: &[u8]) -> String {
-    hex::encode(digest(&SHA256, bytes))
+    let mut text = String::with_capacity(64);
+    push_sha256_lower_hex(&mut text, bytes);
+    text
+}
+
+/// Appends the lower-case hex of SHA-256 of `bytes` to `text`, without an intermediate string.
+pub(crate) fn push_sha256_lower_hex(text: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in digest(&SHA256, bytes).as_ref() {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
 }
 
 /// Standard base64 of SHA-256, as DOKU writes its `Digest` component.

@@ -4,13 +4,13 @@ use std::fmt;
 use std::path::Path;
 
 use pkcs1::{RsaPrivateKey, RsaPublicKey};
-use ring::rand::SystemRandom;
-use ring::signature::{self, RsaKeyPair, UnparsedPublicKey};
 use spki::SubjectPublicKeyInfoRef;
 use spki::der::Decode as _;
 use spki::der::asn1::UintRef;
 use zeroize::Zeroizing;
 
+use crate::backend::rand::SystemRandom;
+use crate::backend::signature::{self, KeyPair as _, RsaKeyPair, UnparsedPublicKey};
 use crate::error::{KeyError, SignError};
 use crate::files::{FilePermissions, read_private, read_public};
 
@@ -26,7 +26,8 @@ const PUBLIC_SIZES: &str = "2048 to 8192 bits";
 /// An RSA private key for SHA256withRSA (RSASSA-PKCS1-v1_5 with SHA-256), 2048 to 4096 bits.
 ///
 /// The PEM text and DER bytes it was read from are zeroized as soon as the key is parsed. The
-/// parsed key lives inside `ring`, which does not promise to zeroize its own memory on drop.
+/// parsed key lives inside the crypto backend (`ring` or `aws-lc-rs`), which does not promise to
+/// zeroize its own memory on drop.
 /// `Debug` prints only the modulus size.
 ///
 /// ```
@@ -40,6 +41,8 @@ const PUBLIC_SIZES: &str = "2048 to 8192 bits";
 /// ```
 pub struct PrivateKey {
     pair: RsaKeyPair,
+    /// The modulus size, read from the DER before the backend parsed it (2048, 3072 or 4096).
+    bits: usize,
 }
 
 impl PrivateKey {
@@ -75,8 +78,8 @@ impl PrivateKey {
 
     /// Reads a DER PKCS#1 `RSAPrivateKey`.
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
-        check_private_size(pkcs1_private_bits(der)?)?;
-        Self::from_ring(RsaKeyPair::from_der(der))
+        let bits = check_private_size(pkcs1_private_bits(der)?)?;
+        Self::from_backend(RsaKeyPair::from_der(der), bits)
     }
 
     /// Reads a DER PKCS#8 `PrivateKeyInfo` holding an RSA key.
@@ -87,12 +90,15 @@ impl PrivateKey {
                 algorithm: algorithm.to_string(),
             });
         }
-        check_private_size(pkcs1_private_bits(pkcs1)?)?;
-        Self::from_ring(RsaKeyPair::from_pkcs8(der))
+        let bits = check_private_size(pkcs1_private_bits(pkcs1)?)?;
+        Self::from_backend(RsaKeyPair::from_pkcs8(der), bits)
     }
 
-    fn from_ring(pair: Result<RsaKeyPair, ring::error::KeyRejected>) -> Result<Self, KeyError> {
-        pair.map(|pair| Self { pair })
+    fn from_backend(
+        pair: Result<RsaKeyPair, crate::backend::error::KeyRejected>,
+        bits: usize,
+    ) -> Result<Self, KeyError> {
+        pair.map(|pair| Self { pair, bits })
             .map_err(|rejected| KeyError::Invalid {
                 reason: rejected.to_string(),
             })
@@ -100,7 +106,7 @@ impl PrivateKey {
 
     /// The modulus size in bits.
     pub fn bits(&self) -> usize {
-        self.pair.public().modulus_len() * 8
+        self.bits
     }
 
     /// The matching public key.
@@ -113,14 +119,14 @@ impl PrivateKey {
     /// ```
     pub fn public_key(&self) -> PublicKey {
         PublicKey {
-            pkcs1: self.pair.public().as_ref().to_vec(),
+            pkcs1: self.pair.public_key().as_ref().to_vec(),
             bits: self.bits(),
         }
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`.
     pub(crate) fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        let mut signature = vec![0; self.pair.public().modulus_len()];
+        let mut signature = vec![0; self.bits / 8];
         self.pair
             .sign(
                 &signature::RSA_PKCS1_SHA256,
@@ -142,7 +148,7 @@ impl fmt::Debug for PrivateKey {
     }
 }
 
-/// An RSA public key, held as PKCS#1 `RSAPublicKey` DER (the form `ring` verifies with).
+/// An RSA public key, held as PKCS#1 `RSAPublicKey` DER (the form both backends verify with).
 ///
 /// Accepts what OVO asks partners for (PKCS#1, `BEGIN RSA PUBLIC KEY`), what most tools write
 /// (SPKI, `BEGIN PUBLIC KEY`) and X.509 certificates, whose SPKI is unwrapped.
@@ -280,9 +286,9 @@ fn pkcs1_private_bits(der: &[u8]) -> Result<usize, KeyError> {
     Ok(modulus_bits(key.modulus))
 }
 
-fn check_private_size(bits: usize) -> Result<(), KeyError> {
+fn check_private_size(bits: usize) -> Result<usize, KeyError> {
     match bits {
-        2048 | 3072 | 4096 => Ok(()),
+        2048 | 3072 | 4096 => Ok(bits),
         bits => Err(KeyError::UnsupportedSize {
             bits,
             allowed: PRIVATE_SIZES,

@@ -39,6 +39,7 @@
 
 #![forbid(unsafe_code)]
 
+mod backend;
 mod checks;
 pub mod doku;
 mod encoding;
@@ -52,6 +53,7 @@ mod signature;
 pub mod snap;
 mod timestamp;
 
+pub use backend::{CRYPTO_BACKEND, RandomError, fill_random};
 pub use encoding::{SignatureEncoding, sha256_base64, sha256_lower_hex};
 pub use error::{InputError, KeyError, MinifyError, SignError, TimestampError, VerifyError};
 pub use files::{FilePermissions, insecure_mode};

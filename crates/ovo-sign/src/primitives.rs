@@ -1,6 +1,6 @@
 //! The two primitives every scheme is made of, with verification against several keys (rotation).
 
-use ring::hmac;
+use crate::backend::hmac;
 
 use crate::error::VerifyError;
 use crate::keys::PublicKey;
@@ -11,14 +11,14 @@ pub(crate) fn hmac_sign(
     algorithm: hmac::Algorithm,
     secret: &ClientSecret,
     message: &[u8],
-) -> Vec<u8> {
+) -> hmac::Tag {
     let key = hmac::Key::new(algorithm, secret.expose_secret());
-    hmac::sign(&key, message).as_ref().to_vec()
+    hmac::sign(&key, message)
 }
 
 /// Accepts `tag` if it is the HMAC of `message` under any of `secrets`.
 ///
-/// Each comparison is constant-time (`ring::hmac::verify`), and every secret is tried, so the time
+/// Each comparison is constant-time (the backend's `hmac::verify`), and every secret is tried, so the time
 /// taken does not tell which secret matched.
 pub(crate) fn hmac_verify_any(
     algorithm: hmac::Algorithm,

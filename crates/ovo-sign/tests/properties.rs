@@ -1,6 +1,7 @@
 //! Property tests: round-trips, tamper detection, and the minify invariants.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -84,6 +85,43 @@ fn spaced(value: &Value, pads: &[String], at: &mut usize, out: &mut String) {
     pad(out, at);
 }
 
+/// The first minify, a plain byte loop, kept as the model the word-at-a-time scan must equal: drop
+/// the four whitespace bytes outside string literals; inside one, a backslash escapes the next
+/// byte; a string still open at the end is an error naming its opening quote.
+fn reference_minify(json: &[u8]) -> Result<Vec<u8>, usize> {
+    let (mut out, mut in_string, mut escaped, mut start) = (Vec::new(), false, false, 0);
+    for (i, &byte) in json.iter().enumerate() {
+        if escaped {
+            escaped = false;
+        } else if in_string {
+            match byte {
+                b'"' => in_string = false,
+                b'\\' => escaped = true,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            (in_string, start) = (true, i);
+        } else if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+            continue;
+        }
+        out.push(byte);
+    }
+    if in_string { Err(start) } else { Ok(out) }
+}
+
+/// Bytes from the alphabet that matters to minify (quotes, backslashes, the four whitespace bytes,
+/// control and non-ASCII bytes, punctuation), in runs long enough to cross 8-byte words.
+fn lexical_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        4 => Just(b'"'),
+        2 => Just(b'\\'),
+        4 => prop::sample::select(vec![b' ', b'\t', b'\n', b'\r']),
+        1 => prop::sample::select(vec![0u8, 0x0c, 0x1f, 0x21, 0x7f, 0x80, 0xa0, 0xff]),
+        6 => prop::sample::select(b"{}[]:,aZ09.-".to_vec()),
+    ];
+    prop::collection::vec(byte, 0..200)
+}
+
 fn flip_byte(bytes: &[u8], index: usize, to: u8) -> Option<Vec<u8>> {
     let mut changed = bytes.to_vec();
     let i = index % bytes.len().max(1);
@@ -116,6 +154,47 @@ proptest! {
         prop_assert_eq!(minify(text.as_bytes()).unwrap().into_owned(), compact.clone());
         let pretty = serde_json::to_vec_pretty(&value).unwrap();
         prop_assert_eq!(minify(&pretty).unwrap().into_owned(), compact);
+    }
+
+    #[test]
+    fn minify_equals_the_byte_loop_model_on_any_bytes(
+        bytes in prop_oneof![lexical_bytes(), prop::collection::vec(any::<u8>(), 0..200)],
+    ) {
+        let expected = reference_minify(&bytes);
+        match minify(&bytes) {
+            Ok(minified) => {
+                prop_assert_eq!(Ok(minified.to_vec()), expected.clone());
+                // Borrowed exactly when nothing was removed.
+                prop_assert_eq!(matches!(minified, Cow::Borrowed(_)), expected == Ok(bytes.clone()));
+            }
+            Err(ovo_sign::MinifyError::UnterminatedString { start }) => {
+                prop_assert_eq!(Err(start), expected);
+            }
+            Err(other) => prop_assert!(false, "unexpected error {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_serialized_body_is_borrowed_and_signs_alike_on_both_paths(
+        value in json_value(),
+        secret in prop::collection::vec(any::<u8>(), 1..80),
+        hex in any::<bool>(),
+    ) {
+        let body = serde_json::to_vec(&value).unwrap();
+        prop_assert!(matches!(minify(&body), Ok(Cow::Borrowed(_))));
+        let encoding = if hex { SignatureEncoding::HexLower } else { SignatureEncoding::Base64 };
+        let secret = ClientSecret::new(secret).unwrap();
+        let request = snap::ServiceRequest {
+            method: "POST",
+            path: "/OVOSNAP/v2.0/debit/payment-host-to-host",
+            access_token: "b2b-token",
+            body: &body,
+            timestamp: "2022-10-24T13:42:13.092+07:00",
+        };
+        let full = snap::sign_service(&secret, &request, encoding).unwrap();
+        let compact = snap::sign_service_compact(&secret, &request, encoding).unwrap();
+        prop_assert_eq!(full.string_to_sign(), compact.string_to_sign());
+        prop_assert_eq!(full.header_value(), compact.header_value());
     }
 
     #[test]
