@@ -1,0 +1,107 @@
+//! The client on the durable stores of `ovo-store`: a debit begun on one instance is finished on
+//! another that shares only the database (PostgreSQL, as merchants with several instances run it,
+//! and SQLite), and the database never holds a token in clear.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
+
+use std::sync::Arc;
+
+use ovo_e2e::E2e;
+use ovo_flows::{DebitOutcome, FlowStore as _, LinkingOutcome};
+use ovo_http::{ClientError, DebitProgress, OvoClient, Transport};
+use ovo_model::snap::{BindingRequest, DirectDebitRequest};
+use ovo_model::{Idr, SnapMoney};
+use ovo_store::{SqlStore, StoreKey};
+
+/// One instance: its own client and its own connection pool to the shared database.
+async fn instance<T: Transport>(
+    e2e: &E2e,
+    url: &str,
+    key: &str,
+    transport: T,
+) -> (OvoClient<T>, Arc<SqlStore>) {
+    let store = Arc::new(
+        SqlStore::connect(url, StoreKey::parse(key).unwrap())
+            .await
+            .unwrap(),
+    );
+    let client = e2e
+        .builder_with(transport)
+        .token_store(store.clone())
+        .flow_store(store.clone())
+        .build();
+    (client, store)
+}
+
+async fn debit_begun_on_a_is_finished_on_b(url: &str, phone: &str) {
+    let e2e = E2e::start().await;
+    e2e.account(phone, "100000.00", "0.00").await;
+    let key = StoreKey::generate().unwrap();
+    let (a, store_a) = instance(&e2e, url, &key, e2e.transport()).await;
+    let (b, store_b) = instance(&e2e, url, &key, e2e.transport()).await;
+
+    let binding = BindingRequest {
+        merchant_id: ovo_e2e::CLIENT_ID.to_owned(),
+        phone_no: Some(phone.to_owned()),
+        ..Default::default()
+    };
+    let pending = a.begin_linking("cust-db", &binding).await.unwrap();
+    let callback = e2e.complete_webview(&pending.webview_url, phone).await;
+    let LinkingOutcome::Linked(tokens) = a.finish_linking(&pending.id, &callback).await.unwrap()
+    else {
+        panic!("not linked")
+    };
+    // B reads the binding A stored.
+    assert_eq!(
+        ovo_flows::TokenStore::get(&*store_b, "cust-db")
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&tokens)
+    );
+
+    let request = DirectDebitRequest::new("INV-DB-1", SnapMoney::idr(Idr::from_rupiah(25_000)));
+    let DebitProgress::Webview(pending) = a.begin_debit("cust-db", &request).await.unwrap() else {
+        panic!("a two-phase debit asks for the PIN")
+    };
+    assert!(e2e.ledger().await.is_empty(), "call 1 moves nothing");
+    assert_eq!(
+        store_b.unsettled().await.unwrap().len(),
+        1,
+        "the pending debit is in the database"
+    );
+
+    // The customer confirms; the callback lands on B.
+    let callback = e2e.complete_webview(&pending.webview_url, phone).await;
+    let outcome = b.finish_debit(&pending.id, &callback).await.unwrap();
+    assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
+    let ledger = e2e.ledger().await;
+    assert_eq!(ledger.len(), 1, "exactly one capture: {ledger:?}");
+    assert_eq!(ledger[0]["reference"], "INV-DB-1");
+    assert_eq!(e2e.balances(phone).await.0, "75000.00");
+    // Settled in the database: A cannot finish it again, and nothing is left to reconcile.
+    assert!(matches!(
+        a.finish_debit(&pending.id, &callback).await,
+        Err(ClientError::FlowFinished { id }) if id == pending.id
+    ));
+    assert_eq!(e2e.ledger().await.len(), 1);
+    assert!(store_a.unsettled().await.unwrap().is_empty());
+    store_a.close().await;
+    store_b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_debit_begun_on_one_instance_is_finished_on_another() {
+    let url = ovo_store::testing::database()
+        .await
+        .unwrap_or_else(|hint| panic!("{hint}"));
+    debit_begun_on_a_is_finished_on_b(&url, "6281920000001").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_debit_begun_on_one_instance_is_finished_on_another() {
+    let dir = std::env::temp_dir().join(format!("ovo-e2e-stores-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}", dir.join("ovo.db").display());
+    debit_begun_on_a_is_finished_on_b(&url, "6281920000002").await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
