@@ -215,6 +215,18 @@ impl Flow for Linking {
     }
 
     fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
+        // Reconciling a flow stored while a call was in flight (a crash, a lost process): the
+        // call may have reached the provider, and its answer is lost.
+        if matches!(event, Event::Reconcile)
+            && matches!(self.phase, Phase::AwaitingBinding | Phase::AwaitingTokens)
+        {
+            return self.handle(
+                now,
+                Event::Received(crate::call::Received::Failed {
+                    may_have_reached: true,
+                }),
+            );
+        }
         self.phase = match (&self.phase, event) {
             (_, Event::Timer | Event::Reconcile) => return Ok(()),
             (Phase::Webview { .. }, Event::Callback(url)) => {

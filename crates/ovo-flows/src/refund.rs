@@ -140,10 +140,13 @@ impl Refund {
                 Some((Some(TransactionStatus::Success) | None, refund_no)) => {
                     return done(RefundOutcome::Refunded { refund_no });
                 }
-                Some((Some(TransactionStatus::Failed), _)) | None => {
+                Some((Some(TransactionStatus::Failed), _)) => {
                     return done(RefundOutcome::NotRefunded);
                 }
-                Some(_) => {}
+                // Not (yet) in the history: a refund whose answer was lost may still be on its
+                // way to the provider, so its absence proves nothing. Inquire again; in the end
+                // the outcome stays Unknown, never NotRefunded.
+                Some(_) | None => {}
             }
         }
         if self.inquiries >= self.pacing.max_inquiries {
@@ -191,6 +194,18 @@ impl Flow for Refund {
     }
 
     fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
+        // Reconciling a flow stored while a call was in flight (a crash, a lost process): the
+        // call may have reached the provider, and its answer is lost.
+        if matches!(event, Event::Reconcile)
+            && matches!(self.phase, Phase::AwaitingRefund | Phase::AwaitingStatus)
+        {
+            return self.handle(
+                now,
+                Event::Received(crate::call::Received::Failed {
+                    may_have_reached: true,
+                }),
+            );
+        }
         self.phase = match (&self.phase, event) {
             (_, Event::Timer) => return Ok(()),
             (

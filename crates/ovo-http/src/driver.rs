@@ -77,6 +77,11 @@ where
         if now >= deadline && !flow.is_done() {
             tracing::info!("the operation's deadline passed");
             let Some(outcome) = flow.unsettled_outcome() else {
+                // Nothing that moves money is out; the flow is stored as it stands, so that a
+                // resume finds it where it stopped, not "in flight".
+                if let Some(record) = record.as_mut() {
+                    record.save(flow, flow.is_settled(), None).await?;
+                }
                 return Err(ClientError::DeadlinePassed);
             };
             if let Some(record) = record.as_mut() {
