@@ -26,7 +26,7 @@ pub enum AcceptedEncoding {
 /// assert_eq!(config.snap_version("access-token/b2b"), "v1.0");
 /// assert_eq!(config.snap_version("debit/payment-host-to-host"), "v2.0");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SandboxConfig {
     /// How far `X-TIMESTAMP` / `Request-Timestamp` may be from the sandbox clock, either way.
     pub timestamp_window: Duration,
@@ -50,6 +50,42 @@ pub struct SandboxConfig {
     /// Where to keep the state across restarts (`state.json`, mode 0600); `None` keeps it in
     /// memory only.
     pub state_dir: Option<PathBuf>,
+    /// The secret every control call (`/_sandbox/...`) must carry, as `Authorization: Bearer
+    /// <token>` or `X-Sandbox-Token: <token>`. `None` leaves the control API open, which the
+    /// sandbox allows only on a loopback address: [`Sandbox::start_with`](crate::Sandbox::start_with)
+    /// refuses any other address without a token.
+    pub control_token: Option<String>,
+    /// How long a client may take to send a request's headers (and how long an idle keep-alive
+    /// connection stays open) before the connection is closed.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body: a slower body gets `408` and the
+    /// connection is closed.
+    pub body_read_timeout: Duration,
+    /// How many connections are served at once; more wait in the listen queue.
+    pub max_connections: usize,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("timestamp_window", &self.timestamp_window)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("snap_versions", &self.snap_versions)
+            .field("default_snap_version", &self.default_snap_version)
+            .field("accepted_encoding", &self.accepted_encoding)
+            .field("recurring_skips_pin", &self.recurring_skips_pin)
+            .field("hang", &self.hang)
+            .field("notify_retry_compression", &self.notify_retry_compression)
+            .field("state_dir", &self.state_dir)
+            .field(
+                "control_token",
+                &self.control_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
 }
 
 impl Default for SandboxConfig {
@@ -64,6 +100,10 @@ impl Default for SandboxConfig {
             hang: Duration::from_secs(30),
             notify_retry_compression: 1,
             state_dir: None,
+            control_token: None,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
         }
     }
 }

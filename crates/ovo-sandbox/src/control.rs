@@ -9,6 +9,7 @@ use ovo_sign::{ClientSecret, PublicKey};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::config::SandboxConfig;
 use crate::exchange::{Incoming, Reply};
 use crate::faults::FaultRule;
 use crate::server::Shared;
@@ -66,6 +67,45 @@ pub struct AccountSpec {
 
 fn zero() -> String {
     "0.00".to_owned()
+}
+
+/// Checks the control token, if the sandbox has one: `Authorization: Bearer <token>` or
+/// `X-Sandbox-Token: <token>`. The two stand-ins for the partner's side (`GET callback`, where
+/// the webview sends the customer's browser, and `POST inbox`, where the sandbox itself posts
+/// notifications) only record what they receive and stay open; reading what they recorded needs
+/// the token.
+pub(crate) fn authorize(config: &SandboxConfig, request: &Incoming) -> Result<(), Reply> {
+    let Some(expected) = &config.control_token else {
+        return Ok(());
+    };
+    let path = request.path.trim_end_matches('/');
+    let stand_in = matches!(
+        (&request.method, path),
+        (&Method::GET, "/_sandbox/callback") | (&Method::POST, "/_sandbox/inbox")
+    );
+    if stand_in {
+        return Ok(());
+    }
+    let offered = request
+        .header("authorization")
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .or_else(|| request.header("x-sandbox-token"));
+    // Compared as digests, so the time taken says nothing about the token.
+    let digest = |text: &str| ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    match offered {
+        Some(offered) if digest(offered).as_ref() == digest(expected).as_ref() => Ok(()),
+        _ => {
+            let mut reply = Reply::json(
+                StatusCode::UNAUTHORIZED,
+                &json!({"error": "the control API needs the sandbox's control token"}),
+            );
+            reply.headers.push((
+                "www-authenticate",
+                "Bearer realm=\"ovo-sandbox\"".to_owned(),
+            ));
+            Err(reply)
+        }
+    }
 }
 
 /// Routes a control request.
@@ -283,7 +323,15 @@ fn advance(shared: &Shared, bytes: &[u8]) -> Outcome {
         seconds: u64,
     }
     let advance: Advance = body(bytes)?;
-    shared.clock.advance(Duration::from_secs(advance.seconds));
+    shared
+        .clock
+        .advance(Duration::from_secs(advance.seconds))
+        .map_err(|crate::clock::TooFar| {
+            format!(
+                "seconds: the clock moves at most {} seconds ahead of real time in total",
+                crate::clock::MAX_OFFSET.as_secs()
+            )
+        })?;
     Ok(json!({"now": shared.clock.now().to_string()}))
 }
 

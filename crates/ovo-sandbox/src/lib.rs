@@ -102,6 +102,7 @@ impl Sandbox {
         config: SandboxConfig,
         addr: SocketAddr,
     ) -> std::io::Result<SandboxHandle> {
+        check_control_token(&config, addr)?;
         let snapshot = match &config.state_dir {
             Some(dir) => persist::load(dir)?,
             None => None,
@@ -137,14 +138,37 @@ impl Sandbox {
     }
 }
 
+/// Refuses a control API open to the network: a non-loopback address needs a token.
+fn check_control_token(config: &SandboxConfig, addr: SocketAddr) -> std::io::Result<()> {
+    let refuse = |why: &str| Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+    match &config.control_token {
+        Some(token) if token.trim().is_empty() => refuse("the control token must not be empty"),
+        None if !addr.ip().is_loopback() => refuse(
+            "a sandbox listening on a non-loopback address needs a control token (--control-token)",
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// A running sandbox. Dropping it stops the server.
-#[derive(Debug)]
+///
+/// Its `Debug` shows the address only: the state behind it holds PINs, secrets and tokens.
 pub struct SandboxHandle {
     addr: SocketAddr,
     base_url: String,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     shared: Arc<server::Shared>,
+}
+
+impl std::fmt::Debug for SandboxHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxHandle")
+            .field("addr", &self.addr)
+            .field("base_url", &self.base_url)
+            .field("running", &self.task.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SandboxHandle {

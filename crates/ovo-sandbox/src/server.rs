@@ -11,9 +11,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use ovo_model::{Case, ResponseCode, ServiceCode};
+use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+
+use hyper_util::rt::TokioTimer;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::clock::Clock;
 use crate::config::SandboxConfig;
@@ -109,28 +112,72 @@ pub(crate) async fn serve(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = next_connection(&listener, &slots) => accepted,
             _ = shutdown.changed() => return,
         };
-        let Ok((stream, _peer)) = accepted else {
-            continue;
+        let Some((stream, slot)) = accepted else {
+            return;
         };
         let shared = Arc::clone(&shared);
         let mut connection_shutdown = shutdown.clone();
         tokio::spawn(async move {
+            let header_timeout = shared.config.header_read_timeout;
             let service = service_fn(move |request| {
                 let shared = Arc::clone(&shared);
                 async move { answer(&shared, request).await }
             });
-            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
                 _ = connection_shutdown.changed() => {}
             }
+            drop(slot);
         });
     }
+}
+
+/// The next connection, once a connection slot is free; `None` if the slots are gone.
+async fn next_connection(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> Option<(TcpStream, OwnedSemaphorePermit)> {
+    let slot = Arc::clone(slots).acquire_owned().await.ok()?;
+    let (stream, _peer) = accept_with_backoff(|| listener.accept()).await;
+    Some((stream, slot))
+}
+
+/// Accepts, and after a failure (out of file descriptors, most often) waits before trying again
+/// instead of spinning: 10 ms, doubling up to 1 s while the failures last.
+pub(crate) async fn accept_with_backoff<T, F, Fut>(mut accept: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<T>>,
+{
+    let mut failures: u32 = 0;
+    loop {
+        match accept().await {
+            Ok(accepted) => return accepted,
+            Err(_) => {
+                tokio::time::sleep(accept_backoff(failures)).await;
+                failures = failures.saturating_add(1);
+            }
+        }
+    }
+}
+
+/// The wait after `failures` failed accepts in a row (0 for the first).
+fn accept_backoff(failures: u32) -> Duration {
+    const FIRST: Duration = Duration::from_millis(10);
+    const CAP: Duration = Duration::from_secs(1);
+    FIRST
+        .checked_mul(1 << failures.min(10))
+        .map_or(CAP, |wait| wait.min(CAP))
 }
 
 /// Binds `addr` and returns the listener and its actual address.
@@ -155,12 +202,23 @@ async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full
             "no such endpoint",
         )));
     };
-    match Limited::new(body, shared.config.max_body_bytes)
-        .collect()
-        .await
+    if endpoint == Endpoint::Control
+        && let Err(refused) = control::authorize(&shared.config, &incoming)
     {
-        Ok(collected) => incoming.body = collected.to_bytes().to_vec(),
-        Err(_) => return Ok(into_response(too_large(endpoint))),
+        return Ok(into_response(refused));
+    }
+    let declared = incoming
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > shared.config.max_body_bytes as u64) {
+        return Ok(into_response(too_large(endpoint)));
+    }
+    let limited = Limited::new(body, shared.config.max_body_bytes).collect();
+    match tokio::time::timeout(shared.config.body_read_timeout, limited).await {
+        Ok(Ok(collected)) => incoming.body = collected.to_bytes().to_vec(),
+        Ok(Err(_)) => return Ok(into_response(too_large(endpoint))),
+        Err(_elapsed) => return Ok(into_response(too_slow())),
     }
     if endpoint == Endpoint::Control {
         let reply = control::handle(shared, &incoming);
@@ -258,6 +316,16 @@ fn too_large(endpoint: Endpoint) -> Reply {
     }
 }
 
+/// A body that did not arrive within `body_read_timeout`: 408, and the connection closes.
+fn too_slow() -> Reply {
+    let mut reply = Reply::text(
+        StatusCode::REQUEST_TIMEOUT,
+        "the request body did not arrive in time",
+    );
+    reply.headers.push(("connection", "close".to_owned()));
+    reply
+}
+
 /// The answer of a status fault: the provider's envelope for that status.
 fn faulty_status(endpoint: Endpoint, status: u16) -> Reply {
     let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -285,4 +353,38 @@ fn into_response(reply: Reply) -> Response<Full<Bytes>> {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn failed_accepts_wait_ever_longer_instead_of_spinning() {
+        let start = tokio::time::Instant::now();
+        let mut calls = 0;
+        let accepted = accept_with_backoff(|| {
+            calls += 1;
+            let result = if calls <= 5 {
+                Err(io::Error::from_raw_os_error(24)) // EMFILE
+            } else {
+                Ok(calls)
+            };
+            async move { result }
+        })
+        .await;
+        assert_eq!(accepted, 6);
+        // 10 + 20 + 40 + 80 + 160 ms of (virtual) waiting: no busy loop.
+        assert_eq!(start.elapsed(), Duration::from_millis(310));
+    }
+
+    #[test]
+    fn the_backoff_doubles_and_stops_at_one_second() {
+        assert_eq!(accept_backoff(0), Duration::from_millis(10));
+        assert_eq!(accept_backoff(3), Duration::from_millis(80));
+        assert_eq!(accept_backoff(7), Duration::from_secs(1));
+        assert_eq!(accept_backoff(u32::MAX), Duration::from_secs(1));
+    }
 }

@@ -1,0 +1,203 @@
+//! Hostile input and an exposed control API: every answer bounded, nothing left hanging.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{PIN, World};
+use http::{Method, StatusCode};
+use ovo_sandbox::{Sandbox, SandboxConfig};
+use serde_json::json;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+fn quick() -> SandboxConfig {
+    SandboxConfig {
+        header_read_timeout: Duration::from_millis(300),
+        body_read_timeout: Duration::from_millis(300),
+        ..SandboxConfig::default()
+    }
+}
+
+/// Writes `bytes`, then reads until the server closes; returns what it answered and when.
+async fn exchange(world: &World, bytes: &[u8]) -> (String, Duration) {
+    let mut stream = TcpStream::connect(world.sandbox.addr()).await.unwrap();
+    let start = Instant::now();
+    stream.write_all(bytes).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the connection was still open after 5 s");
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        start.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn partial_headers_are_cut_off_at_the_header_timeout() {
+    let world = World::with_config(quick()).await;
+    let (answer, after) = exchange(
+        &world,
+        b"POST /OVOSNAP/v2.0/balance-inquiry HTTP/1.1\r\nHost: sandbox\r\nX-PARTNER-ID: a",
+    )
+    .await;
+    assert!(after < Duration::from_secs(3), "closed after {after:?}");
+    assert!(!answer.contains("200 OK"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_huge_declared_body_is_refused_at_once_and_a_slow_one_at_the_body_timeout() {
+    let world = World::with_config(quick()).await;
+    let (answer, after) = exchange(
+        &world,
+        b"POST /OVOSNAP/v2.0/balance-inquiry HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 1000000000000\r\nConnection: close\r\n\r\n{\"partnerReferenceNo\":",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("4001100"), "{answer}");
+    assert!(after < Duration::from_secs(2), "answered after {after:?}");
+
+    let (answer, after) = exchange(
+        &world,
+        b"POST /OVOSNAP/v2.0/balance-inquiry HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 1000\r\n\r\n{\"partnerReferenceNo\":",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(after < Duration::from_secs(3), "answered after {after:?}");
+}
+
+#[tokio::test]
+async fn deep_json_and_non_utf8_get_the_envelope() {
+    let mut world = World::new().await;
+    let path = world.snap_path("balance-inquiry");
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let answer = world
+        .service_call(Method::POST, &path, "no-token", deep.as_bytes())
+        .await;
+    assert_eq!(answer.status.as_u16() / 100, 4, "{}", answer.text());
+    let answer = world
+        .service_call(Method::POST, &path, "no-token", &[0xff, 0xfe, b'{'])
+        .await;
+    assert_eq!(answer.status.as_u16() / 100, 4, "{}", answer.text());
+}
+
+#[tokio::test]
+async fn a_huge_clock_move_is_refused_and_the_sandbox_keeps_answering() {
+    let mut world = World::new().await;
+    let answer = world
+        .send(
+            Method::POST,
+            "/_sandbox/clock/advance",
+            &[("content-type", "application/json".into())],
+            br#"{"seconds": 300000000000}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
+    assert!(answer.text().contains("seconds"), "{}", answer.text());
+    // Moves that add up past the bound are refused too; smaller ones still work.
+    world.advance(Duration::from_secs(3600)).await;
+    let answer = world
+        .send(
+            Method::POST,
+            "/_sandbox/clock/advance",
+            &[("content-type", "application/json".into())],
+            format!(r#"{{"seconds": {}}}"#, u64::MAX).into_bytes(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
+    world.control(Method::GET, "clock", json!(null)).await;
+    world.b2b_token().await;
+}
+
+#[tokio::test]
+async fn the_handle_debug_shows_no_pin_and_no_token() {
+    let mut world = World::new().await;
+    let (access, refresh) = world.link().await;
+    let shown = format!("{:?}", world.sandbox);
+    assert!(shown.contains(&world.sandbox.addr().to_string()), "{shown}");
+    for secret in [
+        PIN,
+        access.as_str(),
+        refresh.as_str(),
+        common::CLIENT_SECRET,
+    ] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn a_non_loopback_address_needs_a_control_token() {
+    let refused = Sandbox::start_with(SandboxConfig::default(), ([0, 0, 0, 0], 0).into()).await;
+    let error = refused.expect_err("started without a control token");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(error.to_string().contains("control token"), "{error}");
+    let config = SandboxConfig {
+        control_token: Some("s3cret-token".to_owned()),
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start_with(config, ([0, 0, 0, 0], 0).into()).await;
+    sandbox.unwrap().shutdown().await;
+}
+
+#[tokio::test]
+async fn with_a_token_every_control_call_must_carry_it() {
+    let config = SandboxConfig {
+        control_token: Some("s3cret-token".to_owned()),
+        ..SandboxConfig::default()
+    };
+    let world = World::resume(config).await;
+    let body = br#"{"phone":"6281111111111","pin":"111111","cash":"1.00"}"#.to_vec();
+    let json = ("content-type", "application/json".to_owned());
+    for (method, path) in [
+        (Method::GET, "/_sandbox/health"),
+        (Method::POST, "/_sandbox/accounts"),
+        (Method::GET, "/_sandbox/ledger"),
+        (Method::GET, "/_sandbox/inbox"),
+        (Method::GET, "/_sandbox/nothing-here"),
+    ] {
+        for headers in [
+            vec![json.clone()],
+            vec![json.clone(), ("authorization", "Bearer wrong".to_owned())],
+            vec![
+                json.clone(),
+                ("x-sandbox-token", "s3cret-token2".to_owned()),
+            ],
+        ] {
+            let answer = world
+                .send(method.clone(), path, &headers, body.clone())
+                .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{path} {headers:?}"
+            );
+        }
+    }
+    let answer = world
+        .send(
+            Method::POST,
+            "/_sandbox/accounts",
+            &[
+                json.clone(),
+                ("authorization", "Bearer s3cret-token".to_owned()),
+            ],
+            body,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let answer = world
+        .send(
+            Method::GET,
+            "/_sandbox/accounts/6281111111111",
+            &[("x-sandbox-token", "s3cret-token".to_owned())],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    // The partner-side stand-ins only record, and the sandbox posts to its own inbox.
+    let answer = world
+        .send(Method::GET, "/_sandbox/callback?x=1", &[], Vec::new())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+}
