@@ -18,6 +18,41 @@ pub enum AcceptedEncoding {
     Hex,
 }
 
+/// Which DOKU OVO Recurring payments wait for the customer's PIN on OVO's page.
+///
+/// DOKU's document says the customer verifies a payment with the PIN on OVO's page and lists a
+/// `PENDING` payment status \[S\]; which payments need it is not stated \[I\].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DokuPinRule {
+    /// A payment with `ovo_account.first_payment: true` (the first of a subscription) answers
+    /// `PENDING` until the customer confirms it; later ones capture at once (the default).
+    #[default]
+    FirstPayment,
+    /// Every payment waits for the PIN.
+    Always,
+    /// No payment waits: every one answers `SUCCESS` (or fails) at once.
+    Never,
+}
+
+impl DokuPinRule {
+    /// Whether a payment with this `first_payment` flag waits for the PIN.
+    ///
+    /// ```
+    /// use ovo_sandbox::DokuPinRule;
+    /// assert!(DokuPinRule::FirstPayment.needs_pin(Some(true)));
+    /// assert!(!DokuPinRule::FirstPayment.needs_pin(None));
+    /// assert!(!DokuPinRule::Never.needs_pin(Some(true)));
+    /// ```
+    pub fn needs_pin(self, first_payment: Option<bool>) -> bool {
+        match self {
+            Self::FirstPayment => first_payment == Some(true),
+            Self::Always => true,
+            Self::Never => false,
+        }
+    }
+}
+
 /// The sandbox's configuration.
 ///
 /// ```
@@ -36,11 +71,17 @@ pub struct SandboxConfig {
     pub snap_versions: Vec<(String, String)>,
     /// The SNAP version of endpoints not in `snap_versions` (`v2.0`, OVO's current tech-doc \[P\]).
     pub default_snap_version: String,
+    /// Versions every SNAP endpoint is served under as well as its own (`snap_versions`): by
+    /// default `v1.0`, which the FAQ's examples use throughout \[S\], and `v2.0`, which the
+    /// technical document gives \[P\]. Empty serves each endpoint under its own version only.
+    pub served_snap_versions: Vec<String>,
     /// Symmetric signature encodings accepted.
     pub accepted_encoding: AcceptedEncoding,
     /// Whether a recurring debit (`subTransactionType: AUTO`) skips the PIN webview and captures on
     /// the first call. Not stated by OVO \[I\]; default `true`.
     pub recurring_skips_pin: bool,
+    /// Which DOKU payments answer `PENDING` and wait for the customer's PIN.
+    pub doku_pin: DokuPinRule,
     /// How long a "hang" fault holds a request before dropping it.
     pub hang: Duration,
     /// The scale of the notification retry schedule (DOKU's +30 min, +6 h, +12 h \[P\], also used
@@ -72,8 +113,10 @@ impl std::fmt::Debug for SandboxConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("snap_versions", &self.snap_versions)
             .field("default_snap_version", &self.default_snap_version)
+            .field("served_snap_versions", &self.served_snap_versions)
             .field("accepted_encoding", &self.accepted_encoding)
             .field("recurring_skips_pin", &self.recurring_skips_pin)
+            .field("doku_pin", &self.doku_pin)
             .field("hang", &self.hang)
             .field("notify_retry_compression", &self.notify_retry_compression)
             .field("state_dir", &self.state_dir)
@@ -95,8 +138,10 @@ impl Default for SandboxConfig {
             max_body_bytes: 64 * 1024,
             snap_versions: vec![("access-token/b2b".to_owned(), "v1.0".to_owned())],
             default_snap_version: "v2.0".to_owned(),
+            served_snap_versions: vec!["v1.0".to_owned(), "v2.0".to_owned()],
             accepted_encoding: AcceptedEncoding::Either,
             recurring_skips_pin: true,
+            doku_pin: DokuPinRule::FirstPayment,
             hang: Duration::from_secs(30),
             notify_retry_compression: 1,
             state_dir: None,
@@ -115,6 +160,20 @@ impl SandboxConfig {
             .iter()
             .find(|(name, _)| name == endpoint)
             .map_or(self.default_snap_version.as_str(), |(_, version)| version)
+    }
+
+    /// Whether the SNAP endpoint `endpoint` is served under `version`: its own version or one of
+    /// `served_snap_versions`.
+    ///
+    /// ```
+    /// let config = ovo_sandbox::SandboxConfig::default();
+    /// assert!(config.serves_snap_version("debit/status", "v1.0"));
+    /// assert!(config.serves_snap_version("debit/status", "v2.0"));
+    /// assert!(!config.serves_snap_version("debit/status", "v3.0"));
+    /// ```
+    pub fn serves_snap_version(&self, endpoint: &str, version: &str) -> bool {
+        self.snap_version(endpoint) == version
+            || self.served_snap_versions.iter().any(|v| v == version)
     }
 
     /// The full path of a SNAP endpoint: `/OVOSNAP/{version}/{endpoint}`.

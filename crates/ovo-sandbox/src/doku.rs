@@ -16,13 +16,18 @@ use crate::exchange::{Handled, Incoming, Reply};
 use crate::ids;
 use crate::ledger::Channel;
 use crate::notify;
-use crate::route::DOKU_REGISTRATION;
+use crate::route::{DOKU_PAYMENT_PAGE, DOKU_REGISTRATION};
 use crate::server::Ctx;
-use crate::state::{AccountStatus, DokuPartner, DokuPayment, DokuRegistration, DokuToken, State};
+use crate::state::{
+    AccountStatus, DokuPartner, DokuPayment, DokuPaymentPage, DokuPaymentStatus, DokuRegistration,
+    DokuToken, State,
+};
 use crate::wallet::{self, Movement, WalletError};
 
 /// A DOKU OVO token is valid one year \[S\].
 const TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+/// How long a payment's PIN page stays open: OVO's webview timeout, 15 minutes \[S\].
+const PAYMENT_PAGE_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// How long the registration page stays open \[I\].
 const REGISTRATION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
@@ -164,6 +169,15 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, _) = check(ctx, &mut state, request)?;
     let body: BindingRequest = parse(&request.body)?;
+    if let Some((account, _)) = state.account_by_phone(&body.ovo_account.account_mobile_phone)
+        && bound_elsewhere(&state, ctx, &partner.client_id, &body.customer.id, account)
+    {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "account_already_bound",
+            "this OVO account is bound to another customer of this merchant",
+        ));
+    }
     let session = ids::token("reg")?;
     state.doku_registrations.insert(
         session.clone(),
@@ -186,6 +200,24 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             },
         }),
     ))
+}
+
+/// Whether `account` is bound, by a live token, to another customer of this merchant: "each OVO
+/// account can only binding to one customer on one merchant" \[S\].
+fn bound_elsewhere(
+    state: &State,
+    ctx: Ctx<'_>,
+    client_id: &str,
+    customer_id: &str,
+    account: crate::state::AccountId,
+) -> bool {
+    state.doku_tokens.values().any(|t| {
+        t.client_id == client_id
+            && t.account == account
+            && t.customer_id != customer_id
+            && t.active
+            && ctx.now < t.expires
+    })
 }
 
 /// `GET /ovo-open-api/registration/{session}`: OVO's OTP and PIN page.
@@ -252,6 +284,19 @@ pub(crate) fn registration_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         None => (Outcome::Blocked, None),
     };
     let location = match outcome {
+        (Outcome::Passed, Some((account, _)))
+            if bound_elsewhere(
+                &state,
+                ctx,
+                &registration.client_id,
+                &registration.customer_id,
+                account,
+            ) =>
+        {
+            // Another customer of this merchant bound the account meanwhile \[S\].
+            state.doku_registrations.remove(&session);
+            registration.failed_url
+        }
         (Outcome::Passed, Some((account, generation))) => {
             let token_id = ids::random_hex(16)?;
             // One OVO account per customer of a merchant: older tokens of this customer end.
@@ -434,48 +479,212 @@ pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         .ovo_account
         .payment_use_ovo_point
         .is_some_and(|flag| flag.0);
+    let mut payment = DokuPayment {
+        request_id: request_id.clone(),
+        invoice_number: key.1.clone(),
+        account: token.account,
+        status: DokuPaymentStatus::Pending,
+        amount,
+        use_points,
+    };
+    let mut answer = json!({
+        "customer": body.customer,
+        "additional_info": body.additional_info,
+        "order": body.order,
+    });
+    if ctx
+        .config()
+        .doku_pin
+        .needs_pin(body.ovo_account.first_payment)
+    {
+        let page = ids::token("pay")?;
+        state.doku_payment_pages.insert(
+            page.clone(),
+            DokuPaymentPage {
+                client_id: partner.client_id.clone(),
+                invoice_number: key.1.clone(),
+                expires: ctx.now + PAYMENT_PAGE_LIFETIME,
+            },
+        );
+        state.doku_payments.insert(key, payment);
+        answer["payment"] = json!({
+            "status": DokuPaymentStatus::Pending.as_str(),
+            "authorization_url": format!("{}{DOKU_PAYMENT_PAGE}{page}", ctx.shared.base_url),
+        });
+        return Ok(Reply::json(StatusCode::CREATED, &answer));
+    }
+    settle(&mut state, ctx, &partner, &mut payment)?;
+    notify::doku_payment(&mut state, ctx, &partner, &payment);
+    state.doku_payments.insert(key, payment);
+    answer["payment"] = json!({"status": DokuPaymentStatus::Success.as_str()});
+    Ok(Reply::json(StatusCode::CREATED, &answer))
+}
+
+/// Captures a payment (points first with `payment_use_ovo_point` \[S\]); an insufficient balance
+/// fails it.
+fn settle(
+    state: &mut State,
+    ctx: Ctx<'_>,
+    partner: &DokuPartner,
+    payment: &mut DokuPayment,
+) -> Result<(), Reply> {
     let movement = Movement {
         at: ctx.now,
         channel: Channel::Doku,
         partner: &partner.client_id,
-        account: token.account,
-        reference: &key.1,
+        account: payment.account,
+        reference: &payment.invoice_number,
     };
-    match wallet::capture(&mut state, &movement, amount, use_points) {
-        Ok(_) => {}
-        Err(WalletError::Insufficient) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "insufficient_balance",
-                "the OVO balance is insufficient",
-            ));
-        }
-        Err(problem) => {
-            return Err(error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "ledger",
-                &format!("{problem:?}"),
-            ));
-        }
+    let captured = wallet::capture(state, &movement, payment.amount, payment.use_points);
+    payment.status = if captured.is_ok() {
+        DokuPaymentStatus::Success
+    } else {
+        DokuPaymentStatus::Failed
+    };
+    match captured {
+        Ok(_) => Ok(()),
+        Err(WalletError::Insufficient) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "insufficient_balance",
+            "the OVO balance is insufficient",
+        )),
+        Err(problem) => Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ledger",
+            &format!("{problem:?}"),
+        )),
     }
-    state.doku_payments.insert(
-        key.clone(),
-        DokuPayment {
-            request_id: request_id.clone(),
-            invoice_number: key.1.clone(),
-            account: token.account,
-        },
-    );
-    notify::payment_succeeded(&mut state, ctx, &partner, &key.1, amount, &request_id);
-    Ok(Reply::json(
-        StatusCode::CREATED,
-        &json!({
-            "customer": body.customer,
-            "additional_info": body.additional_info,
-            "order": body.order,
-            "payment": {"status": "SUCCESS"},
-        }),
+}
+
+/// `GET /ovo-open-api/payment/{page}`: OVO's PIN page for a `PENDING` payment \[S\]\[I: path\].
+pub(crate) fn payment_page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let page = page_id(request, DOKU_PAYMENT_PAGE);
+    let state = ctx.shared.state();
+    open_payment_page(&state, ctx, &page)?;
+    Ok(payment_form(&page, None))
+}
+
+/// `POST /ovo-open-api/payment/{page}` (form, or JSON `{"pin"}`): the right PIN captures the
+/// payment; its outcome reaches the merchant by notification \[S\]. Too many wrong PINs fail it.
+pub(crate) fn payment_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let page = page_id(request, DOKU_PAYMENT_PAGE);
+    let json_mode = is_json(request);
+    let pin = submitted(request, json_mode, "pin");
+    let mut state = ctx.shared.state();
+    let (partner, key) = open_payment_page(&state, ctx, &page)?;
+    let mut payment = state.doku_payments.get(&key).cloned().ok_or_else(gone)?;
+    let outcome = match state.accounts.get_mut(&payment.account) {
+        Some(account) if account.status == AccountStatus::Active => {
+            challenge::submit(account, ctx.now, None, &pin)
+        }
+        _ => Outcome::Blocked,
+    };
+    match outcome {
+        Outcome::WrongOtp { attempts_left } | Outcome::WrongPin { attempts_left } => {
+            return Ok(if json_mode {
+                Reply::json(
+                    StatusCode::OK,
+                    &json!({"error": "wrong PIN", "retryAttemptsLeft": attempts_left}),
+                )
+            } else {
+                payment_form(
+                    &page,
+                    Some(&format!("Wrong PIN. {attempts_left} attempts left.")),
+                )
+            });
+        }
+        Outcome::Passed => {
+            // An insufficient balance is the payment's outcome, told by notification.
+            let _ = settle(&mut state, ctx, &partner, &mut payment);
+        }
+        Outcome::Blocked => payment.status = DokuPaymentStatus::Failed,
+    }
+    notify::doku_payment(&mut state, ctx, &partner, &payment);
+    state.doku_payment_pages.remove(&page);
+    let status = payment.status.as_str();
+    state.doku_payments.insert(key, payment);
+    Ok(if json_mode {
+        Reply::json(StatusCode::OK, &json!({ "status": status }))
+    } else {
+        Reply::html(
+            StatusCode::OK,
+            format!(
+                "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO payment (sandbox)</title></head>\
+             <body><h1>OVO payment</h1><p id=\"message\">Payment {status}</p></body></html>"
+            ),
+        )
+    })
+}
+
+fn gone() -> Reply {
+    Reply::text(StatusCode::GONE, "This page has expired")
+}
+
+/// The open payment page `page`: its merchant and the payment's key.
+fn open_payment_page(
+    state: &State,
+    ctx: Ctx<'_>,
+    page: &str,
+) -> Result<(DokuPartner, (String, String)), Reply> {
+    let open = state
+        .doku_payment_pages
+        .get(page)
+        .filter(|p| ctx.now < p.expires)
+        .ok_or_else(gone)?;
+    let partner = state
+        .doku_partners
+        .get(&open.client_id)
+        .cloned()
+        .ok_or_else(gone)?;
+    Ok((
+        partner,
+        (open.client_id.clone(), open.invoice_number.clone()),
     ))
+}
+
+fn page_id(request: &Incoming, prefix: &str) -> String {
+    request
+        .path
+        .strip_prefix(prefix)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn is_json(request: &Incoming) -> bool {
+    request
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/json"))
+}
+
+/// A submitted field, from JSON or a form.
+fn submitted(request: &Incoming, json_mode: bool, name: &str) -> String {
+    if json_mode {
+        serde_json::from_slice::<serde_json::Value>(&request.body)
+            .ok()
+            .and_then(|value| value.get(name)?.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    } else {
+        request.form_params().remove(name).unwrap_or_default()
+    }
+}
+
+fn payment_form(page: &str, error: Option<&str>) -> Reply {
+    let error = error.map_or_else(String::new, |e| {
+        format!("<p id=\"error\" role=\"alert\">{e}</p>")
+    });
+    let action = format!(
+        "{DOKU_PAYMENT_PAGE}{}",
+        page.replace(['"', '<', '>', '&'], "")
+    );
+    Reply::html(
+        StatusCode::OK,
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO payment (sandbox)</title></head>\
+         <body><h1>Confirm your OVO payment</h1>{error}<form id=\"challenge\" method=\"post\" action=\"{action}\">\
+         <label>Security PIN <input id=\"pin\" name=\"pin\" type=\"password\" maxlength=\"6\"></label>\
+         <button id=\"submit\" type=\"submit\">Confirm</button></form></body></html>"
+        ),
+    )
 }
 
 /// `POST /ovo-open-api/v1/payment-refund`: by the payment's `Request-Id`; points first \[S\].
@@ -487,7 +696,10 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let payment = state
         .doku_payments
         .get(&key)
-        .filter(|p| p.request_id == body.payment.original_request_id)
+        .filter(|p| {
+            p.request_id == body.payment.original_request_id
+                && p.status == DokuPaymentStatus::Success
+        })
         .cloned()
         .ok_or_else(|| {
             error(

@@ -46,7 +46,7 @@ mod state;
 mod wallet;
 mod webview;
 
-pub use config::{AcceptedEncoding, SandboxConfig};
+pub use config::{AcceptedEncoding, DokuPinRule, SandboxConfig};
 pub use control::{AccountSpec, DokuPartnerSpec, PartnerSpec};
 pub use customer::{Completed, Customer, WebviewError};
 pub use faults::{FaultAction, FaultRule};

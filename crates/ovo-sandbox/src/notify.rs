@@ -15,13 +15,12 @@ use http::Request;
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use ovo_model::Idr;
 use ovo_sign::doku::Components;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::server::{Ctx, Shared};
-use crate::state::{DokuPartner, Intent, State};
+use crate::state::{DokuPartner, DokuPayment, Intent, State};
 
 /// Delays of the attempts after the first, from the first \[P\].
 const SCHEDULE: [Duration; 3] = [
@@ -51,15 +50,17 @@ pub struct Attempt {
     pub status: Option<u16>,
 }
 
-/// Queues the notification of a successful DOKU payment, if the partner has a notification URL.
-pub(crate) fn payment_succeeded(
+/// Queues the notification of a DOKU payment's outcome (`SUCCESS` or `FAILED`), if the partner
+/// has a notification URL.
+pub(crate) fn doku_payment(
     state: &mut State,
     ctx: Ctx<'_>,
     partner: &DokuPartner,
-    invoice: &str,
-    amount: Idr,
-    original_request_id: &str,
+    payment: &DokuPayment,
 ) {
+    let invoice = payment.invoice_number.as_str();
+    let amount = payment.amount;
+    let original_request_id = payment.request_id.as_str();
     let Some(url) = partner.notification_url.clone() else {
         return;
     };
@@ -77,7 +78,7 @@ pub(crate) fn payment_succeeded(
         "acquirer": {"id": "OVO"},
         "channel": {"id": "EMONEY_OVO"},
         "order": {"invoice_number": invoice, "amount": amount.sen() / 100},
-        "transaction": {"status": "SUCCESS", "date": timestamp, "original_request_id": original_request_id},
+        "transaction": {"status": payment.status.as_str(), "date": timestamp, "original_request_id": original_request_id},
     })
     .to_string()
     .into_bytes();

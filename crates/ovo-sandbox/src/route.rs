@@ -1,99 +1,73 @@
-//! Which endpoint a request is for.
+//! Which endpoint a request is for: the provider's endpoints from `ovo-model`'s catalogue, plus
+//! the pages and the control API that only the sandbox has.
 
 use http::Method;
+use ovo_model::ServiceCode;
+use ovo_model::endpoint::{DokuEndpoint, OvoEndpoint};
 
 use crate::config::SandboxConfig;
 use crate::exchange::Incoming;
 
-/// Every provider endpoint the sandbox serves; the names are the fault plan's.
+/// Every endpoint the sandbox serves; the names are the fault plan's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Endpoint {
-    B2bToken,
-    B2b2cToken,
-    Lookup,
-    Binding,
-    Unbinding,
-    Balance,
-    Debit,
-    GenerateToken,
-    Status,
-    Refund,
+    /// An OVO endpoint of the catalogue (SNAP, lookup, Generate Token).
+    Ovo(OvoEndpoint),
+    /// A DOKU endpoint of the catalogue.
+    Doku(DokuEndpoint),
+    /// `GET /reference/v1/topup/options`: OVO's Top Up Instruction, listed in the FAQ \[S\] but not
+    /// in the catalogue (the SDK does not call it).
+    TopUpOptions,
     WebviewPage,
     WebviewSubmit,
-    DokuBinding,
-    DokuTokens,
-    DokuBalance,
-    DokuPayment,
-    DokuRefund,
-    DokuUnbind,
     DokuRegistrationPage,
     DokuRegistrationSubmit,
+    DokuPaymentPage,
+    DokuPaymentSubmit,
     Control,
 }
-
-/// The SNAP endpoints under `/OVOSNAP/{version}/`.
-const SNAP: &[(&str, Endpoint)] = &[
-    ("access-token/b2b", Endpoint::B2bToken),
-    ("access-token/b2b2c", Endpoint::B2b2cToken),
-    (
-        "oauth/account/registration-account-binding",
-        Endpoint::Binding,
-    ),
-    (
-        "oauth/account/registration-account-unbinding",
-        Endpoint::Unbinding,
-    ),
-    ("balance-inquiry", Endpoint::Balance),
-    ("debit/payment-host-to-host", Endpoint::Debit),
-    ("debit/status", Endpoint::Status),
-    ("debit/refund", Endpoint::Refund),
-];
 
 /// Webview paths, modelled on OVO's `/cellblockui/partner/activation` \[S\].
 pub(crate) const WEBVIEW_PAGE: &str = "/cellblockui/partner/activation";
 pub(crate) const WEBVIEW_SUBMIT: &str = "/cellblockui/partner/submit";
 /// DOKU's registration page.
 pub(crate) const DOKU_REGISTRATION: &str = "/ovo-open-api/registration/";
+/// OVO's PIN page for a DOKU payment that waits for the customer \[I: path\].
+pub(crate) const DOKU_PAYMENT_PAGE: &str = "/ovo-open-api/payment/";
+/// The Top Up Instruction \[S\].
+pub(crate) const TOP_UP_OPTIONS: &str = "/reference/v1/topup/options";
 
 impl Endpoint {
     /// The endpoint's name in the fault plan and the docs.
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Self::B2bToken => "b2b-token",
-            Self::B2b2cToken => "b2b2c-token",
-            Self::Lookup => "lookup",
-            Self::Binding => "binding",
-            Self::Unbinding => "unbinding",
-            Self::Balance => "balance",
-            Self::Debit => "debit",
-            Self::GenerateToken => "generate-token",
-            Self::Status => "status",
-            Self::Refund => "refund",
+            Self::Ovo(endpoint) => endpoint.name(),
+            Self::Doku(endpoint) => endpoint.name(),
+            Self::TopUpOptions => "topup-options",
             Self::WebviewPage => "webview",
             Self::WebviewSubmit => "webview-submit",
-            Self::DokuBinding => "doku-binding",
-            Self::DokuTokens => "doku-tokens",
-            Self::DokuBalance => "doku-balance",
-            Self::DokuPayment => "doku-payment",
-            Self::DokuRefund => "doku-refund",
-            Self::DokuUnbind => "doku-unbind",
             Self::DokuRegistrationPage => "doku-registration",
             Self::DokuRegistrationSubmit => "doku-registration-submit",
+            Self::DokuPaymentPage => "doku-payment-page",
+            Self::DokuPaymentSubmit => "doku-payment-submit",
             Self::Control => "control",
         }
     }
 
     /// Whether errors are answered in DOKU's envelope (else SNAP's, or plain for pages).
     pub(crate) fn is_doku(self) -> bool {
-        matches!(
-            self,
-            Self::DokuBinding
-                | Self::DokuTokens
-                | Self::DokuBalance
-                | Self::DokuPayment
-                | Self::DokuRefund
-                | Self::DokuUnbind
-        )
+        matches!(self, Self::Doku(_))
+    }
+
+    /// The SNAP service code of the endpoint's error answers. An unbinding's errors carry `07`
+    /// (binding), as OVO's published unbinding example answers `4010700` \[S\], where the SNAP
+    /// tables would give `09`.
+    pub(crate) fn error_service(self) -> ServiceCode {
+        match self {
+            Self::Ovo(OvoEndpoint::Unbinding) => ServiceCode::ACCOUNT_BINDING,
+            Self::Ovo(endpoint) => endpoint.service_code().unwrap_or(ServiceCode(0)),
+            _ => ServiceCode(0),
+        }
     }
 
     /// Finds the endpoint of a request; `None` is a 404.
@@ -106,24 +80,29 @@ impl Endpoint {
         }
         if let Some(rest) = path.strip_prefix("/OVOSNAP/") {
             let (version, name) = rest.split_once('/')?;
-            let &(_, endpoint) = SNAP.iter().find(|(n, _)| *n == name)?;
-            return (post && config.snap_version(name) == version).then_some(endpoint);
+            let endpoint = OvoEndpoint::from_snap_name(name)?;
+            return (post && config.serves_snap_version(name, version))
+                .then_some(Self::Ovo(endpoint));
+        }
+        if let Some(endpoint) = OvoEndpoint::from_fixed_path(path) {
+            let allowed = match endpoint {
+                // Generate Token is a GET \[S\]; a POST with the same query is accepted too.
+                OvoEndpoint::GenerateToken => get || post,
+                _ => get,
+            };
+            return allowed.then_some(Self::Ovo(endpoint));
+        }
+        if let Some(endpoint) = DokuEndpoint::from_path(path) {
+            return post.then_some(Self::Doku(endpoint));
         }
         let endpoint = match (path, get, post) {
-            ("/user/v2/account/lookup", true, _) => Self::Lookup,
-            ("/user/v1/oauth/token", true, _) | ("/user/v1/oauth/token", _, true) => {
-                Self::GenerateToken
-            }
+            (TOP_UP_OPTIONS, true, _) => Self::TopUpOptions,
             (WEBVIEW_PAGE, true, _) => Self::WebviewPage,
             (WEBVIEW_SUBMIT, _, true) => Self::WebviewSubmit,
-            ("/ovo-open-api/v1/token", _, true) => Self::DokuBinding,
-            ("/tokenization/v1/tokens", _, true) => Self::DokuTokens,
-            ("/ovo-open-api/v1/balance", _, true) => Self::DokuBalance,
-            ("/ovo-open-api/v1/payment-recurring", _, true) => Self::DokuPayment,
-            ("/ovo-open-api/v1/payment-refund", _, true) => Self::DokuRefund,
-            ("/ovo-open-api/v1/token-delete", _, true) => Self::DokuUnbind,
             (p, true, _) if p.starts_with(DOKU_REGISTRATION) => Self::DokuRegistrationPage,
             (p, _, true) if p.starts_with(DOKU_REGISTRATION) => Self::DokuRegistrationSubmit,
+            (p, true, _) if p.starts_with(DOKU_PAYMENT_PAGE) => Self::DokuPaymentPage,
+            (p, _, true) if p.starts_with(DOKU_PAYMENT_PAGE) => Self::DokuPaymentSubmit,
             _ => return None,
         };
         Some(endpoint)

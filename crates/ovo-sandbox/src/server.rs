@@ -10,7 +10,7 @@ use hyper::body::Incoming as Body;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use ovo_model::{Case, ResponseCode, ServiceCode};
+use ovo_model::{Case, ResponseCode};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -259,45 +259,36 @@ async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full
 }
 
 fn dispatch(ctx: Ctx<'_>, endpoint: Endpoint, request: &Incoming) -> Reply {
+    use ovo_model::endpoint::{DokuEndpoint as D, OvoEndpoint as O};
     let result = match endpoint {
-        Endpoint::B2bToken => snap::tokens::b2b(ctx, request),
-        Endpoint::B2b2cToken => snap::tokens::b2b2c(ctx, request),
-        Endpoint::Lookup => snap::linking::lookup(ctx, request),
-        Endpoint::Binding => snap::linking::binding(ctx, request),
-        Endpoint::Unbinding => snap::linking::unbinding(ctx, request),
-        Endpoint::Balance => snap::payment::balance(ctx, request),
-        Endpoint::Debit => snap::payment::debit(ctx, request),
-        Endpoint::GenerateToken => snap::payment::generate_token(ctx, request),
-        Endpoint::Status => snap::payment::status(ctx, request),
-        Endpoint::Refund => snap::payment::refund(ctx, request),
+        Endpoint::Ovo(O::B2bToken) => snap::tokens::b2b(ctx, request),
+        Endpoint::Ovo(O::B2b2cToken) => snap::tokens::b2b2c(ctx, request),
+        Endpoint::Ovo(O::Lookup) => snap::linking::lookup(ctx, request),
+        Endpoint::Ovo(O::Binding) => snap::linking::binding(ctx, request),
+        Endpoint::Ovo(O::Unbinding) => snap::linking::unbinding(ctx, request),
+        Endpoint::Ovo(O::Balance) => snap::payment::balance(ctx, request),
+        Endpoint::Ovo(O::Debit) => snap::payment::debit(ctx, request),
+        Endpoint::Ovo(O::GenerateToken) => snap::payment::generate_token(ctx, request),
+        Endpoint::Ovo(O::Status) => snap::payment::status(ctx, request),
+        Endpoint::Ovo(O::Refund) => snap::payment::refund(ctx, request),
+        Endpoint::TopUpOptions => snap::linking::top_up_options(ctx, request),
         Endpoint::WebviewPage => webview::page(ctx, request),
         Endpoint::WebviewSubmit => webview::submit(ctx, request),
-        Endpoint::DokuBinding => doku::binding(ctx, request),
-        Endpoint::DokuTokens => doku::tokens(ctx, request),
-        Endpoint::DokuBalance => doku::balance(ctx, request),
-        Endpoint::DokuPayment => doku::payment(ctx, request),
-        Endpoint::DokuRefund => doku::refund(ctx, request),
-        Endpoint::DokuUnbind => doku::unbind(ctx, request),
+        Endpoint::Doku(D::Binding) => doku::binding(ctx, request),
+        Endpoint::Doku(D::Tokens) => doku::tokens(ctx, request),
+        Endpoint::Doku(D::Balance) => doku::balance(ctx, request),
+        Endpoint::Doku(D::Payment) => doku::payment(ctx, request),
+        Endpoint::Doku(D::Refund) => doku::refund(ctx, request),
+        Endpoint::Doku(D::Unbind) => doku::unbind(ctx, request),
         Endpoint::DokuRegistrationPage => doku::registration_page(ctx, request),
         Endpoint::DokuRegistrationSubmit => doku::registration_submit(ctx, request),
+        Endpoint::DokuPaymentPage => doku::payment_page(ctx, request),
+        Endpoint::DokuPaymentSubmit => doku::payment_submit(ctx, request),
         Endpoint::Control => Ok(control::handle(ctx.shared, request)),
+        // The catalogue is non-exhaustive: an endpoint added there is not served until here.
+        _ => Ok(Reply::text(StatusCode::NOT_FOUND, "no such endpoint")),
     };
     result.unwrap_or_else(|error| error)
-}
-
-/// The SNAP service code an endpoint's answers carry.
-pub(crate) fn service_of(endpoint: Endpoint) -> ServiceCode {
-    match endpoint {
-        Endpoint::B2bToken => ServiceCode::ACCESS_TOKEN_B2B,
-        Endpoint::B2b2cToken => ServiceCode::ACCESS_TOKEN_B2B2C,
-        Endpoint::Binding => ServiceCode::ACCOUNT_BINDING,
-        Endpoint::Unbinding => ServiceCode::ACCOUNT_UNBINDING,
-        Endpoint::Balance => ServiceCode::BALANCE_INQUIRY,
-        Endpoint::Debit => ServiceCode::DIRECT_DEBIT_PAYMENT,
-        Endpoint::Status => ServiceCode::DIRECT_DEBIT_STATUS,
-        Endpoint::Refund => ServiceCode::DIRECT_DEBIT_REFUND,
-        _ => ServiceCode(0),
-    }
 }
 
 fn too_large(endpoint: Endpoint) -> Reply {
@@ -309,7 +300,7 @@ fn too_large(endpoint: Endpoint) -> Reply {
         )
     } else {
         snap::fail(
-            service_of(endpoint),
+            endpoint.error_service(),
             Case::BadRequest,
             "request body too large",
         )
@@ -336,7 +327,7 @@ fn faulty_status(endpoint: Endpoint, status: u16) -> Reply {
             "fault injected by the sandbox",
         );
     }
-    let code = ResponseCode::new(status, service_of(endpoint), 0);
+    let code = ResponseCode::new(status, endpoint.error_service(), 0);
     let message = match code.case() {
         Case::Unknown => "Sandbox fault",
         case => case.message(),

@@ -204,12 +204,46 @@ pub(crate) struct DokuToken {
     pub(crate) active: bool,
 }
 
+/// Where a DOKU payment stands: `PENDING` until the customer's PIN, then `SUCCESS` or `FAILED` \[S\].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) enum DokuPaymentStatus {
+    Pending,
+    #[default]
+    Success,
+    Failed,
+}
+
+impl DokuPaymentStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Success => "SUCCESS",
+            Self::Failed => "FAILED",
+        }
+    }
+}
+
 /// A DOKU recurring payment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuPayment {
     pub(crate) request_id: String,
     pub(crate) invoice_number: String,
     pub(crate) account: AccountId,
+    #[serde(default)]
+    pub(crate) status: DokuPaymentStatus,
+    #[serde(default)]
+    pub(crate) amount: Idr,
+    #[serde(default)]
+    pub(crate) use_points: bool,
+}
+
+/// OVO's PIN page for a DOKU payment that waits for the customer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DokuPaymentPage {
+    pub(crate) client_id: String,
+    pub(crate) invoice_number: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub(crate) expires: OffsetDateTime,
 }
 
 /// The whole provider state.
@@ -237,6 +271,8 @@ pub(crate) struct State {
     #[serde(with = "crate::persist::pairs")]
     pub(crate) doku_payments: HashMap<(String, String), DokuPayment>,
     pub(crate) doku_request_ids: HashSet<(String, String)>,
+    #[serde(default)]
+    pub(crate) doku_payment_pages: HashMap<String, DokuPaymentPage>,
     pub(crate) ledger: Ledger,
     /// DOKU notifications waiting to be sent (not persisted: a restart drops them).
     #[serde(skip)]

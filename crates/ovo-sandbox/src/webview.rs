@@ -8,6 +8,7 @@ use std::time::Duration;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
+use url::Url;
 
 use crate::challenge::{self, Outcome};
 use crate::exchange::{Handled, Incoming, Reply};
@@ -188,22 +189,47 @@ fn finish(
         "enable_redirection": false,
     })
     .to_string();
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("response", &response);
-    if let Some(partner_state) = &submission.state {
-        query.append_pair("state", partner_state);
+    let mut location = Url::parse(&submission.destination).map_err(|_| {
+        message_page(
+            StatusCode::BAD_REQUEST,
+            "The destination is not a registered callback URL",
+        )
+    })?;
+    {
+        let mut query = location.query_pairs_mut();
+        query.append_pair("response", &response);
+        if let Some(partner_state) = &submission.state {
+            query.append_pair("state", partner_state);
+        }
     }
-    let separator = if submission.destination.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    let location = format!("{}{separator}{}", submission.destination, query.finish());
+    let location = String::from(location);
     Ok(if json_mode {
         Reply::json(StatusCode::OK, &json!({ "redirect": location }))
     } else {
         Reply::redirect(location)
     })
+}
+
+/// `destination`, parsed, if it is one of the partner's callback URLs: the callback URL is a
+/// static value registered with OVO \[S\], so scheme, host, port and path must be exactly a
+/// registered one's (a query is allowed; credentials and a fragment are not). A prefix is not
+/// enough: `https://cb.example.evil.example/` and `https://cb.example@evil.example/` are other
+/// hosts.
+pub(crate) fn registered_destination(registered: &[String], destination: &str) -> Option<Url> {
+    let wanted = Url::parse(destination).ok()?;
+    let plain = wanted.username().is_empty()
+        && wanted.password().is_none()
+        && wanted.fragment().is_none()
+        && wanted.has_host();
+    let same = |url: &String| {
+        Url::parse(url).is_ok_and(|url| {
+            url.scheme() == wanted.scheme()
+                && url.host() == wanted.host()
+                && url.port_or_known_default() == wanted.port_or_known_default()
+                && url.path() == wanted.path()
+        })
+    };
+    (plain && registered.iter().any(same)).then_some(wanted)
 }
 
 /// The session named by `key`, if open, and only towards a registered callback URL \[S\].
@@ -219,12 +245,10 @@ fn open_session(
         .filter(|s| ctx.now < s.expires)
         .cloned()
         .ok_or_else(|| message_page(StatusCode::GONE, "This page has expired"))?;
-    let registered = state.partners.get(&session.client_id).is_some_and(|p| {
-        !destination.is_empty()
-            && p.callback_urls
-                .iter()
-                .any(|url| destination.starts_with(url.as_str()))
-    });
+    let registered = state
+        .partners
+        .get(&session.client_id)
+        .is_some_and(|p| registered_destination(&p.callback_urls, destination).is_some());
     if !registered {
         return Err(message_page(
             StatusCode::BAD_REQUEST,

@@ -18,7 +18,10 @@ pub(crate) const LINKAGE_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
 const LOOKUP: ServiceCode = ServiceCode(0);
 const BINDING: ServiceCode = ServiceCode::ACCOUNT_BINDING;
-const UNBINDING: ServiceCode = ServiceCode::ACCOUNT_UNBINDING;
+/// An unbinding's errors carry service `07`, as OVO's published example answers `4010700` \[S\];
+/// its success keeps the SNAP tables' `09` \[P\].
+const UNBINDING: ServiceCode = ServiceCode::ACCOUNT_BINDING;
+const UNBINDING_SUCCESS: ServiceCode = ServiceCode::ACCOUNT_UNBINDING;
 
 /// `GET /user/v2/account/lookup?phone=...`: OVO-signed and non-SNAP; the sandbox checks the SNAP
 /// symmetric signature with the partner's B2B token \[I\] and answers a `status`:
@@ -40,6 +43,50 @@ pub(crate) fn lookup(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     };
     Ok(success(200, LOOKUP, json!({ "status": status })))
 }
+
+/// `GET /reference/v1/topup/options`: OVO's Top Up Instruction, listed in the FAQ among the APIs
+/// with OVO's signature \[S\]; like the lookup, the sandbox checks the SNAP symmetric signature with
+/// the partner's B2B token \[I\]. The answer's shape is not published: the ways to top up an OVO
+/// account, each with its steps \[I\].
+pub(crate) fn top_up_options(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+    let mut state = ctx.shared.state();
+    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, LOOKUP)?;
+    require_system_token(&state, ctx, &partner.client_id, &token, LOOKUP)?;
+    let options: Vec<serde_json::Value> = TOP_UP_OPTIONS
+        .iter()
+        .map(|(channel, name, steps)| json!({"channel": channel, "name": name, "steps": steps}))
+        .collect();
+    Ok(success(200, LOOKUP, json!({ "topUpOptions": options })))
+}
+
+/// The sandbox's top-up options \[I\].
+const TOP_UP_OPTIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "BANK_TRANSFER",
+        "Bank transfer (virtual account)",
+        &[
+            "Choose Transfer in your bank's app",
+            "Enter the OVO virtual account number: the bank's code and your OVO phone number",
+            "Enter the amount and confirm",
+        ],
+    ),
+    (
+        "OVO_APP",
+        "OVO app",
+        &[
+            "Open the OVO app and choose Top Up",
+            "Pick a method and follow its steps",
+        ],
+    ),
+    (
+        "MERCHANT",
+        "At a partner store",
+        &[
+            "Tell the cashier your OVO phone number and the amount",
+            "Pay the cashier",
+        ],
+    ),
+];
 
 /// A valid, unexpired B2B token of this partner.
 pub(crate) fn require_system_token(
@@ -142,7 +189,7 @@ pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         unbind(&mut state, grant.account);
         return Ok(success(
             200,
-            UNBINDING,
+            UNBINDING_SUCCESS,
             json!({
                 "partnerReferenceNo": body.partner_reference_no,
                 "unlinkResult": "SUCCESS",
@@ -175,7 +222,7 @@ pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         &phone,
     )?;
     answer["partnerReferenceNo"] = json!(body.partner_reference_no);
-    Ok(success(200, UNBINDING, answer))
+    Ok(success(200, UNBINDING_SUCCESS, answer))
 }
 
 /// Ends a binding: its access and refresh tokens die with it \[S\].

@@ -1,7 +1,8 @@
 //! OVO direct over SNAP: request checks shared by every endpoint, and the error envelope.
 //!
-//! Checks run in the provider's order: mandatory headers, known partner, timestamp window,
-//! signature, `X-EXTERNAL-ID` uniqueness, then the body's field rules.
+//! Checks run in the provider's order: the headers the signature needs, known partner,
+//! signature, timestamp window, `CHANNEL-ID` and `X-DEVICE-ID`, `X-EXTERNAL-ID` uniqueness, then
+//! the body's field rules.
 
 use http::StatusCode;
 use ovo_model::snap::{DeviceId, ExternalId};
@@ -9,6 +10,7 @@ use ovo_model::{Case, FieldError, ModelError, ResponseCode, ServiceCode, Validat
 use ovo_sign::{SignatureEncoding, snap as signing};
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use time::OffsetDateTime;
 
 use crate::config::AcceptedEncoding;
 use crate::exchange::{Incoming, Reply};
@@ -92,9 +94,9 @@ fn header<'a>(request: &'a Incoming, service: ServiceCode, name: &str) -> Result
     }
 }
 
-/// `X-TIMESTAMP`: well-formed and within the window of the sandbox clock, either way.
-fn check_timestamp(ctx: Ctx<'_>, service: ServiceCode, timestamp: &str) -> Result<(), Reply> {
-    let at = ovo_sign::parse_snap_timestamp(timestamp).map_err(|_| {
+/// `X-TIMESTAMP`'s form.
+fn parse_timestamp(service: ServiceCode, timestamp: &str) -> Result<OffsetDateTime, Reply> {
+    ovo_sign::parse_snap_timestamp(timestamp).map_err(|_| {
         field_error(
             service,
             &FieldError::new(
@@ -104,7 +106,11 @@ fn check_timestamp(ctx: Ctx<'_>, service: ServiceCode, timestamp: &str) -> Resul
                 },
             ),
         )
-    })?;
+    })
+}
+
+/// `X-TIMESTAMP` within the window of the sandbox clock, either way.
+fn check_window(ctx: Ctx<'_>, service: ServiceCode, at: OffsetDateTime) -> Result<(), Reply> {
     let skew = (ctx.now - at).unsigned_abs();
     if skew > ctx.config().timestamp_window {
         return Err(fail(
@@ -139,30 +145,54 @@ pub(crate) fn check_token_call(
     let client_id = header(request, service, "X-CLIENT-KEY")?;
     let timestamp = header(request, service, "X-TIMESTAMP")?;
     let signature = header(request, service, "X-SIGNATURE")?;
+    let at = parse_timestamp(service, timestamp)?;
     let partner = partner(state, service, client_id)?;
-    check_timestamp(ctx, service, timestamp)?;
     signing::verify_token(&partner.public_keys, client_id, timestamp, signature)
         .map_err(|_| signature_failed(service))?;
+    check_window(ctx, service, at)?;
     Ok(partner)
 }
 
-/// The headers of every service call; returns (partner id, external id, timestamp).
-fn service_headers<'a>(
-    ctx: Ctx<'_>,
-    request: &'a Incoming,
-    service: ServiceCode,
-) -> Result<(&'a str, &'a str, &'a str, &'a str), Reply> {
+/// The headers a service call's signature needs, checked before it: OVO's published unbinding
+/// example, without `CHANNEL-ID` and `X-DEVICE-ID` and with a signature that does not verify, is
+/// answered `401xx00 Signature Failed` \[S\], so those two are checked after the signature.
+struct Signed<'a> {
+    partner_id: &'a str,
+    timestamp: &'a str,
+    at: OffsetDateTime,
+    signature: &'a str,
+    external_id: &'a str,
+}
+
+fn signed_headers<'a>(request: &'a Incoming, service: ServiceCode) -> Result<Signed<'a>, Reply> {
     let partner_id = header(request, service, "X-PARTNER-ID")?;
     let timestamp = header(request, service, "X-TIMESTAMP")?;
     let signature = header(request, service, "X-SIGNATURE")?;
     let external_id = header(request, service, "X-EXTERNAL-ID")?;
     ExternalId::new(external_id).map_err(|e| field_error(service, &e))?;
+    let at = parse_timestamp(service, timestamp)?;
+    Ok(Signed {
+        partner_id,
+        timestamp,
+        at,
+        signature,
+        external_id,
+    })
+}
+
+/// After the signature: the timestamp window, then `CHANNEL-ID` and `X-DEVICE-ID`.
+fn after_signature(
+    ctx: Ctx<'_>,
+    request: &Incoming,
+    service: ServiceCode,
+    signed: &Signed<'_>,
+) -> Result<(), Reply> {
+    check_window(ctx, service, signed.at)?;
     let channel = header(request, service, "CHANNEL-ID")?;
     ovo_model::snap::ChannelId::new(channel).map_err(|e| field_error(service, &e))?;
     DeviceId::new(header(request, service, "X-DEVICE-ID")?)
         .map_err(|e| field_error(service, &e))?;
-    check_timestamp(ctx, service, timestamp)?;
-    Ok((partner_id, timestamp, signature, external_id))
+    Ok(())
 }
 
 fn claim_external_id(
@@ -190,19 +220,20 @@ pub(crate) fn check_rsa_service_call(
     request: &Incoming,
     service: ServiceCode,
 ) -> Result<(Partner, String), Reply> {
-    let (partner_id, timestamp, signature, external_id) = service_headers(ctx, request, service)?;
-    let partner = partner(state, service, partner_id)?;
+    let headers = signed_headers(request, service)?;
+    let partner = partner(state, service, headers.partner_id)?;
     let path = request.path_and_query();
     let signed = signing::RsaServiceRequest {
         method: request.method.as_str(),
         path: &path,
         body: &request.body,
-        timestamp,
+        timestamp: headers.timestamp,
     };
-    signing::verify_rsa_service(&partner.public_keys, &signed, signature)
+    signing::verify_rsa_service(&partner.public_keys, &signed, headers.signature)
         .map_err(|_| signature_failed(service))?;
-    claim_external_id(ctx, state, service, &partner.client_id, external_id)?;
-    Ok((partner, external_id.to_owned()))
+    after_signature(ctx, request, service, &headers)?;
+    claim_external_id(ctx, state, service, &partner.client_id, headers.external_id)?;
+    Ok((partner, headers.external_id.to_owned()))
 }
 
 /// A call signed with HMAC-SHA512 over `METHOD:path:token:hash:timestamp`, the token being the one
@@ -213,16 +244,16 @@ pub(crate) fn check_symmetric_call(
     request: &Incoming,
     service: ServiceCode,
 ) -> Result<(Partner, String, String), Reply> {
-    let (partner_id, timestamp, signature, external_id) = service_headers(ctx, request, service)?;
+    let headers = signed_headers(request, service)?;
     let token = bearer(request, service)?;
-    let partner = partner(state, service, partner_id)?;
+    let partner = partner(state, service, headers.partner_id)?;
     let path = request.path_and_query();
     let signed = signing::ServiceRequest {
         method: request.method.as_str(),
         path: &path,
         access_token: &token,
         body: &request.body,
-        timestamp,
+        timestamp: headers.timestamp,
     };
     let encodings: &[SignatureEncoding] = match ctx.config().accepted_encoding {
         AcceptedEncoding::Either => &[SignatureEncoding::Base64, SignatureEncoding::HexLower],
@@ -230,13 +261,14 @@ pub(crate) fn check_symmetric_call(
         AcceptedEncoding::Hex => &[SignatureEncoding::HexLower],
     };
     let verified = encodings.iter().any(|&encoding| {
-        signing::verify_service(&partner.secrets, &signed, encoding, signature).is_ok()
+        signing::verify_service(&partner.secrets, &signed, encoding, headers.signature).is_ok()
     });
     if !verified {
         return Err(signature_failed(service));
     }
-    claim_external_id(ctx, state, service, &partner.client_id, external_id)?;
-    Ok((partner, token, external_id.to_owned()))
+    after_signature(ctx, request, service, &headers)?;
+    claim_external_id(ctx, state, service, &partner.client_id, headers.external_id)?;
+    Ok((partner, token, headers.external_id.to_owned()))
 }
 
 /// The token of `Authorization: Bearer <token>`.

@@ -357,15 +357,14 @@ pub(crate) fn generate_token(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     ))
 }
 
-/// `POST .../debit/status`, with the customer's access token or the partner's B2B token \[I\].
-/// An unknown payment answers `latestTransactionStatus: 07` (not found) \[P\].
+/// `POST .../debit/status`, with the customer's access token: the B2B token "will be use only
+/// for refund" \[S\], so it gets `401xx02` here. An unknown payment answers
+/// `latestTransactionStatus: 07` (not found) \[P\].
 pub(crate) fn status(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, STATUS)?;
     let client = partner.client_id;
-    if customer(&state, ctx, &client, &token, STATUS).is_err() {
-        require_system_token(&state, ctx, &client, &token, STATUS)?;
-    }
+    customer(&state, ctx, &client, &token, STATUS)?;
     let body: DebitStatusRequest = parse(STATUS, &request.body)?;
     let found = state.intents.iter().find(|((c, reference), intent)| {
         *c == client

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use ovo_model::snap::{B2b2cGrantType, B2b2cTokenRequest, B2bTokenRequest};
-use ovo_model::{Case, ServiceCode};
+use ovo_model::{Case, ModelError, Secret, ServiceCode, Validate as _};
 use ovo_sign::SnapTimestampFormat;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -51,7 +51,7 @@ pub(crate) fn b2b(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let mut state = ctx.shared.state();
     let partner = check_token_call(ctx, &state, request, B2B2C)?;
-    let body: B2b2cTokenRequest = parse(B2B2C, &request.body)?;
+    let body = token_request(request)?;
     let (access, refresh) = match body.grant_type {
         B2b2cGrantType::AuthorizationCode => {
             let linkage = bearer(request, B2B2C)?;
@@ -66,6 +66,16 @@ pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
                 .refresh_token
                 .map(|t| t.expose().to_owned())
                 .unwrap_or_default();
+            // In the body, or as the authorization (the FAQ's form \[S\]): both must agree.
+            if let Ok(authorization) = bearer(request, B2B2C)
+                && authorization != refresh
+            {
+                return Err(fail(
+                    B2B2C,
+                    Case::InvalidCustomerToken,
+                    "refreshToken in the body and in Authorization differ",
+                ));
+            }
             let token = state
                 .refresh_tokens
                 .get(&refresh)
@@ -95,6 +105,26 @@ pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             "refreshToken": refresh,
         }),
     ))
+}
+
+/// The B2B2C token request. A refresh may carry its refresh token "as the authorization"
+/// (`Authorization: Bearer <refreshToken>`, the FAQ \[S\]) instead of, or as well as, in the body's
+/// `refreshToken` (the SNAP form \[P\]).
+fn token_request(request: &Incoming) -> Result<B2b2cTokenRequest, crate::exchange::Reply> {
+    let mut body: B2b2cTokenRequest =
+        ovo_model::from_json_unvalidated(&request.body).map_err(|error| match error {
+            ModelError::Field(field) => super::field_error(B2B2C, &field),
+            _ => fail(B2B2C, Case::BadRequest, "malformed JSON body"),
+        })?;
+    if body.grant_type == B2b2cGrantType::RefreshToken
+        && body.refresh_token.is_none()
+        && let Ok(token) = bearer(request, B2B2C)
+    {
+        body.refresh_token = Some(Secret::new(token));
+    }
+    body.validate()
+        .map_err(|error| super::field_error(B2B2C, &error))?;
+    Ok(body)
 }
 
 /// Exchanges a binding code: binds the account to the partner and issues both tokens.
