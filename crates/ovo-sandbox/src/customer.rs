@@ -12,7 +12,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use crate::route::{WEBVIEW_PAGE, WEBVIEW_SUBMIT};
+use crate::provider::{WEBVIEW_PAGE, WEBVIEW_SUBMIT};
 
 /// How long one page load or submit may take.
 const DEADLINE: Duration = Duration::from_secs(10);

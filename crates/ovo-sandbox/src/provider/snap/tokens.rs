@@ -9,10 +9,10 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::{bearer, check_token_call, fail, parse, success};
-use crate::exchange::{Handled, Incoming};
-use crate::ids;
-use crate::server::Ctx;
-use crate::state::{Binding, CustomerToken, Purpose, State, SystemToken};
+use crate::provider::Env;
+use crate::provider::exchange::{Handled, Incoming};
+use crate::provider::ids;
+use crate::provider::state::{Binding, CustomerToken, Purpose, State, SystemToken};
 
 /// B2B system token: 15 minutes \[S\].
 pub(crate) const SYSTEM_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -23,16 +23,15 @@ const B2B: ServiceCode = ServiceCode::ACCESS_TOKEN_B2B;
 const B2B2C: ServiceCode = ServiceCode::ACCESS_TOKEN_B2B2C;
 
 /// `POST /OVOSNAP/v1.0/access-token/b2b`.
-pub(crate) fn b2b(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let partner = check_token_call(ctx, &state, request, B2B)?;
+pub(crate) fn b2b(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let partner = check_token_call(env, state, request, B2B)?;
     let _: B2bTokenRequest = parse(B2B, &request.body)?;
     let token = ids::token("b2b")?;
     state.system_tokens.insert(
         token.clone(),
         SystemToken {
             client_id: partner.client_id,
-            expires: ctx.now + SYSTEM_TOKEN_LIFETIME,
+            expires: env.now + SYSTEM_TOKEN_LIFETIME,
         },
     );
     Ok(success(
@@ -48,9 +47,8 @@ pub(crate) fn b2b(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 
 /// `POST /OVOSNAP/v2.0/access-token/b2b2c`: a new token from the binding webview's `authCode`
 /// (authorized by the linkage token \[P\]), or a refresh.
-pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let partner = check_token_call(ctx, &state, request, B2B2C)?;
+pub(crate) fn b2b2c(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let partner = check_token_call(env, state, request, B2B2C)?;
     let body = token_request(request)?;
     let (access, refresh) = match body.grant_type {
         B2b2cGrantType::AuthorizationCode => {
@@ -59,7 +57,7 @@ pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
                 .auth_code
                 .map(|c| c.expose().to_owned())
                 .unwrap_or_default();
-            exchange_code(&mut state, ctx.now, &partner.client_id, &code, &linkage)?
+            exchange_code(state, env.now, &partner.client_id, &code, &linkage)?
         }
         B2b2cGrantType::RefreshToken => {
             let refresh = body
@@ -80,7 +78,7 @@ pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
                 .refresh_tokens
                 .get(&refresh)
                 .filter(|t| {
-                    t.client_id == partner.client_id && state.customer_token_valid(t, ctx.now)
+                    t.client_id == partner.client_id && state.customer_token_valid(t, env.now)
                 })
                 .cloned()
                 .ok_or_else(|| {
@@ -90,7 +88,7 @@ pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
                         "refreshToken is invalid or revoked",
                     )
                 })?;
-            let access = issue_access(&mut state, ctx.now, &token)?;
+            let access = issue_access(state, env.now, &token)?;
             (access, refresh)
         }
         _ => return Err(fail(B2B2C, Case::InvalidFieldFormat, "grantType")),
@@ -101,7 +99,7 @@ pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         json!({
             "accessToken": access,
             "tokenType": "Bearer",
-            "accessTokenExpiryTime": expiry(ctx.now + ACCESS_TOKEN_LIFETIME),
+            "accessTokenExpiryTime": expiry(env.now + ACCESS_TOKEN_LIFETIME),
             "refreshToken": refresh,
         }),
     ))
@@ -110,7 +108,9 @@ pub(crate) fn b2b2c(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 /// The B2B2C token request. A refresh may carry its refresh token "as the authorization"
 /// (`Authorization: Bearer <refreshToken>`, the FAQ \[S\]) instead of, or as well as, in the body's
 /// `refreshToken` (the SNAP form \[P\]).
-fn token_request(request: &Incoming) -> Result<B2b2cTokenRequest, crate::exchange::Reply> {
+fn token_request(
+    request: &Incoming,
+) -> Result<B2b2cTokenRequest, crate::provider::exchange::Reply> {
     let mut body: B2b2cTokenRequest =
         ovo_model::from_json_unvalidated(&request.body).map_err(|error| match error {
             ModelError::Field(field) => super::field_error(B2B2C, &field),
@@ -134,7 +134,7 @@ fn exchange_code(
     client_id: &str,
     code: &str,
     linkage: &str,
-) -> Result<(String, String), crate::exchange::Reply> {
+) -> Result<(String, String), crate::provider::exchange::Reply> {
     let invalid = || {
         fail(
             B2B2C,
@@ -183,7 +183,7 @@ fn issue_access(
     state: &mut State,
     now: OffsetDateTime,
     template: &CustomerToken,
-) -> Result<String, crate::exchange::Reply> {
+) -> Result<String, crate::provider::exchange::Reply> {
     let access = ids::token("at")?;
     state.access_tokens.insert(
         access.clone(),

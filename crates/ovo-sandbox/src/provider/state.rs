@@ -8,8 +8,8 @@ use ovo_sign::{ClientSecret, PublicKey};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use crate::clock::JAKARTA;
-use crate::ledger::Ledger;
+use crate::provider::JAKARTA;
+use crate::provider::ledger::Ledger;
 
 /// A stable account id: a customer's phone can change, the account stays.
 pub(crate) type AccountId = u64;
@@ -20,10 +20,10 @@ pub(crate) struct Partner {
     pub(crate) client_id: String,
     pub(crate) merchant_id: String,
     /// Several during rotation.
-    #[serde(with = "crate::persist::secrets")]
+    #[serde(with = "crate::provider::codec::secrets")]
     pub(crate) secrets: Vec<ClientSecret>,
     /// The signature verification keys (PKCS#1, SPKI or X.509 as registered).
-    #[serde(with = "crate::persist::public_keys")]
+    #[serde(with = "crate::provider::codec::public_keys")]
     pub(crate) public_keys: Vec<PublicKey>,
     /// The webview only redirects to URLs starting with one of these \[S\].
     pub(crate) callback_urls: Vec<String>,
@@ -34,7 +34,7 @@ pub(crate) struct Partner {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuPartner {
     pub(crate) client_id: String,
-    #[serde(with = "crate::persist::secrets")]
+    #[serde(with = "crate::provider::codec::secrets")]
     pub(crate) secrets: Vec<ClientSecret>,
     /// Where DOKU posts signed HTTP notifications.
     pub(crate) notification_url: Option<String>,
@@ -261,14 +261,14 @@ pub(crate) struct State {
     pub(crate) access_tokens: HashMap<String, CustomerToken>,
     pub(crate) refresh_tokens: HashMap<String, CustomerToken>,
     pub(crate) single_use_tokens: HashMap<String, SingleUseToken>,
-    #[serde(with = "crate::persist::pairs")]
+    #[serde(with = "crate::provider::codec::pairs")]
     pub(crate) intents: HashMap<(String, String), Intent>,
-    #[serde(with = "crate::persist::pairs")]
+    #[serde(with = "crate::provider::codec::pairs")]
     pub(crate) refunds: HashMap<(String, String), RefundRecord>,
     pub(crate) external_ids: HashSet<(String, Date, String)>,
     pub(crate) doku_registrations: HashMap<String, DokuRegistration>,
     pub(crate) doku_tokens: HashMap<String, DokuToken>,
-    #[serde(with = "crate::persist::pairs")]
+    #[serde(with = "crate::provider::codec::pairs")]
     pub(crate) doku_payments: HashMap<(String, String), DokuPayment>,
     pub(crate) doku_request_ids: HashSet<(String, String)>,
     #[serde(default)]
@@ -276,9 +276,9 @@ pub(crate) struct State {
     pub(crate) ledger: Ledger,
     /// DOKU notifications waiting to be sent (not persisted: a restart drops them).
     #[serde(skip)]
-    pub(crate) outbox: Vec<crate::notify::Outgoing>,
+    pub(crate) outbox: Vec<crate::provider::outbox::Outgoing>,
     /// Every notification delivery attempt.
-    pub(crate) deliveries: Vec<crate::notify::Attempt>,
+    pub(crate) deliveries: Vec<crate::provider::outbox::Attempt>,
     /// The query strings the stand-in callback page received, in order.
     #[serde(default)]
     pub(crate) callbacks: Vec<String>,
@@ -341,7 +341,7 @@ impl State {
             .entries()
             .iter()
             .filter(|e| e.partner == partner && e.at.to_offset(JAKARTA).date() == day)
-            .filter(|e| matches!(e.kind, crate::ledger::EntryKind::Refund { .. }))
+            .filter(|e| matches!(e.kind, crate::provider::ledger::EntryKind::Refund { .. }))
             .map(|e| e.cash.sen() + e.points.sen())
             .sum();
         Idr::from_sen(sen)

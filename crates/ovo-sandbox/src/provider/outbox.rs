@@ -1,4 +1,5 @@
-//! Notifications to the merchant, retried at +30 min, +6 h and +12 h from the first attempt until a
+//! The outbox: notifications to the merchant, built and signed by the rules and queued in the
+//! state; the HTTP shell delivers them (`http/delivery.rs`), retried at +30 min, +6 h and +12 h from the first attempt until a
 //! 2xx (DOKU's schedule \[P\]; OVO publishes none, so SNAP notifications reuse it \[I\]), the schedule
 //! divided by `SandboxConfig::notify_retry_compression`.
 //!
@@ -7,27 +8,12 @@
 //!   `PAY_NOTIFY` URL and signed with the sandbox's provider key: SHA256withRSA over
 //!   `POST:path:hex(sha256(minify(body))):X-TIMESTAMP` \[P\].
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use bytes::Bytes;
-use http::Request;
-use http_body_util::Full;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use ovo_sign::doku::Components;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::server::{Ctx, Shared};
-use crate::state::{DokuPartner, DokuPayment, Intent, State};
-
-/// Delays of the attempts after the first, from the first \[P\].
-const SCHEDULE: [Duration; 3] = [
-    Duration::from_secs(30 * 60),
-    Duration::from_secs(6 * 3600),
-    Duration::from_secs(12 * 3600),
-];
+use crate::provider::Env;
+use crate::provider::state::{DokuPartner, DokuPayment, Intent, State};
 
 /// A notification waiting to be sent.
 #[derive(Debug, Clone)]
@@ -54,7 +40,7 @@ pub struct Attempt {
 /// has a notification URL.
 pub(crate) fn doku_payment(
     state: &mut State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     partner: &DokuPartner,
     payment: &DokuPayment,
 ) {
@@ -67,10 +53,10 @@ pub(crate) fn doku_payment(
     let Some(secret) = partner.secrets.first() else {
         return;
     };
-    let Ok(request_id) = crate::ids::random_hex(16) else {
+    let Ok(request_id) = crate::provider::ids::random_hex(16) else {
         return;
     };
-    let Ok(timestamp) = ovo_sign::format_doku_timestamp(ctx.now) else {
+    let Ok(timestamp) = ovo_sign::format_doku_timestamp(env.now) else {
         return;
     };
     let body = json!({
@@ -106,7 +92,7 @@ pub(crate) fn doku_payment(
 /// merchant's own calls \[I\].
 pub(crate) fn snap_debit_paid(
     state: &mut State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     client_id: &str,
     reference: &str,
     intent: &Intent,
@@ -116,9 +102,9 @@ pub(crate) fn snap_debit_paid(
     };
     let format = ovo_sign::SnapTimestampFormat::OVO;
     let (Ok(timestamp), Ok(created), Ok(external_id)) = (
-        format.format(ctx.now),
+        format.format(env.now),
         format.format(intent.created),
-        crate::ids::random_hex(16),
+        crate::provider::ids::random_hex(16),
     ) else {
         return;
     };
@@ -143,7 +129,7 @@ pub(crate) fn snap_debit_paid(
         body: &body,
         timestamp: &timestamp,
     };
-    let Ok(signed) = ovo_sign::snap::sign_rsa_service(&ctx.shared.provider_key, &request) else {
+    let Ok(signed) = ovo_sign::snap::sign_rsa_service(env.provider_key, &request) else {
         return;
     };
     state.outbox.push(Outgoing {
@@ -163,54 +149,11 @@ pub(crate) fn snap_debit_paid(
 
 /// The path (and query) of a notification URL: what its signature covers.
 fn target_of(url: &str) -> String {
-    url.split_once("://")
-        .and_then(|(_, rest)| {
-            rest.find('/')
-                .and_then(|i| rest.get(i..))
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "/".to_owned())
-}
-
-/// Starts delivering every queued notification.
-pub(crate) fn flush(shared: &Shared) {
-    let outgoing: Vec<Outgoing> = std::mem::take(&mut shared.state().outbox);
-    if outgoing.is_empty() {
-        return;
-    }
-    let Some(shared) = shared.me() else { return };
-    for notification in outgoing {
-        tokio::spawn(deliver(Arc::clone(&shared), notification));
-    }
-}
-
-async fn deliver(shared: Arc<Shared>, notification: Outgoing) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let compression = shared.config.notify_retry_compression.max(1);
-    let mut waited = Duration::ZERO;
-    for (attempt, at) in std::iter::once(Duration::ZERO).chain(SCHEDULE).enumerate() {
-        let wait = (at / compression).saturating_sub(waited);
-        tokio::time::sleep(wait).await;
-        waited += wait;
-        let mut request = Request::post(notification.url.as_str());
-        for (name, value) in &notification.headers {
-            request = request.header(*name, value.as_str());
-        }
-        let status = match request.body(Full::new(Bytes::from(notification.body.clone()))) {
-            Ok(request) => client
-                .request(request)
-                .await
-                .ok()
-                .map(|r| r.status().as_u16()),
-            Err(_) => None,
-        };
-        shared.state().deliveries.push(Attempt {
-            request_id: notification.request_id.clone(),
-            attempt: attempt + 1,
-            status,
-        });
-        if status.is_some_and(|s| (200..300).contains(&s)) {
-            return;
-        }
-    }
+    url::Url::parse(url).map_or_else(
+        |_| "/".to_owned(),
+        |url| match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        },
+    )
 }

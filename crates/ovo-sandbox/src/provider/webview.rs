@@ -10,12 +10,12 @@ use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
-use crate::challenge::{self, Outcome};
-use crate::exchange::{Handled, Incoming, Reply};
-use crate::ids;
-use crate::route::WEBVIEW_SUBMIT;
-use crate::server::Ctx;
-use crate::state::{AuthCode, Purpose, State, WebviewSession};
+use crate::provider::Env;
+use crate::provider::WEBVIEW_SUBMIT;
+use crate::provider::challenge::{self, Outcome};
+use crate::provider::exchange::{Handled, Incoming, Reply};
+use crate::provider::ids;
+use crate::provider::state::{AuthCode, Purpose, State, WebviewSession};
 
 /// How long a webview's code may wait for its exchange \[I\].
 const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -34,7 +34,7 @@ struct Submission {
 }
 
 /// `GET /cellblockui/partner/activation?token=<linkageToken>|session=<payment session>&destination=..`.
-pub(crate) fn page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+pub(crate) fn page(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let params = request.query_params();
     let key = params
         .get("token")
@@ -43,27 +43,26 @@ pub(crate) fn page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         .unwrap_or_default();
     let destination = params.get("destination").cloned().unwrap_or_default();
     let state_param = params.get("state").cloned();
-    let mut state = ctx.shared.state();
-    let session = open_session(&state, ctx, &key, &destination)?;
+    let session = open_session(state, env, &key, &destination)?;
     if let Purpose::Payment { reference } = &session.purpose
         && let Some(intent) = state
             .intents
             .get_mut(&(session.client_id.clone(), reference.clone()))
     {
-        intent.webview_opened.get_or_insert(ctx.now);
+        intent.webview_opened.get_or_insert(env.now);
     }
     let needs_otp = session.purpose == Purpose::Binding && !session.otp_passed;
     let account = state
         .accounts
         .get_mut(&session.account)
         .ok_or_else(|| message_page(StatusCode::NOT_FOUND, "Account not found"))?;
-    if needs_otp && !challenge::request_otp(account, ctx.now) {
+    if needs_otp && !challenge::request_otp(account, env.now) {
         return Err(message_page(
             StatusCode::FORBIDDEN,
             "Too many attempts: try again later",
         ));
     }
-    if challenge::blocked(account, ctx.now) {
+    if challenge::blocked(account, env.now) {
         return Err(message_page(
             StatusCode::FORBIDDEN,
             "Too many attempts: try again later",
@@ -79,7 +78,7 @@ pub(crate) fn page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 }
 
 /// `POST /cellblockui/partner/submit` (form or JSON).
-pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+pub(crate) fn submit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let json_mode = request
         .header("content-type")
         .is_some_and(|c| c.starts_with("application/json"));
@@ -96,9 +95,8 @@ pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             pin: form.remove("pin").unwrap_or_default(),
         }
     };
-    let mut state = ctx.shared.state();
-    let session = open_session(&state, ctx, &submission.session, &submission.destination).map_err(
-        |page| {
+    let session =
+        open_session(state, env, &submission.session, &submission.destination).map_err(|page| {
             if json_mode {
                 json_error(
                     page.status,
@@ -108,8 +106,7 @@ pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             } else {
                 page
             }
-        },
-    )?;
+        })?;
     let needs_otp = session.purpose == Purpose::Binding && !session.otp_passed;
     let otp = if needs_otp {
         Some(submission.otp.as_deref().unwrap_or_default())
@@ -117,11 +114,11 @@ pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         None
     };
     let outcome = match state.accounts.get_mut(&session.account) {
-        Some(account) => challenge::submit(account, ctx.now, otp, &submission.pin),
+        Some(account) => challenge::submit(account, env.now, otp, &submission.pin),
         None => Outcome::Blocked,
     };
     let (message, left) = match outcome {
-        Outcome::Passed => return finish(&mut state, ctx, &submission, &session, json_mode),
+        Outcome::Passed => return finish(state, env, &submission, &session, json_mode),
         Outcome::WrongOtp { attempts_left } => ("Wrong OTP", attempts_left),
         Outcome::WrongPin { attempts_left } => {
             if needs_otp {
@@ -159,7 +156,7 @@ pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 /// Success: issue the code and redirect to the partner with `response` (and `state`).
 fn finish(
     state: &mut State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     submission: &Submission,
     session: &WebviewSession,
     json_mode: bool,
@@ -175,7 +172,7 @@ fn finish(
             client_id: session.client_id.clone(),
             account: session.account,
             purpose: session.purpose.clone(),
-            expires: ctx.now + CODE_LIFETIME,
+            expires: env.now + CODE_LIFETIME,
             linkage_token,
         },
     );
@@ -235,14 +232,14 @@ pub(crate) fn registered_destination(registered: &[String], destination: &str) -
 /// The session named by `key`, if open, and only towards a registered callback URL \[S\].
 fn open_session(
     state: &State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     key: &str,
     destination: &str,
 ) -> Result<WebviewSession, Reply> {
     let session = state
         .webviews
         .get(key)
-        .filter(|s| ctx.now < s.expires)
+        .filter(|s| env.now < s.expires)
         .cloned()
         .ok_or_else(|| message_page(StatusCode::GONE, "This page has expired"))?;
     let registered = state

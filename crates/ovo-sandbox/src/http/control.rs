@@ -10,11 +10,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::SandboxConfig;
-use crate::exchange::{Incoming, Reply};
-use crate::faults::FaultRule;
-use crate::server::Shared;
-use crate::snap::linking::unbind;
-use crate::state::{Account, AccountStatus, DokuPartner, Partner};
+use crate::http::faults::FaultRule;
+use crate::http::server::Shared;
+use crate::provider::exchange::{Incoming, Reply};
+use crate::provider::snap::linking::unbind;
+use crate::provider::state::{Account, AccountStatus, DokuPartner, Partner};
 
 /// `POST /_sandbox/partners`.
 #[derive(Debug, Deserialize)]
@@ -166,7 +166,7 @@ fn receive(shared: &Shared, request: &Incoming) -> Outcome {
     shared
         .state()
         .inbox
-        .push(crate::state::InboxEntry { headers, body });
+        .push(crate::provider::state::InboxEntry { headers, body });
     Ok(json!({"received": true}))
 }
 
@@ -326,10 +326,10 @@ fn advance(shared: &Shared, bytes: &[u8]) -> Outcome {
     shared
         .clock
         .advance(Duration::from_secs(advance.seconds))
-        .map_err(|crate::clock::TooFar| {
+        .map_err(|crate::http::clock::TooFar| {
             format!(
                 "seconds: the clock moves at most {} seconds ahead of real time in total",
-                crate::clock::MAX_OFFSET.as_secs()
+                crate::http::clock::MAX_OFFSET.as_secs()
             )
         })?;
     Ok(json!({"now": shared.clock.now().to_string()}))

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
 
-use crate::ids::RngUnavailable;
+use crate::provider::ids::RngUnavailable;
 
 /// A request, read whole.
 #[derive(Debug)]

@@ -7,11 +7,11 @@ use ovo_model::{Case, ServiceCode};
 use serde_json::json;
 
 use super::{check_rsa_service_call, check_symmetric_call, fail, parse, success};
-use crate::exchange::{Handled, Incoming, Reply};
-use crate::ids;
-use crate::route::WEBVIEW_PAGE;
-use crate::server::Ctx;
-use crate::state::{AccountId, AccountStatus, Purpose, State, WebviewSession};
+use crate::provider::Env;
+use crate::provider::WEBVIEW_PAGE;
+use crate::provider::exchange::{Handled, Incoming, Reply};
+use crate::provider::ids;
+use crate::provider::state::{AccountId, AccountStatus, Purpose, State, WebviewSession};
 
 /// A linkage token lives 5 minutes \[S\].
 pub(crate) const LINKAGE_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -26,10 +26,9 @@ const UNBINDING_SUCCESS: ServiceCode = ServiceCode::ACCOUNT_UNBINDING;
 /// `GET /user/v2/account/lookup?phone=...`: OVO-signed and non-SNAP; the sandbox checks the SNAP
 /// symmetric signature with the partner's B2B token \[I\] and answers a `status`:
 /// `CAN_LINK`, `CAN_REGISTER` (no OVO account) \[S\], `LINKED_ELSEWHERE` or `CLOSED` \[I\].
-pub(crate) fn lookup(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, LOOKUP)?;
-    require_system_token(&state, ctx, &partner.client_id, &token, LOOKUP)?;
+pub(crate) fn lookup(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, token, _) = check_symmetric_call(env, state, request, LOOKUP)?;
+    require_system_token(state, env, &partner.client_id, &token, LOOKUP)?;
     let phone = request.query_params().remove("phone").unwrap_or_default();
     let status = match state.account_by_phone(&phone) {
         None => "CAN_REGISTER",
@@ -48,10 +47,9 @@ pub(crate) fn lookup(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 /// with OVO's signature \[S\]; like the lookup, the sandbox checks the SNAP symmetric signature with
 /// the partner's B2B token \[I\]. The answer's shape is not published: the ways to top up an OVO
 /// account, each with its steps \[I\].
-pub(crate) fn top_up_options(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, LOOKUP)?;
-    require_system_token(&state, ctx, &partner.client_id, &token, LOOKUP)?;
+pub(crate) fn top_up_options(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, token, _) = check_symmetric_call(env, state, request, LOOKUP)?;
+    require_system_token(state, env, &partner.client_id, &token, LOOKUP)?;
     let options: Vec<serde_json::Value> = TOP_UP_OPTIONS
         .iter()
         .map(|(channel, name, steps)| json!({"channel": channel, "name": name, "steps": steps}))
@@ -91,13 +89,13 @@ const TOP_UP_OPTIONS: &[(&str, &str, &[&str])] = &[
 /// A valid, unexpired B2B token of this partner.
 pub(crate) fn require_system_token(
     state: &State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     client_id: &str,
     token: &str,
     service: ServiceCode,
 ) -> Result<(), Reply> {
     match state.system_tokens.get(token) {
-        Some(t) if t.client_id == client_id && ctx.now < t.expires => Ok(()),
+        Some(t) if t.client_id == client_id && env.now < t.expires => Ok(()),
         _ => Err(fail(
             service,
             Case::InvalidToken,
@@ -107,9 +105,8 @@ pub(crate) fn require_system_token(
 }
 
 /// `POST .../oauth/account/registration-account-binding`: answers a linkage token and the webview.
-pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, _) = check_rsa_service_call(ctx, &mut state, request, BINDING)?;
+pub(crate) fn binding(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, _) = check_rsa_service_call(env, state, request, BINDING)?;
     let body: BindingRequest = parse(BINDING, &request.body)?;
     if body.merchant_id != partner.merchant_id {
         return Err(fail(
@@ -148,8 +145,8 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         ));
     }
     let mut answer = open_webview(
-        &mut state,
-        ctx,
+        state,
+        env,
         &partner.client_id,
         account,
         Purpose::Binding,
@@ -163,9 +160,8 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 /// `POST .../oauth/account/registration-account-unbinding`, in two calls \[S\]\[P\]: the first, with
 /// the customer's access token, answers a linkage token for the confirmation webview; the second,
 /// with that linkage token and the webview's `authCode`, unbinds.
-pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, UNBINDING)?;
+pub(crate) fn unbinding(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, token, _) = check_symmetric_call(env, state, request, UNBINDING)?;
     let body: UnbindingRequest = parse(UNBINDING, &request.body)?;
     if let Some(code) = body.auth_code.as_ref().map(|c| c.expose().to_owned()) {
         let grant = state
@@ -174,7 +170,7 @@ pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             .filter(|g| {
                 g.client_id == partner.client_id
                     && g.purpose == Purpose::Unbinding
-                    && ctx.now < g.expires
+                    && env.now < g.expires
             })
             .filter(|g| g.linkage_token.as_deref() == Some(token.as_str()))
             .cloned()
@@ -186,7 +182,7 @@ pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
                 )
             })?;
         state.auth_codes.remove(&code);
-        unbind(&mut state, grant.account);
+        unbind(state, grant.account);
         return Ok(success(
             200,
             UNBINDING_SUCCESS,
@@ -199,7 +195,7 @@ pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let access = state
         .access_tokens
         .get(&token)
-        .filter(|t| t.client_id == partner.client_id && state.customer_token_valid(t, ctx.now))
+        .filter(|t| t.client_id == partner.client_id && state.customer_token_valid(t, env.now))
         .cloned()
         .ok_or_else(|| {
             fail(
@@ -214,8 +210,8 @@ pub(crate) fn unbinding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         .map(|a| a.phone.clone())
         .unwrap_or_default();
     let mut answer = open_webview(
-        &mut state,
-        ctx,
+        state,
+        env,
         &partner.client_id,
         access.account,
         Purpose::Unbinding,
@@ -238,7 +234,7 @@ pub(crate) fn unbind(state: &mut State, account: AccountId) {
 /// the webview's URL and the `qParams` it must carry \[S\].
 fn open_webview(
     state: &mut State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     client_id: &str,
     account: AccountId,
     purpose: Purpose,
@@ -257,14 +253,14 @@ fn open_webview(
             client_id: client_id.to_owned(),
             account,
             purpose,
-            expires: ctx.now + LINKAGE_LIFETIME,
+            expires: env.now + LINKAGE_LIFETIME,
             otp_passed: false,
         },
     );
     Ok(json!({
         "referenceNo": ref_id,
         "linkageToken": linkage,
-        "redirectUrl": format!("{}{WEBVIEW_PAGE}", ctx.shared.base_url),
+        "redirectUrl": format!("{}{WEBVIEW_PAGE}", env.base_url),
         "additionalInfo": {
             "qParams": {"action": action, "authType": "2FA", "client-id": client_id, "phoneNumber": masked(phone), "refId": ref_id},
         },

@@ -11,18 +11,18 @@ use ovo_sign::doku::Components;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use crate::challenge::{self, Outcome};
-use crate::exchange::{Handled, Incoming, Reply};
-use crate::ids;
-use crate::ledger::Channel;
-use crate::notify;
-use crate::route::{DOKU_PAYMENT_PAGE, DOKU_REGISTRATION};
-use crate::server::Ctx;
-use crate::state::{
+use crate::provider::Env;
+use crate::provider::challenge::{self, Outcome};
+use crate::provider::exchange::{Handled, Incoming, Reply};
+use crate::provider::ids;
+use crate::provider::ledger::Channel;
+use crate::provider::outbox;
+use crate::provider::state::{
     AccountStatus, DokuPartner, DokuPayment, DokuPaymentPage, DokuPaymentStatus, DokuRegistration,
     DokuToken, State,
 };
-use crate::wallet::{self, Movement, WalletError};
+use crate::provider::wallet::{self, Movement, WalletError};
+use crate::provider::{DOKU_PAYMENT_PAGE, DOKU_REGISTRATION};
 
 /// A DOKU OVO token is valid one year \[S\].
 const TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -41,7 +41,7 @@ pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Reply {
 
 /// Headers, timestamp window, signature and `Request-Id` uniqueness of a DOKU request.
 fn check(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &mut State,
     request: &Incoming,
 ) -> Result<(DokuPartner, String), Reply> {
@@ -82,7 +82,7 @@ fn check(
             "Request-Timestamp is not yyyy-MM-ddTHH:mm:ssZ",
         )
     })?;
-    if (ctx.now - at).unsigned_abs() > ctx.config().timestamp_window {
+    if (env.now - at).unsigned_abs() > env.config.timestamp_window {
         return Err(error(
             StatusCode::UNAUTHORIZED,
             "invalid_timestamp",
@@ -134,7 +134,7 @@ fn parse<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, Reply> {
 /// The partner's valid token for this customer.
 fn valid_token(
     state: &State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     client_id: &str,
     customer_id: &str,
     token_id: &str,
@@ -146,7 +146,7 @@ fn valid_token(
             t.client_id == client_id
                 && t.customer_id == customer_id
                 && t.active
-                && ctx.now < t.expires
+                && env.now < t.expires
         })
         .filter(|t| {
             state
@@ -165,12 +165,11 @@ fn valid_token(
 }
 
 /// `POST /ovo-open-api/v1/token`: 201 with a registration page, status `PENDING` \[S\].
-pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, _) = check(ctx, &mut state, request)?;
+pub(crate) fn binding(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, _) = check(env, state, request)?;
     let body: BindingRequest = parse(&request.body)?;
     if let Some((account, _)) = state.account_by_phone(&body.ovo_account.account_mobile_phone)
-        && bound_elsewhere(&state, ctx, &partner.client_id, &body.customer.id, account)
+        && bound_elsewhere(state, env, &partner.client_id, &body.customer.id, account)
     {
         return Err(error(
             StatusCode::CONFLICT,
@@ -187,7 +186,7 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             phone: body.ovo_account.account_mobile_phone.clone(),
             success_url: body.ovo_account.success_registration_url.clone(),
             failed_url: body.ovo_account.failed_registration_url.clone(),
-            expires: ctx.now + REGISTRATION_LIFETIME,
+            expires: env.now + REGISTRATION_LIFETIME,
         },
     );
     Ok(Reply::json(
@@ -195,7 +194,7 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         &json!({
             "customer": body.customer,
             "ovo_account": {
-                "registration_url": format!("{}{DOKU_REGISTRATION}{session}", ctx.shared.base_url),
+                "registration_url": format!("{}{DOKU_REGISTRATION}{session}", env.base_url),
                 "status": "PENDING",
             },
         }),
@@ -206,34 +205,33 @@ pub(crate) fn binding(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 /// account can only binding to one customer on one merchant" \[S\].
 fn bound_elsewhere(
     state: &State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     client_id: &str,
     customer_id: &str,
-    account: crate::state::AccountId,
+    account: crate::provider::state::AccountId,
 ) -> bool {
     state.doku_tokens.values().any(|t| {
         t.client_id == client_id
             && t.account == account
             && t.customer_id != customer_id
             && t.active
-            && ctx.now < t.expires
+            && env.now < t.expires
     })
 }
 
 /// `GET /ovo-open-api/registration/{session}`: OVO's OTP and PIN page.
-pub(crate) fn registration_page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+pub(crate) fn registration_page(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let session = request
         .path
         .strip_prefix(DOKU_REGISTRATION)
         .unwrap_or_default()
         .to_owned();
-    let mut state = ctx.shared.state();
-    let registration = open_registration(&state, ctx, &session)?;
+    let registration = open_registration(state, env, &session)?;
     let account = state
         .account_by_phone(&registration.phone)
         .map(|(id, _)| id);
     if let Some(account) = account.and_then(|id| state.accounts.get_mut(&id))
-        && !challenge::request_otp(account, ctx.now)
+        && !challenge::request_otp(account, env.now)
     {
         return Ok(Reply::redirect(registration.failed_url));
     }
@@ -242,7 +240,7 @@ pub(crate) fn registration_page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 
 /// `POST /ovo-open-api/registration/{session}` (form, or JSON `{"otp","pin"}`): on success the
 /// token is created and the customer returns to `success_registration_url` \[S\].
-pub(crate) fn registration_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+pub(crate) fn registration_submit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let session = request
         .path
         .strip_prefix(DOKU_REGISTRATION)
@@ -268,15 +266,14 @@ pub(crate) fn registration_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             form.remove("pin").unwrap_or_default(),
         )
     };
-    let mut state = ctx.shared.state();
-    let registration = open_registration(&state, ctx, &session)?;
+    let registration = open_registration(state, env, &session)?;
     let outcome = match state
         .account_by_phone(&registration.phone)
         .map(|(id, _)| id)
     {
         Some(id) => match state.accounts.get_mut(&id) {
             Some(account) if account.status == AccountStatus::Active => (
-                challenge::submit(account, ctx.now, Some(&otp), &pin),
+                challenge::submit(account, env.now, Some(&otp), &pin),
                 Some((id, account.generation)),
             ),
             _ => (Outcome::Blocked, None),
@@ -286,8 +283,8 @@ pub(crate) fn registration_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let location = match outcome {
         (Outcome::Passed, Some((account, _)))
             if bound_elsewhere(
-                &state,
-                ctx,
+                state,
+                env,
                 &registration.client_id,
                 &registration.customer_id,
                 account,
@@ -314,7 +311,7 @@ pub(crate) fn registration_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
                     customer_id: registration.customer_id.clone(),
                     account,
                     generation,
-                    expires: ctx.now + TOKEN_LIFETIME,
+                    expires: env.now + TOKEN_LIFETIME,
                     active: true,
                 },
             );
@@ -348,13 +345,13 @@ pub(crate) fn registration_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 
 fn open_registration(
     state: &State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     session: &str,
 ) -> Result<DokuRegistration, Reply> {
     state
         .doku_registrations
         .get(session)
-        .filter(|r| ctx.now < r.expires)
+        .filter(|r| env.now < r.expires)
         .cloned()
         .ok_or_else(|| Reply::text(StatusCode::GONE, "This registration page has expired"))
 }
@@ -380,9 +377,8 @@ fn registration_form(session: &str, error: Option<&str>) -> Reply {
 }
 
 /// `POST /tokenization/v1/tokens` \[S\].
-pub(crate) fn tokens(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, _) = check(ctx, &mut state, request)?;
+pub(crate) fn tokens(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, _) = check(env, state, request)?;
     let body: TokenListRequest = parse(&request.body)?;
     let (token_id, token) = state
         .doku_tokens
@@ -391,7 +387,7 @@ pub(crate) fn tokens(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             t.client_id == partner.client_id
                 && t.customer_id == body.customer.id
                 && t.active
-                && ctx.now < t.expires
+                && env.now < t.expires
         })
         .map(|(id, t)| (id.clone(), t.clone()))
         .ok_or_else(|| {
@@ -423,13 +419,12 @@ pub(crate) fn tokens(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 }
 
 /// `POST /ovo-open-api/v1/balance` \[S\].
-pub(crate) fn balance(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, _) = check(ctx, &mut state, request)?;
+pub(crate) fn balance(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, _) = check(env, state, request)?;
     let body: BalanceRequest = parse(&request.body)?;
     let token = valid_token(
-        &state,
-        ctx,
+        state,
+        env,
         &partner.client_id,
         &body.customer.id,
         body.ovo_account.token_id.expose(),
@@ -455,13 +450,12 @@ pub(crate) fn balance(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 
 /// `POST /ovo-open-api/v1/payment-recurring`: points first with `payment_use_ovo_point` \[S\];
 /// `invoice_number` unique per client id \[S\]. Notifies the merchant when configured \[P\].
-pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, request_id) = check(ctx, &mut state, request)?;
+pub(crate) fn payment(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, request_id) = check(env, state, request)?;
     let body: PaymentRequest = parse(&request.body)?;
     let token = valid_token(
-        &state,
-        ctx,
+        state,
+        env,
         &partner.client_id,
         &body.customer.id,
         body.ovo_account.token_id.expose(),
@@ -492,8 +486,8 @@ pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         "additional_info": body.additional_info,
         "order": body.order,
     });
-    if ctx
-        .config()
+    if env
+        .config
         .doku_pin
         .needs_pin(body.ovo_account.first_payment)
     {
@@ -503,18 +497,18 @@ pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             DokuPaymentPage {
                 client_id: partner.client_id.clone(),
                 invoice_number: key.1.clone(),
-                expires: ctx.now + PAYMENT_PAGE_LIFETIME,
+                expires: env.now + PAYMENT_PAGE_LIFETIME,
             },
         );
         state.doku_payments.insert(key, payment);
         answer["payment"] = json!({
             "status": DokuPaymentStatus::Pending.as_str(),
-            "authorization_url": format!("{}{DOKU_PAYMENT_PAGE}{page}", ctx.shared.base_url),
+            "authorization_url": format!("{}{DOKU_PAYMENT_PAGE}{page}", env.base_url),
         });
         return Ok(Reply::json(StatusCode::CREATED, &answer));
     }
-    settle(&mut state, ctx, &partner, &mut payment)?;
-    notify::doku_payment(&mut state, ctx, &partner, &payment);
+    settle(state, env, &partner, &mut payment)?;
+    outbox::doku_payment(state, env, &partner, &payment);
     state.doku_payments.insert(key, payment);
     answer["payment"] = json!({"status": DokuPaymentStatus::Success.as_str()});
     Ok(Reply::json(StatusCode::CREATED, &answer))
@@ -524,12 +518,12 @@ pub(crate) fn payment(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 /// fails it.
 fn settle(
     state: &mut State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     partner: &DokuPartner,
     payment: &mut DokuPayment,
 ) -> Result<(), Reply> {
     let movement = Movement {
-        at: ctx.now,
+        at: env.now,
         channel: Channel::Doku,
         partner: &partner.client_id,
         account: payment.account,
@@ -557,25 +551,23 @@ fn settle(
 }
 
 /// `GET /ovo-open-api/payment/{page}`: OVO's PIN page for a `PENDING` payment \[S\]\[I: path\].
-pub(crate) fn payment_page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+pub(crate) fn payment_page(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let page = page_id(request, DOKU_PAYMENT_PAGE);
-    let state = ctx.shared.state();
-    open_payment_page(&state, ctx, &page)?;
+    open_payment_page(state, env, &page)?;
     Ok(payment_form(&page, None))
 }
 
 /// `POST /ovo-open-api/payment/{page}` (form, or JSON `{"pin"}`): the right PIN captures the
 /// payment; its outcome reaches the merchant by notification \[S\]. Too many wrong PINs fail it.
-pub(crate) fn payment_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+pub(crate) fn payment_submit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let page = page_id(request, DOKU_PAYMENT_PAGE);
     let json_mode = is_json(request);
     let pin = submitted(request, json_mode, "pin");
-    let mut state = ctx.shared.state();
-    let (partner, key) = open_payment_page(&state, ctx, &page)?;
+    let (partner, key) = open_payment_page(state, env, &page)?;
     let mut payment = state.doku_payments.get(&key).cloned().ok_or_else(gone)?;
     let outcome = match state.accounts.get_mut(&payment.account) {
         Some(account) if account.status == AccountStatus::Active => {
-            challenge::submit(account, ctx.now, None, &pin)
+            challenge::submit(account, env.now, None, &pin)
         }
         _ => Outcome::Blocked,
     };
@@ -595,11 +587,11 @@ pub(crate) fn payment_submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         }
         Outcome::Passed => {
             // An insufficient balance is the payment's outcome, told by notification.
-            let _ = settle(&mut state, ctx, &partner, &mut payment);
+            let _ = settle(state, env, &partner, &mut payment);
         }
         Outcome::Blocked => payment.status = DokuPaymentStatus::Failed,
     }
-    notify::doku_payment(&mut state, ctx, &partner, &payment);
+    outbox::doku_payment(state, env, &partner, &payment);
     state.doku_payment_pages.remove(&page);
     let status = payment.status.as_str();
     state.doku_payments.insert(key, payment);
@@ -623,13 +615,13 @@ fn gone() -> Reply {
 /// The open payment page `page`: its merchant and the payment's key.
 fn open_payment_page(
     state: &State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     page: &str,
 ) -> Result<(DokuPartner, (String, String)), Reply> {
     let open = state
         .doku_payment_pages
         .get(page)
-        .filter(|p| ctx.now < p.expires)
+        .filter(|p| env.now < p.expires)
         .ok_or_else(gone)?;
     let partner = state
         .doku_partners
@@ -688,9 +680,8 @@ fn payment_form(page: &str, error: Option<&str>) -> Reply {
 }
 
 /// `POST /ovo-open-api/v1/payment-refund`: by the payment's `Request-Id`; points first \[S\].
-pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, _) = check(ctx, &mut state, request)?;
+pub(crate) fn refund(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, _) = check(env, state, request)?;
     let body: RefundRequest = parse(&request.body)?;
     let key = (partner.client_id.clone(), body.order.invoice_number.clone());
     let payment = state
@@ -709,7 +700,7 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             )
         })?;
     let movement = Movement {
-        at: ctx.now,
+        at: env.now,
         channel: Channel::Doku,
         partner: &partner.client_id,
         account: payment.account,
@@ -717,7 +708,7 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     };
     let refund_reference = ids::random_hex(8)?;
     let outcome = match wallet::refund(
-        &mut state,
+        state,
         &movement,
         &refund_reference,
         body.refund.amount.idr(),
@@ -743,18 +734,11 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 }
 
 /// `POST /ovo-open-api/v1/token-delete` \[S\].
-pub(crate) fn unbind(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, _) = check(ctx, &mut state, request)?;
+pub(crate) fn unbind(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, _) = check(env, state, request)?;
     let body: UnbindRequest = parse(&request.body)?;
     let token_id = body.ovo_account.token_id.expose().to_owned();
-    valid_token(
-        &state,
-        ctx,
-        &partner.client_id,
-        &body.customer.id,
-        &token_id,
-    )?;
+    valid_token(state, env, &partner.client_id, &body.customer.id, &token_id)?;
     if let Some(token) = state.doku_tokens.get_mut(&token_id) {
         token.active = false;
     }

@@ -6,7 +6,10 @@ use ovo_model::ServiceCode;
 use ovo_model::endpoint::{DokuEndpoint, OvoEndpoint};
 
 use crate::config::SandboxConfig;
-use crate::exchange::Incoming;
+use crate::provider::exchange::Incoming;
+use crate::provider::{
+    DOKU_PAYMENT_PAGE, DOKU_REGISTRATION, TOP_UP_OPTIONS, WEBVIEW_PAGE, WEBVIEW_SUBMIT,
+};
 
 /// Every endpoint the sandbox serves; the names are the fault plan's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,16 +29,6 @@ pub(crate) enum Endpoint {
     DokuPaymentSubmit,
     Control,
 }
-
-/// Webview paths, modelled on OVO's `/cellblockui/partner/activation` \[S\].
-pub(crate) const WEBVIEW_PAGE: &str = "/cellblockui/partner/activation";
-pub(crate) const WEBVIEW_SUBMIT: &str = "/cellblockui/partner/submit";
-/// DOKU's registration page.
-pub(crate) const DOKU_REGISTRATION: &str = "/ovo-open-api/registration/";
-/// OVO's PIN page for a DOKU payment that waits for the customer \[I: path\].
-pub(crate) const DOKU_PAYMENT_PAGE: &str = "/ovo-open-api/payment/";
-/// The Top Up Instruction \[S\].
-pub(crate) const TOP_UP_OPTIONS: &str = "/reference/v1/topup/options";
 
 impl Endpoint {
     /// The endpoint's name in the fault plan and the docs.

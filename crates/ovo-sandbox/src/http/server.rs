@@ -12,19 +12,19 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use ovo_model::{Case, ResponseCode};
 use std::time::Duration;
-use time::OffsetDateTime;
 
 use hyper_util::rt::TokioTimer;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
-use crate::clock::Clock;
 use crate::config::SandboxConfig;
-use crate::exchange::{Incoming, Reply};
-use crate::faults::{FaultAction, FaultPlan};
-use crate::route::Endpoint;
-use crate::state::State;
-use crate::{control, doku, notify, snap, webview};
+use crate::http::clock::Clock;
+use crate::http::faults::{FaultAction, FaultPlan};
+use crate::http::route::Endpoint;
+use crate::http::{control, delivery};
+use crate::provider::exchange::{Incoming, Reply};
+use crate::provider::state::State;
+use crate::provider::{Env, doku, snap, webview};
 
 /// What every connection shares.
 #[derive(Debug)]
@@ -59,11 +59,11 @@ impl Shared {
         };
         let result = {
             let state = self.state();
-            let snapshot = crate::persist::SnapshotRef {
+            let snapshot = crate::http::persist::SnapshotRef {
                 clock_offset_secs: self.clock.offset().as_secs(),
                 state: &state,
             };
-            crate::persist::save(dir, &snapshot)
+            crate::http::persist::save(dir, &snapshot)
         };
         if let Ok(mut error) = self.save_error.lock() {
             *error = result.err().map(|e| format!("{}: {e}", dir.display()));
@@ -78,19 +78,6 @@ impl Shared {
         self.faults
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// The time and configuration a handler works with.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Ctx<'a> {
-    pub(crate) shared: &'a Shared,
-    pub(crate) now: OffsetDateTime,
-}
-
-impl Ctx<'_> {
-    pub(crate) fn config(&self) -> &SandboxConfig {
-        &self.shared.config
     }
 }
 
@@ -237,13 +224,19 @@ async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full
     {
         return Ok(into_response(faulty_status(endpoint, status)));
     }
-    let ctx = Ctx {
-        shared,
-        now: shared.clock.now(),
+    let reply = if endpoint == Endpoint::Control {
+        control::handle(shared, &incoming)
+    } else {
+        let env = Env {
+            now: shared.clock.now(),
+            config: &shared.config,
+            base_url: &shared.base_url,
+            provider_key: &shared.provider_key,
+        };
+        dispatch(&mut shared.state(), &env, endpoint, &incoming)
     };
-    let reply = dispatch(ctx, endpoint, &incoming);
     shared.persist();
-    notify::flush(shared);
+    delivery::flush(shared);
     match fault {
         Some(FaultAction::DropAfterCommit) => Err(Dropped),
         Some(FaultAction::Hang) => {
@@ -258,33 +251,33 @@ async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full
     }
 }
 
-fn dispatch(ctx: Ctx<'_>, endpoint: Endpoint, request: &Incoming) -> Reply {
+/// Runs the provider's rule for `endpoint`.
+fn dispatch(state: &mut State, env: &Env<'_>, endpoint: Endpoint, request: &Incoming) -> Reply {
     use ovo_model::endpoint::{DokuEndpoint as D, OvoEndpoint as O};
     let result = match endpoint {
-        Endpoint::Ovo(O::B2bToken) => snap::tokens::b2b(ctx, request),
-        Endpoint::Ovo(O::B2b2cToken) => snap::tokens::b2b2c(ctx, request),
-        Endpoint::Ovo(O::Lookup) => snap::linking::lookup(ctx, request),
-        Endpoint::Ovo(O::Binding) => snap::linking::binding(ctx, request),
-        Endpoint::Ovo(O::Unbinding) => snap::linking::unbinding(ctx, request),
-        Endpoint::Ovo(O::Balance) => snap::payment::balance(ctx, request),
-        Endpoint::Ovo(O::Debit) => snap::payment::debit(ctx, request),
-        Endpoint::Ovo(O::GenerateToken) => snap::payment::generate_token(ctx, request),
-        Endpoint::Ovo(O::Status) => snap::payment::status(ctx, request),
-        Endpoint::Ovo(O::Refund) => snap::payment::refund(ctx, request),
-        Endpoint::TopUpOptions => snap::linking::top_up_options(ctx, request),
-        Endpoint::WebviewPage => webview::page(ctx, request),
-        Endpoint::WebviewSubmit => webview::submit(ctx, request),
-        Endpoint::Doku(D::Binding) => doku::binding(ctx, request),
-        Endpoint::Doku(D::Tokens) => doku::tokens(ctx, request),
-        Endpoint::Doku(D::Balance) => doku::balance(ctx, request),
-        Endpoint::Doku(D::Payment) => doku::payment(ctx, request),
-        Endpoint::Doku(D::Refund) => doku::refund(ctx, request),
-        Endpoint::Doku(D::Unbind) => doku::unbind(ctx, request),
-        Endpoint::DokuRegistrationPage => doku::registration_page(ctx, request),
-        Endpoint::DokuRegistrationSubmit => doku::registration_submit(ctx, request),
-        Endpoint::DokuPaymentPage => doku::payment_page(ctx, request),
-        Endpoint::DokuPaymentSubmit => doku::payment_submit(ctx, request),
-        Endpoint::Control => Ok(control::handle(ctx.shared, request)),
+        Endpoint::Ovo(O::B2bToken) => snap::tokens::b2b(state, env, request),
+        Endpoint::Ovo(O::B2b2cToken) => snap::tokens::b2b2c(state, env, request),
+        Endpoint::Ovo(O::Lookup) => snap::linking::lookup(state, env, request),
+        Endpoint::Ovo(O::Binding) => snap::linking::binding(state, env, request),
+        Endpoint::Ovo(O::Unbinding) => snap::linking::unbinding(state, env, request),
+        Endpoint::Ovo(O::Balance) => snap::payment::balance(state, env, request),
+        Endpoint::Ovo(O::Debit) => snap::payment::debit(state, env, request),
+        Endpoint::Ovo(O::GenerateToken) => snap::payment::generate_token(state, env, request),
+        Endpoint::Ovo(O::Status) => snap::payment::status(state, env, request),
+        Endpoint::Ovo(O::Refund) => snap::payment::refund(state, env, request),
+        Endpoint::TopUpOptions => snap::linking::top_up_options(state, env, request),
+        Endpoint::WebviewPage => webview::page(state, env, request),
+        Endpoint::WebviewSubmit => webview::submit(state, env, request),
+        Endpoint::Doku(D::Binding) => doku::binding(state, env, request),
+        Endpoint::Doku(D::Tokens) => doku::tokens(state, env, request),
+        Endpoint::Doku(D::Balance) => doku::balance(state, env, request),
+        Endpoint::Doku(D::Payment) => doku::payment(state, env, request),
+        Endpoint::Doku(D::Refund) => doku::refund(state, env, request),
+        Endpoint::Doku(D::Unbind) => doku::unbind(state, env, request),
+        Endpoint::DokuRegistrationPage => doku::registration_page(state, env, request),
+        Endpoint::DokuRegistrationSubmit => doku::registration_submit(state, env, request),
+        Endpoint::DokuPaymentPage => doku::payment_page(state, env, request),
+        Endpoint::DokuPaymentSubmit => doku::payment_submit(state, env, request),
         // The catalogue is non-exhaustive: an endpoint added there is not served until here.
         _ => Ok(Reply::text(StatusCode::NOT_FOUND, "no such endpoint")),
     };

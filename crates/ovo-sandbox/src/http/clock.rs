@@ -6,13 +6,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use time::{OffsetDateTime, UtcOffset};
-
-/// Jakarta time (WIB), in which `X-EXTERNAL-ID` uniqueness resets daily \[P\].
-pub(crate) const JAKARTA: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
+use time::OffsetDateTime;
 
 /// How far the sandbox clock may be moved ahead of real time, in total: 100 years \[I\], far
 /// beyond every lifetime the provider has (the longest, a DOKU token, is one year) and far from

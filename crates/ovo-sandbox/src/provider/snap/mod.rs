@@ -13,9 +13,9 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::config::AcceptedEncoding;
-use crate::exchange::{Incoming, Reply};
-use crate::server::Ctx;
-use crate::state::{Partner, State};
+use crate::provider::Env;
+use crate::provider::exchange::{Incoming, Reply};
+use crate::provider::state::{Partner, State};
 
 pub(crate) mod linking;
 pub(crate) mod payment;
@@ -110,9 +110,9 @@ fn parse_timestamp(service: ServiceCode, timestamp: &str) -> Result<OffsetDateTi
 }
 
 /// `X-TIMESTAMP` within the window of the sandbox clock, either way.
-fn check_window(ctx: Ctx<'_>, service: ServiceCode, at: OffsetDateTime) -> Result<(), Reply> {
-    let skew = (ctx.now - at).unsigned_abs();
-    if skew > ctx.config().timestamp_window {
+fn check_window(env: &Env<'_>, service: ServiceCode, at: OffsetDateTime) -> Result<(), Reply> {
+    let skew = (env.now - at).unsigned_abs();
+    if skew > env.config.timestamp_window {
         return Err(fail(
             service,
             Case::Unauthorized,
@@ -137,7 +137,7 @@ fn signature_failed(service: ServiceCode) -> Reply {
 /// The access-token calls: `X-CLIENT-KEY`, `X-TIMESTAMP`, RSA `X-SIGNATURE` over
 /// `client_id|timestamp` \[P\].
 pub(crate) fn check_token_call(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &State,
     request: &Incoming,
     service: ServiceCode,
@@ -149,7 +149,7 @@ pub(crate) fn check_token_call(
     let partner = partner(state, service, client_id)?;
     signing::verify_token(&partner.public_keys, client_id, timestamp, signature)
         .map_err(|_| signature_failed(service))?;
-    check_window(ctx, service, at)?;
+    check_window(env, service, at)?;
     Ok(partner)
 }
 
@@ -182,12 +182,12 @@ fn signed_headers<'a>(request: &'a Incoming, service: ServiceCode) -> Result<Sig
 
 /// After the signature: the timestamp window, then `CHANNEL-ID` and `X-DEVICE-ID`.
 fn after_signature(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     request: &Incoming,
     service: ServiceCode,
     signed: &Signed<'_>,
 ) -> Result<(), Reply> {
-    check_window(ctx, service, signed.at)?;
+    check_window(env, service, signed.at)?;
     let channel = header(request, service, "CHANNEL-ID")?;
     ovo_model::snap::ChannelId::new(channel).map_err(|e| field_error(service, &e))?;
     DeviceId::new(header(request, service, "X-DEVICE-ID")?)
@@ -196,13 +196,13 @@ fn after_signature(
 }
 
 fn claim_external_id(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &mut State,
     service: ServiceCode,
     client_id: &str,
     external_id: &str,
 ) -> Result<(), Reply> {
-    if state.claim_external_id(client_id, ctx.now, external_id) {
+    if state.claim_external_id(client_id, env.now, external_id) {
         Ok(())
     } else {
         Err(fail(
@@ -215,7 +215,7 @@ fn claim_external_id(
 
 /// A call signed with the partner's RSA key over `METHOD:path:hash:timestamp` (account binding).
 pub(crate) fn check_rsa_service_call(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &mut State,
     request: &Incoming,
     service: ServiceCode,
@@ -231,15 +231,15 @@ pub(crate) fn check_rsa_service_call(
     };
     signing::verify_rsa_service(&partner.public_keys, &signed, headers.signature)
         .map_err(|_| signature_failed(service))?;
-    after_signature(ctx, request, service, &headers)?;
-    claim_external_id(ctx, state, service, &partner.client_id, headers.external_id)?;
+    after_signature(env, request, service, &headers)?;
+    claim_external_id(env, state, service, &partner.client_id, headers.external_id)?;
     Ok((partner, headers.external_id.to_owned()))
 }
 
 /// A call signed with HMAC-SHA512 over `METHOD:path:token:hash:timestamp`, the token being the one
 /// in `Authorization`. Returns the partner, the bearer token and the external id.
 pub(crate) fn check_symmetric_call(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &mut State,
     request: &Incoming,
     service: ServiceCode,
@@ -255,7 +255,7 @@ pub(crate) fn check_symmetric_call(
         body: &request.body,
         timestamp: headers.timestamp,
     };
-    let encodings: &[SignatureEncoding] = match ctx.config().accepted_encoding {
+    let encodings: &[SignatureEncoding] = match env.config.accepted_encoding {
         AcceptedEncoding::Either => &[SignatureEncoding::Base64, SignatureEncoding::HexLower],
         AcceptedEncoding::Base64 => &[SignatureEncoding::Base64],
         AcceptedEncoding::Hex => &[SignatureEncoding::HexLower],
@@ -266,8 +266,8 @@ pub(crate) fn check_symmetric_call(
     if !verified {
         return Err(signature_failed(service));
     }
-    after_signature(ctx, request, service, &headers)?;
-    claim_external_id(ctx, state, service, &partner.client_id, headers.external_id)?;
+    after_signature(env, request, service, &headers)?;
+    claim_external_id(env, state, service, &partner.client_id, headers.external_id)?;
     Ok((partner, token, headers.external_id.to_owned()))
 }
 
