@@ -201,3 +201,93 @@ async fn with_a_token_every_control_call_must_carry_it() {
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
 }
+
+#[tokio::test]
+async fn past_the_connection_cap_a_connection_waits_for_a_free_slot() {
+    let config = SandboxConfig {
+        max_connections: 1,
+        header_read_timeout: Duration::from_millis(500),
+        ..SandboxConfig::default()
+    };
+    let world = World::with_config(config).await;
+    // The one slot: a connection that sends nothing, cut at the header timeout.
+    let idle = TcpStream::connect(world.sandbox.addr()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (answer, after) = exchange(
+        &world,
+        b"GET /_sandbox/health HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        after >= Duration::from_millis(300),
+        "answered after {after:?}, while the only slot was taken"
+    );
+    drop(idle);
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_are_404_and_control_bodies_are_bounded() {
+    let world = World::with_config(quick()).await;
+    for (method, path) in [
+        (Method::GET, "/nowhere"),
+        (Method::GET, "/OVOSNAP/v2.0/balance-inquiry"),
+        (Method::POST, "/OVOSNAP/v9.9/balance-inquiry"),
+        (Method::DELETE, "/_sandbox/health"),
+        (Method::GET, "/_sandbox/nothing-here"),
+    ] {
+        let answer = world.send(method.clone(), path, &[], Vec::new()).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    let (answer, after) = exchange(
+        &world,
+        b"POST /_sandbox/accounts HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 1000000000000\r\nConnection: close\r\n\r\n{",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(after < Duration::from_secs(2), "answered after {after:?}");
+}
+
+#[tokio::test]
+async fn deep_json_and_non_utf8_are_refused_everywhere_without_a_panic() {
+    let world = World::new().await;
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
+    let deep_object = format!("{}1{}", "{\"a\":".repeat(20_000), "}".repeat(20_000)).into_bytes();
+    let json = ("content-type", "application/json".to_owned());
+    let doku = [
+        ("client-id", "nobody".to_owned()),
+        ("request-id", "r-1".to_owned()),
+        ("request-timestamp", "2026-12-01T00:00:00Z".to_owned()),
+        ("signature", "HMACSHA256=AAAA".to_owned()),
+        json.clone(),
+    ];
+    for body in [
+        deep.clone(),
+        deep_object,
+        vec![0xff, 0xfe, b'{'],
+        b"{\"phone\":\"\xc3\x28\"}".to_vec(),
+    ] {
+        for (path, headers) in [
+            ("/_sandbox/accounts", vec![json.clone()]),
+            ("/_sandbox/faults", vec![json.clone()]),
+            ("/_sandbox/clock/advance", vec![json.clone()]),
+            ("/cellblockui/partner/submit", vec![json.clone()]),
+            ("/cellblockui/partner/submit", vec![]),
+            ("/ovo-open-api/v1/payment-recurring", doku.to_vec()),
+            ("/ovo-open-api/registration/unknown", vec![json.clone()]),
+        ] {
+            let method = if path == "/_sandbox/faults" {
+                Method::PUT
+            } else {
+                Method::POST
+            };
+            let answer = world.send(method, path, &headers, body.clone()).await;
+            assert_eq!(answer.status.as_u16() / 100, 4, "{path}: {}", answer.text());
+        }
+    }
+    // And the sandbox still answers.
+    let answer = world
+        .send(Method::GET, "/_sandbox/health", &[], Vec::new())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+}

@@ -1,18 +1,27 @@
 //! The control API under `/_sandbox/`: register partners and accounts, read balances and the
 //! ledger, advance the clock, break accounts, plan faults. Documented in `docs/sandbox.md`.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Method, StatusCode};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse as _, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http::{HeaderMap, Method, StatusCode};
 use ovo_model::Idr;
 use ovo_sign::{ClientSecret, PublicKey};
 use serde::Deserialize;
 use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::config::SandboxConfig;
 use crate::http::faults::FaultRule;
-use crate::http::server::Shared;
-use crate::provider::exchange::{Incoming, Reply};
+use crate::http::route::Endpoint;
+use crate::http::server::{self, Shared};
+use crate::provider::exchange::Reply;
 use crate::provider::snap::linking::unbind;
 use crate::provider::state::{Account, AccountStatus, DokuPartner, Partner};
 
@@ -73,23 +82,28 @@ fn zero() -> String {
 /// `X-Sandbox-Token: <token>`. The two stand-ins for the partner's side (`GET callback`, where
 /// the webview sends the customer's browser, and `POST inbox`, where the sandbox itself posts
 /// notifications) only record what they receive and stay open; reading what they recorded needs
-/// the token.
-pub(crate) fn authorize(config: &SandboxConfig, request: &Incoming) -> Result<(), Reply> {
+/// the token. `path` is the path under `/_sandbox`.
+pub(crate) fn authorize(
+    config: &SandboxConfig,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<(), Reply> {
     let Some(expected) = &config.control_token else {
         return Ok(());
     };
-    let path = request.path.trim_end_matches('/');
+    let path = path.trim_end_matches('/');
     let stand_in = matches!(
-        (&request.method, path),
-        (&Method::GET, "/_sandbox/callback") | (&Method::POST, "/_sandbox/inbox")
+        (method, path),
+        (&Method::GET, "/callback") | (&Method::POST, "/inbox")
     );
     if stand_in {
         return Ok(());
     }
-    let offered = request
-        .header("authorization")
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let offered = header("authorization")
         .and_then(|value| value.strip_prefix("Bearer "))
-        .or_else(|| request.header("x-sandbox-token"));
+        .or_else(|| header("x-sandbox-token"));
     // Compared as digests, so the time taken says nothing about the token.
     let digest = |text: &str| ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
     match offered {
@@ -108,56 +122,171 @@ pub(crate) fn authorize(config: &SandboxConfig, request: &Incoming) -> Result<()
     }
 }
 
-/// Routes a control request.
-pub(crate) fn handle(shared: &Shared, request: &Incoming) -> Reply {
-    let path = request.path.trim_end_matches('/');
-    let segments: Vec<&str> = path.split('/').skip(2).collect();
-    let result = match (&request.method, segments.as_slice()) {
-        (&Method::GET, ["health"]) => Ok(health(shared)),
-        (&Method::POST, ["partners"]) => register_partner(shared, &request.body),
-        (&Method::POST, ["doku", "partners"]) => register_doku_partner(shared, &request.body),
-        (&Method::POST, ["accounts"]) => create_account(shared, &request.body),
-        (&Method::GET, ["accounts", phone]) => read_account(shared, phone),
-        (&Method::POST, ["accounts", phone, "change-phone"]) => {
-            change_phone(shared, phone, &request.body)
-        }
-        (&Method::POST, ["accounts", phone, "close"]) => close_account(shared, phone),
-        (&Method::GET, ["ledger"]) => Ok(json!({"entries": shared.state().ledger.entries()})),
-        (&Method::GET, ["provider-key"]) => {
-            Ok(json!({"public_key": crate::PROVIDER_PUBLIC_KEY_PEM}))
-        }
-        (&Method::GET, ["notifications"]) => Ok(json!({"attempts": shared.state().deliveries})),
-        (&Method::GET, ["clock"]) => Ok(json!({"now": shared.clock.now().to_string()})),
-        (&Method::POST, ["clock", "advance"]) => advance(shared, &request.body),
-        (&Method::GET, ["faults"]) => Ok(json!({"rules": shared.faults().rules()})),
-        (&Method::PUT, ["faults"]) => set_faults(shared, &request.body),
-        (&Method::DELETE, ["faults"]) => {
-            shared.faults().set(Vec::new());
-            Ok(json!({"rules": []}))
-        }
-        (&Method::GET, ["callback"]) => {
-            shared.state().callbacks.push(request.query.clone());
-            return callback_page(request);
-        }
-        (&Method::GET, ["callbacks"]) => Ok(json!({"callbacks": shared.state().callbacks})),
-        (&Method::POST, ["inbox"]) => receive(shared, request),
-        (&Method::GET, ["inbox"]) => Ok(json!({"notifications": shared.state().inbox})),
-        _ => return Reply::text(StatusCode::NOT_FOUND, "no such control endpoint"),
-    };
-    match result {
-        Ok(body) => Reply::json(StatusCode::OK, &body),
-        Err(problem) => Reply::json(StatusCode::BAD_REQUEST, &json!({"error": problem})),
+/// The control API's routes, mounted under `/_sandbox`: each answers `200` with its JSON, or
+/// `400 {"error"}` when the request is wrong. Every call passes [`gate`] first.
+pub(crate) fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/health", get(|State(s): Shared_| async move { answer(Ok(health(&s))) }))
+        .route(
+            "/partners",
+            post(|State(s): Shared_, ControlBody(b): ControlBody| async move {
+                answer(register_partner(&s, &b))
+            }),
+        )
+        .route(
+            "/doku/partners",
+            post(|State(s): Shared_, ControlBody(b): ControlBody| async move {
+                answer(register_doku_partner(&s, &b))
+            }),
+        )
+        .route(
+            "/accounts",
+            post(|State(s): Shared_, ControlBody(b): ControlBody| async move {
+                answer(create_account(&s, &b))
+            }),
+        )
+        .route(
+            "/accounts/{phone}",
+            get(|State(s): Shared_, Path(phone): Path<String>| async move {
+                answer(read_account(&s, &phone))
+            }),
+        )
+        .route(
+            "/accounts/{phone}/change-phone",
+            post(
+                |State(s): Shared_, Path(phone): Path<String>, ControlBody(b): ControlBody| async move {
+                    answer(change_phone(&s, &phone, &b))
+                },
+            ),
+        )
+        .route(
+            "/accounts/{phone}/close",
+            post(|State(s): Shared_, Path(phone): Path<String>| async move {
+                answer(close_account(&s, &phone))
+            }),
+        )
+        .route(
+            "/ledger",
+            get(|State(s): Shared_| async move {
+                answer(Ok(json!({"entries": s.state().ledger.entries()})))
+            }),
+        )
+        .route(
+            "/provider-key",
+            get(|| async { answer(Ok(json!({"public_key": crate::PROVIDER_PUBLIC_KEY_PEM}))) }),
+        )
+        .route(
+            "/notifications",
+            get(|State(s): Shared_| async move {
+                answer(Ok(json!({"attempts": s.state().deliveries})))
+            }),
+        )
+        .route(
+            "/clock",
+            get(|State(s): Shared_| async move {
+                answer(Ok(json!({"now": s.clock.now().to_string()})))
+            }),
+        )
+        .route(
+            "/clock/advance",
+            post(|State(s): Shared_, ControlBody(b): ControlBody| async move {
+                answer(advance(&s, &b))
+            }),
+        )
+        .route(
+            "/faults",
+            get(|State(s): Shared_| async move { answer(Ok(json!({"rules": s.faults().rules()}))) })
+                .put(|State(s): Shared_, ControlBody(b): ControlBody| async move {
+                    answer(set_faults(&s, &b))
+                })
+                .delete(|State(s): Shared_| async move {
+                    s.faults().set(Vec::new());
+                    answer(Ok(json!({"rules": []})))
+                }),
+        )
+        .route(
+            "/callback",
+            get(|State(s): Shared_, RawQuery(query): RawQuery| async move {
+                let query = query.unwrap_or_default();
+                let params: HashMap<String, String> =
+                    form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+                s.state().callbacks.push(query);
+                Json(json!({"query": params}))
+            }),
+        )
+        .route(
+            "/callbacks",
+            get(|State(s): Shared_| async move {
+                answer(Ok(json!({"callbacks": s.state().callbacks})))
+            }),
+        )
+        .route(
+            "/inbox",
+            post(|State(s): Shared_, headers: HeaderMap, ControlBody(b): ControlBody| async move {
+                answer(receive(&s, &headers, b))
+            })
+            .get(|State(s): Shared_| async move {
+                answer(Ok(json!({"notifications": s.state().inbox})))
+            }),
+        )
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(no_such_endpoint)
+        // A declared body over the limit: a plain `413`, before anything is read.
+        .layer(RequestBodyLimitLayer::new(shared.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(Arc::clone(shared), gate))
+}
+
+type Shared_ = State<Arc<Shared>>;
+
+async fn no_such_endpoint() -> Response {
+    (StatusCode::NOT_FOUND, "no such control endpoint").into_response()
+}
+
+/// Every control call: the token first, then the body's limit and the call, then the state
+/// directory written.
+async fn gate(State(shared): Shared_, request: Request, next: Next) -> Response {
+    if let Err(refused) = authorize(
+        &shared.config,
+        request.method(),
+        request.uri().path(),
+        request.headers(),
+    ) {
+        return server::into_response(refused);
+    }
+    let response = next.run(request).await;
+    shared.persist();
+    response
+}
+
+/// A control call's body, read within the sandbox's size and time limits.
+#[derive(Debug)]
+pub(crate) struct ControlBody(Vec<u8>);
+
+impl FromRequest<Arc<Shared>> for ControlBody {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, shared: &Arc<Shared>) -> Result<Self, Response> {
+        server::read_body(&shared.config, Endpoint::Control, request.into_body())
+            .await
+            .map(Self)
+            .map_err(server::into_response)
+    }
+}
+
+fn answer(outcome: Outcome) -> Response {
+    match outcome {
+        Ok(body) => (StatusCode::OK, Json(body)).into_response(),
+        Err(problem) => (StatusCode::BAD_REQUEST, Json(json!({"error": problem}))).into_response(),
     }
 }
 
 type Outcome = Result<serde_json::Value, String>;
 
 /// The stand-in merchant notification endpoint: records the request and answers 200.
-fn receive(shared: &Shared, request: &Incoming) -> Outcome {
-    let body = String::from_utf8(request.body.clone())
-        .map_err(|_| "the notification body is not UTF-8".to_owned())?;
-    let headers = request
-        .headers
+fn receive(shared: &Shared, headers: &HeaderMap, body: Vec<u8>) -> Outcome {
+    let body =
+        String::from_utf8(body).map_err(|_| "the notification body is not UTF-8".to_owned())?;
+    let headers = headers
         .iter()
         .filter_map(|(name, value)| {
             Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
@@ -346,10 +475,4 @@ fn set_faults(shared: &Shared, bytes: &[u8]) -> Outcome {
     }
     shared.faults().set(plan.rules.clone());
     Ok(json!({"rules": plan.rules}))
-}
-
-/// A stand-in partner callback: shows what the webview sent back.
-fn callback_page(request: &Incoming) -> Reply {
-    let params = request.query_params();
-    Reply::json(StatusCode::OK, &json!({"query": params}))
 }

@@ -1,15 +1,128 @@
 //! Which endpoint a request is for: the provider's endpoints from `ovo-model`'s catalogue, plus
-//! the pages and the control API that only the sandbox has.
+//! the pages and the control API that only the sandbox has, as an axum router.
 
-use http::Method;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::map_response;
+use axum::response::{IntoResponse as _, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use http::StatusCode;
 use ovo_model::ServiceCode;
 use ovo_model::endpoint::{DokuEndpoint, OvoEndpoint};
+use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::config::SandboxConfig;
-use crate::provider::exchange::Incoming;
+use crate::http::control;
+use crate::http::server::{self, Answered, Shared};
 use crate::provider::{
     DOKU_PAYMENT_PAGE, DOKU_REGISTRATION, TOP_UP_OPTIONS, WEBVIEW_PAGE, WEBVIEW_SUBMIT,
 };
+
+/// Every route the sandbox serves. A method or path it does not serve is `404 no such endpoint`.
+pub(crate) fn router(shared: &Arc<Shared>) -> Router {
+    let config = &shared.config;
+    let mut router = Router::new();
+    for endpoint in OvoEndpoint::ALL {
+        if let Some(name) = endpoint.snap_name() {
+            // Each SNAP endpoint under its own version and every served one (the FAQ's `v1.0`,
+            // the tech-doc's `v2.0`); a version that is not one plain path segment is skipped.
+            let versions: BTreeSet<&str> = std::iter::once(config.snap_version(name))
+                .chain(config.served_snap_versions.iter().map(String::as_str))
+                .filter(|version| is_plain_segment(version))
+                .collect();
+            for version in versions {
+                let path = format!("/OVOSNAP/{version}/{name}");
+                router = router.route(
+                    &path,
+                    serve(shared, Endpoint::Ovo(endpoint), MethodFilter::POST),
+                );
+            }
+        } else if let Some(path) = endpoint.fixed_path() {
+            let methods = match endpoint {
+                // Generate Token is a GET \[S\]; a POST with the same query is accepted too.
+                OvoEndpoint::GenerateToken => MethodFilter::GET.or(MethodFilter::POST),
+                _ => MethodFilter::GET,
+            };
+            router = router.route(path, serve(shared, Endpoint::Ovo(endpoint), methods));
+        }
+    }
+    for endpoint in DokuEndpoint::ALL {
+        router = router.route(
+            endpoint.path(),
+            serve(shared, Endpoint::Doku(endpoint), MethodFilter::POST),
+        );
+    }
+    let page = |get: Endpoint, post: Endpoint| {
+        serve(shared, get, MethodFilter::GET).merge(serve(shared, post, MethodFilter::POST))
+    };
+    router
+        .route(
+            TOP_UP_OPTIONS,
+            serve(shared, Endpoint::TopUpOptions, MethodFilter::GET),
+        )
+        .route(
+            WEBVIEW_PAGE,
+            serve(shared, Endpoint::WebviewPage, MethodFilter::GET),
+        )
+        .route(
+            WEBVIEW_SUBMIT,
+            serve(shared, Endpoint::WebviewSubmit, MethodFilter::POST),
+        )
+        .route(
+            &format!("{DOKU_REGISTRATION}{{*session}}"),
+            page(
+                Endpoint::DokuRegistrationPage,
+                Endpoint::DokuRegistrationSubmit,
+            ),
+        )
+        .route(
+            &format!("{DOKU_PAYMENT_PAGE}{{*page}}"),
+            page(Endpoint::DokuPaymentPage, Endpoint::DokuPaymentSubmit),
+        )
+        .nest("/_sandbox", control::routes(shared))
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(no_such_endpoint)
+        .with_state(Arc::clone(shared))
+}
+
+/// `v1.0`, `v2.0`: letters, digits, `.`, `-`, `_`.
+fn is_plain_segment(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+async fn no_such_endpoint() -> Response {
+    (StatusCode::NOT_FOUND, "no such endpoint").into_response()
+}
+
+/// One endpoint's route: a body declared over `max_body_bytes` is refused before it is read
+/// (tower-http's limit, answered in the endpoint's own envelope), then [`server::answer`].
+fn serve(
+    shared: &Arc<Shared>,
+    endpoint: Endpoint,
+    methods: MethodFilter,
+) -> MethodRouter<Arc<Shared>> {
+    on(
+        methods,
+        move |State(shared): State<Arc<Shared>>, request: Request| async move {
+            server::answer(&shared, endpoint, request).await
+        },
+    )
+    .layer(RequestBodyLimitLayer::new(shared.config.max_body_bytes))
+    .layer(map_response(move |response: Response| async move {
+        let refused_by_limit = response.status() == StatusCode::PAYLOAD_TOO_LARGE
+            && response.extensions().get::<Answered>().is_none();
+        if refused_by_limit {
+            server::into_response(server::too_large(endpoint))
+        } else {
+            response
+        }
+    }))
+}
 
 /// Every endpoint the sandbox serves; the names are the fault plan's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,43 +174,5 @@ impl Endpoint {
             Self::Ovo(endpoint) => endpoint.service_code().unwrap_or(ServiceCode(0)),
             _ => ServiceCode(0),
         }
-    }
-
-    /// Finds the endpoint of a request; `None` is a 404.
-    pub(crate) fn of(config: &SandboxConfig, request: &Incoming) -> Option<Self> {
-        let path = request.path.as_str();
-        let post = request.method == Method::POST;
-        let get = request.method == Method::GET;
-        if path.starts_with("/_sandbox/") {
-            return Some(Self::Control);
-        }
-        if let Some(rest) = path.strip_prefix("/OVOSNAP/") {
-            let (version, name) = rest.split_once('/')?;
-            let endpoint = OvoEndpoint::from_snap_name(name)?;
-            return (post && config.serves_snap_version(name, version))
-                .then_some(Self::Ovo(endpoint));
-        }
-        if let Some(endpoint) = OvoEndpoint::from_fixed_path(path) {
-            let allowed = match endpoint {
-                // Generate Token is a GET \[S\]; a POST with the same query is accepted too.
-                OvoEndpoint::GenerateToken => get || post,
-                _ => get,
-            };
-            return allowed.then_some(Self::Ovo(endpoint));
-        }
-        if let Some(endpoint) = DokuEndpoint::from_path(path) {
-            return post.then_some(Self::Doku(endpoint));
-        }
-        let endpoint = match (path, get, post) {
-            (TOP_UP_OPTIONS, true, _) => Self::TopUpOptions,
-            (WEBVIEW_PAGE, true, _) => Self::WebviewPage,
-            (WEBVIEW_SUBMIT, _, true) => Self::WebviewSubmit,
-            (p, true, _) if p.starts_with(DOKU_REGISTRATION) => Self::DokuRegistrationPage,
-            (p, _, true) if p.starts_with(DOKU_REGISTRATION) => Self::DokuRegistrationSubmit,
-            (p, true, _) if p.starts_with(DOKU_PAYMENT_PAGE) => Self::DokuPaymentPage,
-            (p, _, true) if p.starts_with(DOKU_PAYMENT_PAGE) => Self::DokuPaymentSubmit,
-            _ => return None,
-        };
-        Some(endpoint)
     }
 }

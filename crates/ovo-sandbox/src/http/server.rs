@@ -1,27 +1,29 @@
-//! The HTTP server: accept, read the body within its limit, apply the fault plan, dispatch.
+//! The HTTP server: accept within the connection cap (with backoff), serve each connection with
+//! hyper's HTTP/1.1 server and its header read timeout, answer through the axum router
+//! (`route.rs`); for the provider's endpoints, read the body within its limit and time, apply the
+//! fault plan and dispatch to the rule.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-use bytes::Bytes;
-use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt as _, Full, Limited};
-use hyper::body::Incoming as Body;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use ovo_model::{Case, ResponseCode};
 use std::time::Duration;
 
-use hyper_util::rt::TokioTimer;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use http::StatusCode;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use ovo_model::{Case, ResponseCode};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tower::ServiceExt as _;
 
 use crate::config::SandboxConfig;
 use crate::http::clock::Clock;
+use crate::http::delivery;
 use crate::http::faults::{FaultAction, FaultPlan};
-use crate::http::route::Endpoint;
-use crate::http::{control, delivery};
+use crate::http::route::{self, Endpoint};
 use crate::provider::exchange::{Incoming, Reply};
 use crate::provider::state::State;
 use crate::provider::{Env, doku, snap, webview};
@@ -81,9 +83,14 @@ impl Shared {
     }
 }
 
-/// A connection closed on purpose (a fault), without an answer.
-#[derive(Debug)]
+/// A connection closed on purpose (a fault), without an answer: a response carrying it in its
+/// extensions becomes an error of the connection's service, and hyper closes the connection.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Dropped;
+
+/// Marks a response the sandbox wrote itself (not a middleware's default answer).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Answered;
 
 impl std::fmt::Display for Dropped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -93,13 +100,16 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-/// Serves until `shutdown` turns true.
+/// Serves until `shutdown` turns true: each connection (at most `max_connections` at once) is
+/// an HTTP/1.1 connection of hyper with the header read timeout, answered by the axum router.
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let app = route::router(&shared);
     let slots = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
+    let header_timeout = shared.config.header_read_timeout;
     loop {
         let accepted = tokio::select! {
             accepted = next_connection(&listener, &slots) => accepted,
@@ -108,13 +118,21 @@ pub(crate) async fn serve(
         let Some((stream, slot)) = accepted else {
             return;
         };
-        let shared = Arc::clone(&shared);
+        let app = app.clone();
         let mut connection_shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let header_timeout = shared.config.header_read_timeout;
-            let service = service_fn(move |request| {
-                let shared = Arc::clone(&shared);
-                async move { answer(&shared, request).await }
+            let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                let app = app.clone();
+                async move {
+                    let response = app
+                        .oneshot(request)
+                        .await
+                        .unwrap_or_else(|never| match never {});
+                    match response.extensions().get::<Dropped>() {
+                        Some(dropped) => Err(*dropped),
+                        None => Ok(response),
+                    }
+                }
             });
             let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -174,45 +192,37 @@ pub(crate) async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, Sock
     Ok((listener, local))
 }
 
-async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full<Bytes>>, Dropped> {
+/// Reads a body within `max_body_bytes` and `body_read_timeout`; else the endpoint's
+/// "too large" answer, or `408`.
+pub(crate) async fn read_body(
+    config: &SandboxConfig,
+    endpoint: Endpoint,
+    body: Body,
+) -> Result<Vec<u8>, Reply> {
+    let limited = axum::body::to_bytes(body, config.max_body_bytes);
+    match tokio::time::timeout(config.body_read_timeout, limited).await {
+        Ok(Ok(bytes)) => Ok(bytes.to_vec()),
+        Ok(Err(_)) => Err(too_large(endpoint)),
+        Err(_elapsed) => Err(too_slow()),
+    }
+}
+
+/// Answers a request for one of the provider's endpoints or pages: reads the body, applies the
+/// fault plan, runs the rule under the state's lock, writes the state directory and starts
+/// delivering what the rule queued.
+pub(crate) async fn answer(shared: &Shared, endpoint: Endpoint, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let mut incoming = Incoming {
+    let body = match read_body(&shared.config, endpoint, body).await {
+        Ok(body) => body,
+        Err(refused) => return into_response(refused),
+    };
+    let incoming = Incoming {
         method: parts.method,
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or_default().to_owned(),
         headers: parts.headers,
-        body: Vec::new(),
+        body,
     };
-    let Some(endpoint) = Endpoint::of(&shared.config, &incoming) else {
-        return Ok(into_response(Reply::text(
-            StatusCode::NOT_FOUND,
-            "no such endpoint",
-        )));
-    };
-    if endpoint == Endpoint::Control
-        && let Err(refused) = control::authorize(&shared.config, &incoming)
-    {
-        return Ok(into_response(refused));
-    }
-    let declared = incoming
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > shared.config.max_body_bytes as u64) {
-        return Ok(into_response(too_large(endpoint)));
-    }
-    let limited = Limited::new(body, shared.config.max_body_bytes).collect();
-    match tokio::time::timeout(shared.config.body_read_timeout, limited).await {
-        Ok(Ok(collected)) => incoming.body = collected.to_bytes().to_vec(),
-        Ok(Err(_)) => return Ok(into_response(too_large(endpoint))),
-        Err(_elapsed) => return Ok(into_response(too_slow())),
-    }
-    if endpoint == Endpoint::Control {
-        let reply = control::handle(shared, &incoming);
-        shared.persist();
-        return Ok(into_response(reply));
-    }
-
     let fault = shared.faults().next(endpoint.name());
     if let Some(delay) = fault.and_then(FaultAction::delay) {
         tokio::time::sleep(delay).await;
@@ -222,11 +232,9 @@ async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full
         commit: false,
     }) = fault
     {
-        return Ok(into_response(faulty_status(endpoint, status)));
+        return into_response(faulty_status(endpoint, status));
     }
-    let reply = if endpoint == Endpoint::Control {
-        control::handle(shared, &incoming)
-    } else {
+    let reply = {
         let env = Env {
             now: shared.clock.now(),
             config: &shared.config,
@@ -238,17 +246,24 @@ async fn answer(shared: &Shared, request: Request<Body>) -> Result<Response<Full
     shared.persist();
     delivery::flush(shared);
     match fault {
-        Some(FaultAction::DropAfterCommit) => Err(Dropped),
+        Some(FaultAction::DropAfterCommit) => dropped(),
         Some(FaultAction::Hang) => {
             tokio::time::sleep(shared.config.hang).await;
-            Err(Dropped)
+            dropped()
         }
         Some(FaultAction::Status {
             status,
             commit: true,
-        }) => Ok(into_response(faulty_status(endpoint, status))),
-        _ => Ok(into_response(reply)),
+        }) => into_response(faulty_status(endpoint, status)),
+        _ => into_response(reply),
     }
+}
+
+/// A response that closes the connection without answering.
+fn dropped() -> Response {
+    let mut response = Response::new(Body::empty());
+    response.extensions_mut().insert(Dropped);
+    response
 }
 
 /// Runs the provider's rule for `endpoint`.
@@ -284,7 +299,8 @@ fn dispatch(state: &mut State, env: &Env<'_>, endpoint: Endpoint, request: &Inco
     result.unwrap_or_else(|error| error)
 }
 
-fn too_large(endpoint: Endpoint) -> Reply {
+/// A body over `max_body_bytes`: the endpoint's envelope (DOKU's 413, SNAP's `400xx00`).
+pub(crate) fn too_large(endpoint: Endpoint) -> Reply {
     if endpoint.is_doku() {
         doku::error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -328,14 +344,16 @@ fn faulty_status(endpoint: Endpoint, status: u16) -> Reply {
     snap::envelope(code, message)
 }
 
-fn into_response(reply: Reply) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+/// A reply as an HTTP response, marked [`Answered`].
+pub(crate) fn into_response(reply: Reply) -> Response {
+    let mut response = Response::new(Body::from(reply.body));
     *response.status_mut() = reply.status;
     for (name, value) in reply.headers {
         if let Ok(value) = http::HeaderValue::from_str(&value) {
             response.headers_mut().append(name, value);
         }
     }
+    response.extensions_mut().insert(Answered);
     response
 }
 
