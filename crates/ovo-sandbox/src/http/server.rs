@@ -21,9 +21,9 @@ use tower::ServiceExt as _;
 
 use crate::config::SandboxConfig;
 use crate::http::clock::Clock;
-use crate::http::delivery;
 use crate::http::faults::{FaultAction, FaultPlan};
 use crate::http::route::{self, Endpoint};
+use crate::http::{delivery, pages};
 use crate::provider::exchange::{Incoming, Reply};
 use crate::provider::state::State;
 use crate::provider::{Env, doku, snap, webview};
@@ -346,7 +346,11 @@ fn faulty_status(endpoint: Endpoint, status: u16) -> Reply {
 
 /// A reply as an HTTP response, marked [`Answered`].
 pub(crate) fn into_response(reply: Reply) -> Response {
-    let mut response = Response::new(Body::from(reply.body));
+    let body = match &reply.page {
+        Some(page) => pages::render(page).into_bytes(),
+        None => reply.body,
+    };
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = reply.status;
     for (name, value) in reply.headers {
         if let Ok(value) = http::HeaderValue::from_str(&value) {

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::provider::Env;
 use crate::provider::challenge::{self, Outcome};
-use crate::provider::exchange::{Handled, Incoming, Reply};
+use crate::provider::exchange::{Handled, Incoming, Page, Reply};
 use crate::provider::ids;
 use crate::provider::ledger::Channel;
 use crate::provider::outbox;
@@ -357,22 +357,12 @@ fn open_registration(
 }
 
 fn registration_form(session: &str, error: Option<&str>) -> Reply {
-    let error = error.map_or_else(String::new, |e| {
-        format!("<p id=\"error\" role=\"alert\">{e}</p>")
-    });
-    let action = format!(
-        "{DOKU_REGISTRATION}{}",
-        session.replace(['"', '<', '>', '&'], "")
-    );
-    Reply::html(
+    Reply::page(
         StatusCode::OK,
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO registration (sandbox)</title></head>\
-         <body><h1>Link your OVO account</h1>{error}<form id=\"challenge\" method=\"post\" action=\"{action}\">\
-         <label>OTP <input id=\"otp\" name=\"otp\" maxlength=\"4\"></label>\
-         <label>Security PIN <input id=\"pin\" name=\"pin\" type=\"password\" maxlength=\"6\"></label>\
-         <button id=\"submit\" type=\"submit\">Confirm</button></form></body></html>"
-        ),
+        Page::DokuRegistration {
+            session: session.to_owned(),
+            error: error.map(str::to_owned),
+        },
     )
 }
 
@@ -598,12 +588,11 @@ pub(crate) fn payment_submit(state: &mut State, env: &Env<'_>, request: &Incomin
     Ok(if json_mode {
         Reply::json(StatusCode::OK, &json!({ "status": status }))
     } else {
-        Reply::html(
+        Reply::page(
             StatusCode::OK,
-            format!(
-                "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO payment (sandbox)</title></head>\
-             <body><h1>OVO payment</h1><p id=\"message\">Payment {status}</p></body></html>"
-            ),
+            Page::DokuPaymentDone {
+                status: status.to_owned(),
+            },
         )
     })
 }
@@ -661,21 +650,12 @@ fn submitted(request: &Incoming, json_mode: bool, name: &str) -> String {
 }
 
 fn payment_form(page: &str, error: Option<&str>) -> Reply {
-    let error = error.map_or_else(String::new, |e| {
-        format!("<p id=\"error\" role=\"alert\">{e}</p>")
-    });
-    let action = format!(
-        "{DOKU_PAYMENT_PAGE}{}",
-        page.replace(['"', '<', '>', '&'], "")
-    );
-    Reply::html(
+    Reply::page(
         StatusCode::OK,
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO payment (sandbox)</title></head>\
-         <body><h1>Confirm your OVO payment</h1>{error}<form id=\"challenge\" method=\"post\" action=\"{action}\">\
-         <label>Security PIN <input id=\"pin\" name=\"pin\" type=\"password\" maxlength=\"6\"></label>\
-         <button id=\"submit\" type=\"submit\">Confirm</button></form></body></html>"
-        ),
+        Page::DokuPayment {
+            page: page.to_owned(),
+            error: error.map(str::to_owned),
+        },
     )
 }
 

@@ -1,4 +1,4 @@
-//! OVO's webview, played by the sandbox: a real HTML page where the customer types the OTP (in
+//! OVO's webview, played by the sandbox: a real page (rendered as HTML by the shell) where the customer types the OTP (in
 //! staging, the phone's last four digits \[S\]) and the PIN, which redirects to the partner's
 //! `destination?response=<url-encoded JSON>` \[S\]. Wrong entries keep the page, without redirect \[S\].
 //! The same submit accepts JSON (`{"session","destination","state","otp","pin"}`) for tests.
@@ -11,9 +11,8 @@ use serde_json::json;
 use url::Url;
 
 use crate::provider::Env;
-use crate::provider::WEBVIEW_SUBMIT;
 use crate::provider::challenge::{self, Outcome};
-use crate::provider::exchange::{Handled, Incoming, Reply};
+use crate::provider::exchange::{Handled, Incoming, Page, Reply};
 use crate::provider::ids;
 use crate::provider::state::{AuthCode, Purpose, State, WebviewSession};
 
@@ -262,22 +261,12 @@ fn json_error(status: StatusCode, message: &str, attempts_left: Option<u32>) -> 
     )
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 fn message_page(status: StatusCode, message: &str) -> Reply {
-    Reply::html(
+    Reply::page(
         status,
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO sandbox</title></head>\
-         <body><h1>OVO sandbox</h1><p id=\"message\">{}</p></body></html>",
-            escape(message)
-        ),
+        Page::WebviewMessage {
+            message: message.to_owned(),
+        },
     )
 }
 
@@ -288,30 +277,14 @@ fn form(
     needs_otp: bool,
     error: Option<&str>,
 ) -> Reply {
-    let otp = if needs_otp {
-        "<label>OTP (in the sandbox, the last 4 digits of the phone) \
-         <input id=\"otp\" name=\"otp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"4\"></label>"
-    } else {
-        ""
-    };
-    let error = error.map_or_else(String::new, |e| {
-        format!("<p id=\"error\" role=\"alert\">{}</p>", escape(e))
-    });
-    Reply::html(
+    Reply::page(
         StatusCode::OK,
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO sandbox</title>\
-         <meta name=\"viewport\" content=\"width=device-width\"></head><body>\
-         <h1>OVO sandbox</h1>{error}\
-         <form id=\"challenge\" method=\"post\" action=\"{WEBVIEW_SUBMIT}\">\
-         <input type=\"hidden\" name=\"session\" value=\"{}\">\
-         <input type=\"hidden\" name=\"destination\" value=\"{}\">\
-         <input type=\"hidden\" name=\"state\" value=\"{}\">\
-         {otp}<label>Security PIN <input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" maxlength=\"6\"></label>\
-         <button id=\"submit\" type=\"submit\">Confirm</button></form></body></html>",
-            escape(session),
-            escape(destination),
-            escape(partner_state.unwrap_or_default()),
-        ),
+        Page::WebviewForm {
+            session: session.to_owned(),
+            destination: destination.to_owned(),
+            state: partner_state.map(str::to_owned),
+            needs_otp,
+            error: error.map(str::to_owned),
+        },
     )
 }
