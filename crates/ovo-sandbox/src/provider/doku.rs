@@ -4,16 +4,19 @@ use std::time::Duration;
 
 use http::StatusCode;
 use ovo_model::doku::{
-    BalanceRequest, BindingRequest, PaymentRequest, RefundRequest, TokenListRequest, UnbindRequest,
+    BalanceRequest, BalanceResponse, Balances, BindingRequest, BindingResponse, Customer,
+    DokuError, DokuErrorBody, PaymentRequest, PaymentResponse, PaymentResult, PaymentStatus,
+    RefundDetail, RefundRequest, RefundResponse, RefundStatus, RegistrationAccount,
+    RegistrationStatus, TokenData, TokenListRequest, TokenListResponse, TokenType, UnbindRequest,
+    UnbindResponse, UnbindResult, Wallet,
 };
-use ovo_model::{ModelError, Validate};
+use ovo_model::{DokuAmount, ModelError, Secret, Validate};
 use ovo_sign::doku::Components;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 use crate::provider::Env;
 use crate::provider::challenge::{self, Outcome};
-use crate::provider::exchange::{Handled, Incoming, Page, Reply};
+use crate::provider::exchange::{Handled, Incoming, Page, Reply, Submitted};
 use crate::provider::ids;
 use crate::provider::ledger::Channel;
 use crate::provider::outbox;
@@ -35,7 +38,13 @@ const REGISTRATION_LIFETIME: Duration = Duration::from_secs(15 * 60);
 pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Reply {
     Reply::json(
         status,
-        &json!({"error": {"code": code, "message": message, "type": "invalid_request_error"}}),
+        &DokuErrorBody {
+            error: DokuError {
+                code: code.to_owned(),
+                message: message.to_owned(),
+                kind: "invalid_request_error".to_owned(),
+            },
+        },
     )
 }
 
@@ -191,13 +200,14 @@ pub(crate) fn binding(state: &mut State, env: &Env<'_>, request: &Incoming) -> H
     );
     Ok(Reply::json(
         StatusCode::CREATED,
-        &json!({
-            "customer": body.customer,
-            "ovo_account": {
-                "registration_url": format!("{}{DOKU_REGISTRATION}{session}", env.base_url),
-                "status": "PENDING",
+        &BindingResponse {
+            customer: body.customer,
+            ovo_account: RegistrationAccount {
+                account_mobile_phone: None,
+                registration_url: format!("{}{DOKU_REGISTRATION}{session}", env.base_url),
+                status: RegistrationStatus::Pending,
             },
-        }),
+        },
     ))
 }
 
@@ -322,7 +332,10 @@ pub(crate) fn registration_submit(state: &mut State, env: &Env<'_>, request: &In
             return Ok(if json_mode {
                 Reply::json(
                     StatusCode::OK,
-                    &json!({"error": "wrong OTP or PIN", "retryAttemptsLeft": attempts_left}),
+                    &Submitted::Refused {
+                        error: "wrong OTP or PIN",
+                        retry_attempts_left: Some(attempts_left),
+                    },
                 )
             } else {
                 registration_form(
@@ -337,7 +350,12 @@ pub(crate) fn registration_submit(state: &mut State, env: &Env<'_>, request: &In
         }
     };
     Ok(if json_mode {
-        Reply::json(StatusCode::OK, &json!({ "redirect": location }))
+        Reply::json(
+            StatusCode::OK,
+            &Submitted::Redirect {
+                redirect: &location,
+            },
+        )
     } else {
         Reply::redirect(location)
     })
@@ -400,11 +418,23 @@ pub(crate) fn tokens(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
     );
     Ok(Reply::json(
         StatusCode::OK,
-        &json!({
-            "customer": {"id": body.customer.id, "name": body.customer.name},
-            "token_data": {"type": "WALLET_RECURRING"},
-            "wallet": {"issuer": "OVO", "token_id": token_id, "masked_phone_number": masked_phone},
-        }),
+        &TokenListResponse {
+            customer: Customer {
+                id: body.customer.id,
+                name: body.customer.name,
+                email: None,
+                phone: None,
+                additional_info: None,
+            },
+            token_data: TokenData {
+                kind: Some(TokenType::WalletRecurring),
+            },
+            wallet: Wallet {
+                issuer: "OVO".to_owned(),
+                token_id: Secret::new(token_id),
+                masked_phone_number: masked_phone,
+            },
+        },
     ))
 }
 
@@ -428,13 +458,13 @@ pub(crate) fn balance(state: &mut State, env: &Env<'_>, request: &Incoming) -> H
     })?;
     Ok(Reply::json(
         StatusCode::CREATED,
-        &json!({
-            "customer": body.customer,
-            "ovo_account": {
-                "ovo_cash_balance": account.cash.sen() / 100,
-                "ovo_point_balance": account.points.sen() / 100,
+        &BalanceResponse {
+            customer: body.customer,
+            ovo_account: Balances {
+                ovo_cash_balance: DokuAmount(account.cash.sen() / 100),
+                ovo_point_balance: DokuAmount(account.points.sen() / 100),
             },
-        }),
+        },
     ))
 }
 
@@ -471,11 +501,15 @@ pub(crate) fn payment(state: &mut State, env: &Env<'_>, request: &Incoming) -> H
         amount,
         use_points,
     };
-    let mut answer = json!({
-        "customer": body.customer,
-        "additional_info": body.additional_info,
-        "order": body.order,
-    });
+    let mut answer = PaymentResponse {
+        customer: body.customer,
+        additional_info: body.additional_info,
+        order: body.order,
+        payment: PaymentResult {
+            status: PaymentStatus::Pending,
+            authorization_url: None,
+        },
+    };
     if env
         .config
         .doku_pin
@@ -491,16 +525,14 @@ pub(crate) fn payment(state: &mut State, env: &Env<'_>, request: &Incoming) -> H
             },
         );
         state.doku_payments.insert(key, payment);
-        answer["payment"] = json!({
-            "status": DokuPaymentStatus::Pending.as_str(),
-            "authorization_url": format!("{}{DOKU_PAYMENT_PAGE}{page}", env.base_url),
-        });
+        answer.payment.authorization_url =
+            Some(format!("{}{DOKU_PAYMENT_PAGE}{page}", env.base_url));
         return Ok(Reply::json(StatusCode::CREATED, &answer));
     }
     settle(state, env, &partner, &mut payment)?;
     outbox::doku_payment(state, env, &partner, &payment);
     state.doku_payments.insert(key, payment);
-    answer["payment"] = json!({"status": DokuPaymentStatus::Success.as_str()});
+    answer.payment.status = PaymentStatus::Success;
     Ok(Reply::json(StatusCode::CREATED, &answer))
 }
 
@@ -566,7 +598,10 @@ pub(crate) fn payment_submit(state: &mut State, env: &Env<'_>, request: &Incomin
             return Ok(if json_mode {
                 Reply::json(
                     StatusCode::OK,
-                    &json!({"error": "wrong PIN", "retryAttemptsLeft": attempts_left}),
+                    &Submitted::Refused {
+                        error: "wrong PIN",
+                        retry_attempts_left: Some(attempts_left),
+                    },
                 )
             } else {
                 payment_form(
@@ -586,7 +621,7 @@ pub(crate) fn payment_submit(state: &mut State, env: &Env<'_>, request: &Incomin
     let status = payment.status.as_str();
     state.doku_payments.insert(key, payment);
     Ok(if json_mode {
-        Reply::json(StatusCode::OK, &json!({ "status": status }))
+        Reply::json(StatusCode::OK, &Submitted::Done { status })
     } else {
         Reply::page(
             StatusCode::OK,
@@ -693,8 +728,8 @@ pub(crate) fn refund(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
         &refund_reference,
         body.refund.amount.idr(),
     ) {
-        Ok(_) => ("SUCCESS", "SUCCESS"),
-        Err(WalletError::Exceeds) => ("FAILED", "EXCEEDED"),
+        Ok(_) => (RefundStatus::Success, "SUCCESS"),
+        Err(WalletError::Exceeds) => (RefundStatus::Failed, "EXCEEDED"),
         Err(problem) => {
             return Err(error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -705,11 +740,16 @@ pub(crate) fn refund(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
     };
     Ok(Reply::json(
         StatusCode::CREATED,
-        &json!({
-            "order": body.order,
-            "payment": body.payment,
-            "refund": {"amount": body.refund.amount, "reason": body.refund.reason, "status": outcome.0, "message": outcome.1},
-        }),
+        &RefundResponse {
+            order: body.order,
+            payment: body.payment,
+            refund: RefundDetail {
+                amount: body.refund.amount,
+                reason: body.refund.reason,
+                status: Some(outcome.0),
+                message: Some(outcome.1.to_owned()),
+            },
+        },
     ))
 }
 
@@ -724,9 +764,13 @@ pub(crate) fn unbind(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
     }
     Ok(Reply::json(
         StatusCode::CREATED,
-        &json!({
-            "customer": body.customer,
-            "ovo_account": {"token_id": token_id, "status": "SUCCESS", "message": "Success Unbinding Ovo Account"},
-        }),
+        &UnbindResponse {
+            customer: body.customer,
+            ovo_account: UnbindResult {
+                token_id: Secret::new(token_id),
+                status: "SUCCESS".to_owned(),
+                message: Some("Success Unbinding Ovo Account".to_owned()),
+            },
+        },
     ))
 }

@@ -98,6 +98,31 @@ pub(crate) enum Page {
     },
 }
 
+/// What a page's JSON submit answers: the sandbox's own test form of the pages (no provider
+/// type: the real pages are HTML only).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Submitted<'a> {
+    /// Passed: where the page sends the customer.
+    Redirect {
+        /// The URL.
+        redirect: &'a str,
+    },
+    /// A wrong entry, a blocked account or an expired page.
+    Refused {
+        /// What went wrong.
+        error: &'a str,
+        /// The attempts left, when the page stays open.
+        #[serde(rename = "retryAttemptsLeft")]
+        retry_attempts_left: Option<u32>,
+    },
+    /// A DOKU payment's outcome after its PIN.
+    Done {
+        /// `SUCCESS`, `FAILED`...
+        status: &'a str,
+    },
+}
+
 /// What every handler returns; an error is a reply too (the provider's error envelope).
 pub(crate) type Handled = Result<Reply, Reply>;
 

@@ -8,9 +8,11 @@
 //!   `PAY_NOTIFY` URL and signed with the sandbox's provider key: SHA256withRSA over
 //!   `POST:path:hex(sha256(minify(body))):X-TIMESTAMP` \[P\].
 
+use ovo_model::doku::{IdRef, Notification, NotificationOrder, NotificationTransaction};
+use ovo_model::snap::{AdditionalInfo, DebitNotify, TransactionStatus};
+use ovo_model::{DokuAmount, SnapMoney};
 use ovo_sign::doku::Components;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::provider::Env;
 use crate::provider::state::{DokuPartner, DokuPayment, Intent, State};
@@ -59,15 +61,29 @@ pub(crate) fn doku_payment(
     let Ok(timestamp) = ovo_sign::format_doku_timestamp(env.now) else {
         return;
     };
-    let body = json!({
-        "service": {"id": "OVO_RECURRING"},
-        "acquirer": {"id": "OVO"},
-        "channel": {"id": "EMONEY_OVO"},
-        "order": {"invoice_number": invoice, "amount": amount.sen() / 100},
-        "transaction": {"status": payment.status.as_str(), "date": timestamp, "original_request_id": original_request_id},
-    })
-    .to_string()
-    .into_bytes();
+    let id = |id: &str| {
+        Some(IdRef {
+            id: Some(id.to_owned()),
+        })
+    };
+    let notification = Notification {
+        service: id("OVO_RECURRING"),
+        acquirer: id("OVO"),
+        channel: id("EMONEY_OVO"),
+        order: Some(NotificationOrder {
+            invoice_number: Some(invoice.to_owned()),
+            amount: Some(DokuAmount(amount.sen() / 100)),
+        }),
+        transaction: Some(NotificationTransaction {
+            status: Some(payment.status.as_str().to_owned()),
+            date: Some(timestamp.clone()),
+            original_request_id: Some(original_request_id.to_owned()),
+        }),
+        other: AdditionalInfo::new(),
+    };
+    let Ok(body) = serde_json::to_vec(&notification) else {
+        return;
+    };
     let target = target_of(&url);
     let components = Components::post(&partner.client_id, &request_id, &timestamp, &target, &body);
     let Ok(signature) = ovo_sign::doku::sign(secret, &components) else {
@@ -108,20 +124,21 @@ pub(crate) fn snap_debit_paid(
     ) else {
         return;
     };
-    let body = json!({
-        "originalPartnerReferenceNo": reference,
-        "originalReferenceNo": intent.reference_no,
-        "originalExternalId": intent.external_id,
-        "merchantId": client_id,
-        "amount": {"value": intent.amount.to_snap_value(), "currency": "IDR"},
-        "latestTransactionStatus": "00",
-        "transactionStatusDesc": "Success",
-        "createdTime": created,
-        "finishedTime": timestamp,
-        "additionalInfo": {},
-    })
-    .to_string()
-    .into_bytes();
+    let notify = DebitNotify {
+        original_partner_reference_no: Some(reference.to_owned()),
+        original_reference_no: intent.reference_no.clone(),
+        original_external_id: Some(intent.external_id.clone()),
+        merchant_id: Some(client_id.to_owned()),
+        amount: Some(SnapMoney::idr(intent.amount)),
+        latest_transaction_status: TransactionStatus::Success,
+        transaction_status_desc: Some("Success".to_owned()),
+        created_time: Some(created),
+        finished_time: Some(timestamp.clone()),
+        additional_info: Some(AdditionalInfo::new()),
+    };
+    let Ok(body) = serde_json::to_vec(&notify) else {
+        return;
+    };
     let target = target_of(&url);
     let request = ovo_sign::snap::RsaServiceRequest {
         method: "POST",

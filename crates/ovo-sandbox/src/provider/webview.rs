@@ -6,13 +6,14 @@
 use std::time::Duration;
 
 use http::StatusCode;
+use ovo_model::Secret;
+use ovo_model::snap::WebviewCallback;
 use serde::Deserialize;
-use serde_json::json;
 use url::Url;
 
 use crate::provider::Env;
 use crate::provider::challenge::{self, Outcome};
-use crate::provider::exchange::{Handled, Incoming, Page, Reply};
+use crate::provider::exchange::{Handled, Incoming, Page, Reply, Submitted};
 use crate::provider::ids;
 use crate::provider::state::{AuthCode, Purpose, State, WebviewSession};
 
@@ -176,15 +177,16 @@ fn finish(
         },
     );
     state.webviews.remove(&submission.session);
-    let response = json!({
-        "displayMsg": "SUCCESS",
-        "displayHeader": "",
-        "retryAttemptsLeft": 3,
-        "authCode": code,
-        "errorCode": "",
-        "enable_redirection": false,
-    })
-    .to_string();
+    let callback = WebviewCallback {
+        display_msg: Some("SUCCESS".to_owned()),
+        display_header: Some(String::new()),
+        retry_attempts_left: Some(3),
+        auth_code: Some(Secret::new(code)),
+        error_code: Some(String::new()),
+        enable_redirection: Some(false),
+    };
+    let response = serde_json::to_string(&callback)
+        .map_err(|_| message_page(StatusCode::INTERNAL_SERVER_ERROR, "serialization failed"))?;
     let mut location = Url::parse(&submission.destination).map_err(|_| {
         message_page(
             StatusCode::BAD_REQUEST,
@@ -200,7 +202,12 @@ fn finish(
     }
     let location = String::from(location);
     Ok(if json_mode {
-        Reply::json(StatusCode::OK, &json!({ "redirect": location }))
+        Reply::json(
+            StatusCode::OK,
+            &Submitted::Redirect {
+                redirect: &location,
+            },
+        )
     } else {
         Reply::redirect(location)
     })
@@ -257,7 +264,10 @@ fn open_session(
 fn json_error(status: StatusCode, message: &str, attempts_left: Option<u32>) -> Reply {
     Reply::json(
         status,
-        &json!({ "error": message, "retryAttemptsLeft": attempts_left }),
+        &Submitted::Refused {
+            error: message,
+            retry_attempts_left: attempts_left,
+        },
     )
 }
 

@@ -2,11 +2,16 @@
 
 use std::time::Duration;
 
-use ovo_model::snap::{BindingRequest, UnbindingRequest};
-use ovo_model::{Case, ServiceCode};
-use serde_json::json;
+use ovo_model::snap::{
+    AccountState, AdditionalInfo, BindingAdditionalInfo, BindingRequest, BindingResponse,
+    LookupResponse, LookupStatus, QParams, UnbindingRequest, UnbindingResponse,
+};
+use ovo_model::{Case, ResponseCode, Secret, ServiceCode};
+use serde::Serialize;
 
-use super::{check_rsa_service_call, check_symmetric_call, fail, parse, success};
+use super::{
+    answer, check_rsa_service_call, check_symmetric_call, fail, parse, succeeded, success,
+};
 use crate::provider::Env;
 use crate::provider::WEBVIEW_PAGE;
 use crate::provider::exchange::{Handled, Incoming, Reply};
@@ -40,7 +45,11 @@ pub(crate) fn lookup(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
             _ => "CAN_LINK",
         },
     };
-    Ok(success(200, LOOKUP, json!({ "status": status })))
+    let answer = LookupResponse {
+        status: LookupStatus::parse(status),
+        other: AdditionalInfo::new(),
+    };
+    Ok(success(200, LOOKUP, answer))
 }
 
 /// `GET /reference/v1/topup/options`: OVO's Top Up Instruction, listed in the FAQ among the APIs
@@ -50,11 +59,37 @@ pub(crate) fn lookup(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
 pub(crate) fn top_up_options(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let (partner, token, _) = check_symmetric_call(env, state, request, LOOKUP)?;
     require_system_token(state, env, &partner.client_id, &token, LOOKUP)?;
-    let options: Vec<serde_json::Value> = TOP_UP_OPTIONS
+    let options = TOP_UP_OPTIONS
         .iter()
-        .map(|(channel, name, steps)| json!({"channel": channel, "name": name, "steps": steps}))
+        .map(|&(channel, name, steps)| TopUpOption {
+            channel,
+            name,
+            steps,
+        })
         .collect();
-    Ok(success(200, LOOKUP, json!({ "topUpOptions": options })))
+    Ok(success(
+        200,
+        LOOKUP,
+        TopUpOptions {
+            top_up_options: options,
+        },
+    ))
+}
+
+/// The Top Up Instruction's body; `ovo-model` has no type for it (the SDK does not call it, and
+/// its shape is not published) \[I\].
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TopUpOptions {
+    top_up_options: Vec<TopUpOption>,
+}
+
+/// One way to top up, with its steps \[I\].
+#[derive(Debug, Serialize)]
+struct TopUpOption {
+    channel: &'static str,
+    name: &'static str,
+    steps: &'static [&'static str],
 }
 
 /// The sandbox's top-up options \[I\].
@@ -144,7 +179,7 @@ pub(crate) fn binding(state: &mut State, env: &Env<'_>, request: &Incoming) -> H
             "the OVO account is linked to another partner",
         ));
     }
-    let mut answer = open_webview(
+    let opened = open_webview(
         state,
         env,
         &partner.client_id,
@@ -152,9 +187,26 @@ pub(crate) fn binding(state: &mut State, env: &Env<'_>, request: &Incoming) -> H
         Purpose::Binding,
         &phone,
     )?;
-    answer["partnerReferenceNo"] = json!(body.partner_reference_no);
-    answer["additionalInfo"]["account"] = json!({"accountStatus": "ACTIVE"});
-    Ok(success(200, BINDING, answer))
+    let (response_code, response_message) = succeeded(200, BINDING);
+    Ok(answer(
+        response_code,
+        &BindingResponse {
+            response_code,
+            response_message,
+            reference_no: Some(opened.reference_no),
+            partner_reference_no: body.partner_reference_no,
+            linkage_token: Some(Secret::new(opened.linkage_token)),
+            redirect_url: Some(opened.redirect_url),
+            additional_info: Some(BindingAdditionalInfo {
+                account: Some(AccountState {
+                    account_status: Some(ovo_model::snap::AccountStatus::Active),
+                    other: AdditionalInfo::new(),
+                }),
+                q_params: Some(opened.q_params),
+                other: AdditionalInfo::new(),
+            }),
+        },
+    ))
 }
 
 /// `POST .../oauth/account/registration-account-unbinding`, in two calls \[S\]\[P\]: the first, with
@@ -183,13 +235,14 @@ pub(crate) fn unbinding(state: &mut State, env: &Env<'_>, request: &Incoming) ->
             })?;
         state.auth_codes.remove(&code);
         unbind(state, grant.account);
-        return Ok(success(
-            200,
-            UNBINDING_SUCCESS,
-            json!({
-                "partnerReferenceNo": body.partner_reference_no,
-                "unlinkResult": "SUCCESS",
-            }),
+        let (response_code, response_message) = succeeded(200, UNBINDING_SUCCESS);
+        return Ok(answer(
+            response_code,
+            &UnbindingResponse {
+                partner_reference_no: body.partner_reference_no,
+                unlink_result: Some("SUCCESS".to_owned()),
+                ..unbinding_response(response_code, response_message)
+            },
         ));
     }
     let access = state
@@ -209,7 +262,7 @@ pub(crate) fn unbinding(state: &mut State, env: &Env<'_>, request: &Incoming) ->
         .get(&access.account)
         .map(|a| a.phone.clone())
         .unwrap_or_default();
-    let mut answer = open_webview(
+    let opened = open_webview(
         state,
         env,
         &partner.client_id,
@@ -217,8 +270,47 @@ pub(crate) fn unbinding(state: &mut State, env: &Env<'_>, request: &Incoming) ->
         Purpose::Unbinding,
         &phone,
     )?;
-    answer["partnerReferenceNo"] = json!(body.partner_reference_no);
-    Ok(success(200, UNBINDING_SUCCESS, answer))
+    let (response_code, response_message) = succeeded(200, UNBINDING_SUCCESS);
+    Ok(answer(
+        response_code,
+        &UnbindingResponse {
+            reference_no: Some(opened.reference_no),
+            partner_reference_no: body.partner_reference_no,
+            linkage_token: Some(Secret::new(opened.linkage_token)),
+            redirect_url: Some(opened.redirect_url),
+            additional_info: Some(BindingAdditionalInfo {
+                account: None,
+                q_params: Some(opened.q_params),
+                other: AdditionalInfo::new(),
+            }),
+            ..unbinding_response(response_code, response_message)
+        },
+    ))
+}
+
+/// An unbinding answer with only its code and message.
+fn unbinding_response(response_code: ResponseCode, response_message: String) -> UnbindingResponse {
+    UnbindingResponse {
+        response_code,
+        response_message,
+        reference_no: None,
+        partner_reference_no: None,
+        merchant_id: None,
+        sub_merchant_id: None,
+        link_id: None,
+        unlink_result: None,
+        linkage_token: None,
+        redirect_url: None,
+        additional_info: None,
+    }
+}
+
+/// What opening a webview gives the answer: the token, the page and the `qParams` it must carry.
+struct OpenedWebview {
+    reference_no: String,
+    linkage_token: String,
+    redirect_url: String,
+    q_params: QParams,
 }
 
 /// Ends a binding: its access and refresh tokens die with it \[S\].
@@ -239,7 +331,7 @@ fn open_webview(
     account: AccountId,
     purpose: Purpose,
     phone: &str,
-) -> Result<serde_json::Value, Reply> {
+) -> Result<OpenedWebview, Reply> {
     let linkage = ids::token("lt")?;
     let ref_id = ids::random_hex(16)?;
     let action = if purpose == Purpose::Binding {
@@ -257,14 +349,19 @@ fn open_webview(
             otp_passed: false,
         },
     );
-    Ok(json!({
-        "referenceNo": ref_id,
-        "linkageToken": linkage,
-        "redirectUrl": format!("{}{WEBVIEW_PAGE}", env.base_url),
-        "additionalInfo": {
-            "qParams": {"action": action, "authType": "2FA", "client-id": client_id, "phoneNumber": masked(phone), "refId": ref_id},
+    Ok(OpenedWebview {
+        reference_no: ref_id.clone(),
+        linkage_token: linkage,
+        redirect_url: format!("{}{WEBVIEW_PAGE}", env.base_url),
+        q_params: QParams {
+            action: Some(action.to_owned()),
+            auth_type: Some("2FA".to_owned()),
+            client_id: Some(client_id.to_owned()),
+            phone_number: Some(masked(phone)),
+            ref_id: Some(ref_id),
+            other: AdditionalInfo::new(),
         },
-    }))
+    })
 }
 
 /// `08129376****`: all but the last four digits, as OVO's sample shows \[S\].

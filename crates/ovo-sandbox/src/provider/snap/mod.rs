@@ -5,11 +5,11 @@
 //! the body's field rules.
 
 use http::StatusCode;
-use ovo_model::snap::{DeviceId, ExternalId};
+use ovo_model::snap::{DeviceId, ErrorEnvelope, ExternalId};
 use ovo_model::{Case, FieldError, ModelError, ResponseCode, ServiceCode, Validate};
 use ovo_sign::{SignatureEncoding, snap as signing};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::config::AcceptedEncoding;
@@ -23,12 +23,41 @@ pub(crate) mod tokens;
 
 /// An answer with this code and message; the HTTP status is the code's first three digits.
 pub(crate) fn envelope(code: ResponseCode, message: &str) -> Reply {
+    answer(
+        code,
+        &ErrorEnvelope {
+            response_code: code,
+            response_message: message.to_owned(),
+        },
+    )
+}
+
+/// A typed answer of `ovo-model`, serialized; the HTTP status is the code's first three digits.
+pub(crate) fn answer(code: ResponseCode, body: &impl Serialize) -> Reply {
     let status =
         StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    Reply::json(
-        status,
-        &json!({"responseCode": code.to_string(), "responseMessage": message}),
-    )
+    Reply::json(status, body)
+}
+
+/// The code and message of a success: `Successful`, or `Transaction still on process` for 202.
+pub(crate) fn succeeded(status: u16, service: ServiceCode) -> (ResponseCode, String) {
+    let message = if status == 202 {
+        "Transaction still on process"
+    } else {
+        "Successful"
+    };
+    (ResponseCode::new(status, service, 0), message.to_owned())
+}
+
+/// A body whose `ovo-model` type has no `responseCode`/`responseMessage` (the lookup, Generate
+/// Token, the Top Up Instruction: OVO-signed APIs outside SNAP whose envelopes are not public),
+/// sent with SNAP's code and message as well \[I\].
+#[derive(Debug, Serialize)]
+pub(crate) struct WithCode<T> {
+    #[serde(flatten)]
+    pub(crate) code: ErrorEnvelope,
+    #[serde(flatten)]
+    pub(crate) body: T,
 }
 
 /// An error answer for a case of the SNAP table, with a detail after the standard message.
@@ -42,19 +71,18 @@ pub(crate) fn fail(service: ServiceCode, case: Case, detail: &str) -> Reply {
     envelope(ResponseCode::new(status, service, case_code), &message)
 }
 
-/// A success answer: `code` and message `Successful`, plus the body's fields.
-pub(crate) fn success(status: u16, service: ServiceCode, fields: serde_json::Value) -> Reply {
-    let code = ResponseCode::new(status, service, 0);
-    let mut body = json!({
-        "responseCode": code.to_string(),
-        "responseMessage": if status == 202 { "Transaction still on process" } else { "Successful" },
-    });
-    if let (Some(body), serde_json::Value::Object(fields)) = (body.as_object_mut(), fields) {
-        body.extend(fields);
-    }
-    Reply::json(
-        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        &body,
+/// A success answer of a body without SNAP's code and message of its own ([`WithCode`]).
+pub(crate) fn success(status: u16, service: ServiceCode, body: impl Serialize) -> Reply {
+    let (response_code, response_message) = succeeded(status, service);
+    answer(
+        response_code,
+        &WithCode {
+            code: ErrorEnvelope {
+                response_code,
+                response_message,
+            },
+            body,
+        },
     )
 }
 

@@ -3,15 +3,15 @@
 use std::time::Duration;
 
 use ovo_model::snap::{
-    BalanceInquiryRequest, DebitStatusRequest, DirectDebitRequest, RefundRequest,
-    TransactionStatus, UrlParamType,
+    AccountInfo, BalanceInquiryRequest, BalanceInquiryResponse, BalanceType, DebitStatusRequest,
+    DebitStatusResponse, DirectDebitRequest, DirectDebitResponse, ExpiresIn, GenerateTokenResponse,
+    RefundHistory, RefundRequest, RefundResponse, TransactionStatus, UrlParamType,
 };
-use ovo_model::{Case, Idr, ServiceCode};
-use serde_json::{Value, json};
+use ovo_model::{Case, Idr, Secret, ServiceCode, SnapMoney};
 
 use super::linking::require_system_token;
 use super::tokens::expiry;
-use super::{check_symmetric_call, fail, parse, success};
+use super::{answer, check_symmetric_call, fail, parse, succeeded, success};
 use crate::provider::Env;
 use crate::provider::WEBVIEW_PAGE;
 use crate::provider::exchange::{Handled, Incoming, Reply};
@@ -34,8 +34,8 @@ const STATUS: ServiceCode = ServiceCode::DIRECT_DEBIT_STATUS;
 const REFUND: ServiceCode = ServiceCode::DIRECT_DEBIT_REFUND;
 const GENERATE: ServiceCode = ServiceCode(0);
 
-fn money(amount: Idr) -> Value {
-    json!({"value": amount.to_snap_value(), "currency": "IDR"})
+fn money(amount: Idr) -> Option<SnapMoney> {
+    Some(SnapMoney::idr(amount))
 }
 
 /// The partner's valid customer access token named in `Authorization`.
@@ -69,16 +69,28 @@ pub(crate) fn balance(state: &mut State, env: &Env<'_>, request: &Incoming) -> H
         .accounts
         .get(&customer.account)
         .ok_or_else(|| fail(BALANCE, Case::InvalidAccount, ""))?;
-    Ok(success(
-        200,
-        BALANCE,
-        json!({
-            "partnerReferenceNo": body.partner_reference_no,
-            "accountInfos": [
-                {"balanceType": "CASH", "amount": money(account.cash), "availableBalance": money(account.cash)},
-                {"balanceType": "POINTS", "amount": money(account.points), "availableBalance": money(account.points)},
+    let info = |balance_type, amount| AccountInfo {
+        balance_type: Some(balance_type),
+        amount: money(amount),
+        available_balance: money(amount),
+        ..AccountInfo::default()
+    };
+    let (response_code, response_message) = succeeded(200, BALANCE);
+    Ok(answer(
+        response_code,
+        &BalanceInquiryResponse {
+            response_code,
+            response_message,
+            reference_no: None,
+            partner_reference_no: body.partner_reference_no,
+            account_no: None,
+            name: None,
+            account_infos: vec![
+                info(BalanceType::Cash, account.cash),
+                info(BalanceType::Points, account.points),
             ],
-        }),
+            additional_info: None,
+        },
     ))
 }
 
@@ -180,26 +192,27 @@ fn webview_session_of(state: &State, key: &(String, String)) -> String {
 }
 
 fn debit_answer(env: &Env<'_>, intent: &Intent, reference: &str, session: &str) -> Reply {
-    if intent.status == TransactionStatus::Success {
-        return success(
-            200,
-            DEBIT,
-            json!({
-                "partnerReferenceNo": reference,
-                "referenceNo": intent.reference_no,
-                "approvalCode": intent.reference_no,
-            }),
-        );
+    let captured = intent.status == TransactionStatus::Success;
+    let (response_code, response_message) = succeeded(if captured { 200 } else { 202 }, DEBIT);
+    let mut response = DirectDebitResponse {
+        response_code,
+        response_message,
+        reference_no: Some(intent.reference_no.clone()),
+        partner_reference_no: Some(reference.to_owned()),
+        approval_code: None,
+        app_redirect_url: None,
+        web_redirect_url: None,
+        additional_info: None,
+    };
+    if captured {
+        response.approval_code = Some(intent.reference_no.clone());
+    } else {
+        let mut page = format!("{}{WEBVIEW_PAGE}", env.base_url);
+        page.push_str("?session=");
+        page.push_str(session);
+        response.web_redirect_url = Some(page);
     }
-    success(
-        202,
-        DEBIT,
-        json!({
-            "partnerReferenceNo": reference,
-            "referenceNo": intent.reference_no,
-            "webRedirectUrl": format!("{}{WEBVIEW_PAGE}?session={session}", env.base_url),
-        }),
-    )
+    answer(response_code, &response)
 }
 
 /// Call 2: the single-use token, the identical body, and the capture.
@@ -347,10 +360,10 @@ pub(crate) fn generate_token(state: &mut State, env: &Env<'_>, request: &Incomin
     Ok(success(
         200,
         GENERATE,
-        json!({
-            "singleUseToken": single_use,
-            "expiresIn": DEBIT_TIMEOUT.as_secs().to_string(),
-        }),
+        GenerateTokenResponse {
+            single_use_token: Secret::new(single_use),
+            expires_in: Some(ExpiresIn(DEBIT_TIMEOUT.as_secs())),
+        },
     ))
 }
 
@@ -368,48 +381,48 @@ pub(crate) fn status(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
                 || body.original_reference_no.as_deref() == Some(intent.reference_no.as_str())
                 || body.original_external_id.as_deref() == Some(intent.external_id.as_str()))
     });
-    let Some(((_, reference), intent)) = found else {
-        return Ok(success(
-            200,
-            STATUS,
-            json!({
-                "originalPartnerReferenceNo": body.original_partner_reference_no,
-                "serviceCode": "54",
-                "latestTransactionStatus": "07",
-                "transactionStatusDesc": "Not found",
-            }),
-        ));
+    let (response_code, response_message) = succeeded(200, STATUS);
+    let mut response = DebitStatusResponse {
+        response_code,
+        response_message,
+        original_partner_reference_no: body.original_partner_reference_no.clone(),
+        original_reference_no: None,
+        original_external_id: None,
+        service_code: Some("54".to_owned()),
+        approval_code: None,
+        latest_transaction_status: TransactionStatus::NotFound,
+        transaction_status_desc: Some("Not found".to_owned()),
+        original_response_code: None,
+        original_response_message: None,
+        paid_time: None,
+        refund_history: Vec::new(),
+        amount: None,
+        additional_info: None,
     };
-    let history: Vec<Value> = state
+    let Some(((_, reference), intent)) = found else {
+        return Ok(answer(response_code, &response));
+    };
+    response.refund_history = state
         .refunds
         .iter()
         .filter(|((c, _), record)| *c == client && record.reference == *reference)
-        .map(|((_, refund_no), record)| {
-            json!({
-                "refundNo": record.refund_no,
-                "partnerRefundNo": refund_no,
-                "refundAmount": money(record.amount),
-                "refundStatus": "00",
-                "refundDate": expiry(record.at),
-            })
+        .map(|((_, refund_no), record)| RefundHistory {
+            refund_no: Some(record.refund_no.clone()),
+            partner_refund_no: Some(refund_no.clone()),
+            refund_amount: money(record.amount),
+            refund_status: Some(TransactionStatus::Success),
+            refund_date: Some(expiry(record.at)),
+            reason: None,
         })
         .collect();
-    let status = intent.status.clone();
-    Ok(success(
-        200,
-        STATUS,
-        json!({
-            "originalPartnerReferenceNo": reference,
-            "originalReferenceNo": intent.reference_no,
-            "originalExternalId": intent.external_id,
-            "serviceCode": "54",
-            "latestTransactionStatus": status.as_str(),
-            "transactionStatusDesc": describe(&status),
-            "paidTime": intent.paid.map(expiry),
-            "amount": money(intent.amount),
-            "refundHistory": history,
-        }),
-    ))
+    response.original_partner_reference_no = Some(reference.clone());
+    response.original_reference_no = Some(intent.reference_no.clone());
+    response.original_external_id = Some(intent.external_id.clone());
+    response.transaction_status_desc = Some(describe(&intent.status).to_owned());
+    response.latest_transaction_status = intent.status.clone();
+    response.paid_time = intent.paid.map(expiry);
+    response.amount = money(intent.amount);
+    Ok(answer(response_code, &response))
 }
 
 fn describe(status: &TransactionStatus) -> &'static str {
@@ -518,16 +531,22 @@ pub(crate) fn refund(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
 }
 
 fn refund_answer(body: &RefundRequest, record: &RefundRecord) -> Reply {
-    success(
-        200,
-        REFUND,
-        json!({
-            "originalPartnerReferenceNo": body.original_partner_reference_no,
-            "partnerRefundNo": body.partner_refund_no,
-            "refundNo": record.refund_no,
-            "refundAmount": money(record.amount),
-            "refundTime": expiry(record.at),
-        }),
+    let (response_code, response_message) = succeeded(200, REFUND);
+    answer(
+        response_code,
+        &RefundResponse {
+            response_code,
+            response_message,
+            original_partner_reference_no: Some(body.original_partner_reference_no.clone()),
+            original_reference_no: None,
+            original_external_id: None,
+            partner_trx_id: None,
+            refund_no: record.refund_no.clone(),
+            partner_refund_no: body.partner_refund_no.clone(),
+            refund_amount: money(record.amount),
+            refund_time: expiry(record.at),
+            additional_info: None,
+        },
     )
 }
 

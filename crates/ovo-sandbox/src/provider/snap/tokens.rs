@@ -2,13 +2,15 @@
 
 use std::time::Duration;
 
-use ovo_model::snap::{B2b2cGrantType, B2b2cTokenRequest, B2bTokenRequest};
+use ovo_model::snap::{
+    B2b2cGrantType, B2b2cTokenRequest, B2b2cTokenResponse, B2bTokenRequest, B2bTokenResponse,
+    ExpiresIn,
+};
 use ovo_model::{Case, ModelError, Secret, ServiceCode, Validate as _};
 use ovo_sign::SnapTimestampFormat;
-use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{bearer, check_token_call, fail, parse, success};
+use super::{answer, bearer, check_token_call, fail, parse, succeeded};
 use crate::provider::Env;
 use crate::provider::exchange::{Handled, Incoming};
 use crate::provider::ids;
@@ -34,14 +36,17 @@ pub(crate) fn b2b(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handl
             expires: env.now + SYSTEM_TOKEN_LIFETIME,
         },
     );
-    Ok(success(
-        200,
-        B2B,
-        json!({
-            "accessToken": token,
-            "tokenType": "Bearer",
-            "expiresIn": SYSTEM_TOKEN_LIFETIME.as_secs().to_string(),
-        }),
+    let (response_code, response_message) = succeeded(200, B2B);
+    Ok(answer(
+        response_code,
+        &B2bTokenResponse {
+            response_code,
+            response_message,
+            access_token: Secret::new(token),
+            token_type: "Bearer".to_owned(),
+            expires_in: ExpiresIn(SYSTEM_TOKEN_LIFETIME.as_secs()),
+            additional_info: None,
+        },
     ))
 }
 
@@ -93,15 +98,20 @@ pub(crate) fn b2b2c(state: &mut State, env: &Env<'_>, request: &Incoming) -> Han
         }
         _ => return Err(fail(B2B2C, Case::InvalidFieldFormat, "grantType")),
     };
-    Ok(success(
-        200,
-        B2B2C,
-        json!({
-            "accessToken": access,
-            "tokenType": "Bearer",
-            "accessTokenExpiryTime": expiry(env.now + ACCESS_TOKEN_LIFETIME),
-            "refreshToken": refresh,
-        }),
+    let (response_code, response_message) = succeeded(200, B2B2C);
+    Ok(answer(
+        response_code,
+        &B2b2cTokenResponse {
+            response_code,
+            response_message,
+            access_token: Secret::new(access),
+            token_type: "Bearer".to_owned(),
+            access_token_expiry_time: Some(expiry(env.now + ACCESS_TOKEN_LIFETIME)),
+            refresh_token: Some(Secret::new(refresh)),
+            refresh_token_expiry_time: None,
+            expires_in: None,
+            additional_info: None,
+        },
     ))
 }
 
