@@ -291,3 +291,60 @@ async fn deep_json_and_non_utf8_are_refused_everywhere_without_a_panic() {
         .await;
     assert_eq!(answer.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_endless_chunked_body_is_cut_at_the_size_limit_or_the_body_timeout() {
+    let world = World::with_config(quick()).await;
+    for path in [
+        "/OVOSNAP/v2.0/balance-inquiry",
+        "/ovo-open-api/v1/payment-recurring",
+    ] {
+        // Fast and endless: refused once it passes `max_body_bytes` (64 KiB).
+        let mut stream = TcpStream::connect(world.sandbox.addr()).await.unwrap();
+        let start = Instant::now();
+        let head =
+            format!("POST {path} HTTP/1.1\r\nHost: sandbox\r\nTransfer-Encoding: chunked\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let chunk = format!("2000\r\n{}\r\n", "a".repeat(0x2000));
+        let (mut reader, mut writer) = stream.into_split();
+        let writing = tokio::spawn(async move {
+            // At most 16 MiB, then give up: the server must have answered long before.
+            for _ in 0..2048 {
+                if writer.write_all(chunk.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut buffer = [0u8; 4096];
+            while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                match reader.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => answer.extend_from_slice(&buffer[..n]),
+                }
+            }
+        })
+        .await;
+        writing.abort();
+        assert!(read.is_ok(), "{path}: no answer within 5 s");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 400") || answer.starts_with("HTTP/1.1 413"),
+            "{path}: {answer}"
+        );
+        assert!(start.elapsed() < Duration::from_secs(3), "{path}");
+
+        // Slow and endless: one small chunk, then nothing: 408 at the body timeout.
+        let (answer, after) = exchange(
+            &world,
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: sandbox\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"a\":\r\n"
+            )
+            .as_bytes(),
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
+        assert!(after < Duration::from_secs(3), "{path}: {after:?}");
+    }
+}
