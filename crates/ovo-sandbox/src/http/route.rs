@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::middleware::map_response;
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -55,7 +55,11 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
         );
     }
     let page = |get: Endpoint, post: Endpoint| {
-        serve(shared, get, MethodFilter::GET).merge(serve(shared, post, MethodFilter::POST))
+        serve_page(shared, get, MethodFilter::GET).merge(serve_page(
+            shared,
+            post,
+            MethodFilter::POST,
+        ))
     };
     router
         .route(
@@ -71,14 +75,14 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
             serve(shared, Endpoint::WebviewSubmit, MethodFilter::POST),
         )
         .route(
-            &format!("{DOKU_REGISTRATION}{{*session}}"),
+            &format!("{DOKU_REGISTRATION}{{page}}"),
             page(
                 Endpoint::DokuRegistrationPage,
                 Endpoint::DokuRegistrationSubmit,
             ),
         )
         .route(
-            &format!("{DOKU_PAYMENT_PAGE}{{*page}}"),
+            &format!("{DOKU_PAYMENT_PAGE}{{page}}"),
             page(Endpoint::DokuPaymentPage, Endpoint::DokuPaymentSubmit),
         )
         .nest("/_sandbox", control::routes(shared))
@@ -106,22 +110,53 @@ fn serve(
     endpoint: Endpoint,
     methods: MethodFilter,
 ) -> MethodRouter<Arc<Shared>> {
-    on(
-        methods,
-        move |State(shared): State<Arc<Shared>>, request: Request| async move {
-            server::answer(&shared, endpoint, request).await
-        },
+    limited(
+        shared,
+        endpoint,
+        on(
+            methods,
+            move |State(shared): State<Arc<Shared>>, request: Request| async move {
+                server::answer(&shared, endpoint, String::new(), request).await
+            },
+        ),
     )
-    .layer(RequestBodyLimitLayer::new(shared.config.max_body_bytes))
-    .layer(map_response(move |response: Response| async move {
-        let refused_by_limit = response.status() == StatusCode::PAYLOAD_TOO_LARGE
-            && response.extensions().get::<Answered>().is_none();
-        if refused_by_limit {
-            server::into_response(server::too_large(endpoint))
-        } else {
-            response
-        }
-    }))
+}
+
+/// A page's route, `.../{page}`: the page's id is its last path segment, decoded by the router.
+fn serve_page(
+    shared: &Arc<Shared>,
+    endpoint: Endpoint,
+    methods: MethodFilter,
+) -> MethodRouter<Arc<Shared>> {
+    limited(
+        shared,
+        endpoint,
+        on(
+            methods,
+            move |State(shared): State<Arc<Shared>>, Path(page): Path<String>, request: Request| async move {
+                server::answer(&shared, endpoint, page, request).await
+            },
+        ),
+    )
+}
+
+/// The body limit of an endpoint's route, refused in the endpoint's own envelope.
+fn limited(
+    shared: &Arc<Shared>,
+    endpoint: Endpoint,
+    route: MethodRouter<Arc<Shared>>,
+) -> MethodRouter<Arc<Shared>> {
+    route
+        .layer(RequestBodyLimitLayer::new(shared.config.max_body_bytes))
+        .layer(map_response(move |response: Response| async move {
+            let refused_by_limit = response.status() == StatusCode::PAYLOAD_TOO_LARGE
+                && response.extensions().get::<Answered>().is_none();
+            if refused_by_limit {
+                server::into_response(server::too_large(endpoint))
+            } else {
+                response
+            }
+        }))
 }
 
 /// Every endpoint the sandbox serves; the names are the fault plan's.

@@ -210,7 +210,12 @@ pub(crate) async fn read_body(
 /// Answers a request for one of the provider's endpoints or pages: reads the body, applies the
 /// fault plan, runs the rule under the state's lock, writes the state directory and starts
 /// delivering what the rule queued.
-pub(crate) async fn answer(shared: &Shared, endpoint: Endpoint, request: Request) -> Response {
+pub(crate) async fn answer(
+    shared: &Shared,
+    endpoint: Endpoint,
+    page: String,
+    request: Request,
+) -> Response {
     let (parts, body) = request.into_parts();
     let body = match read_body(&shared.config, endpoint, body).await {
         Ok(body) => body,
@@ -222,6 +227,7 @@ pub(crate) async fn answer(shared: &Shared, endpoint: Endpoint, request: Request
         query: parts.uri.query().unwrap_or_default().to_owned(),
         headers: parts.headers,
         body,
+        page,
     };
     let fault = shared.faults().next(endpoint.name());
     if let Some(delay) = fault.and_then(FaultAction::delay) {

@@ -231,11 +231,7 @@ fn bound_elsewhere(
 
 /// `GET /ovo-open-api/registration/{session}`: OVO's OTP and PIN page.
 pub(crate) fn registration_page(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
-    let session = request
-        .path
-        .strip_prefix(DOKU_REGISTRATION)
-        .unwrap_or_default()
-        .to_owned();
+    let session = request.page.clone();
     let registration = open_registration(state, env, &session)?;
     let account = state
         .account_by_phone(&registration.phone)
@@ -251,11 +247,7 @@ pub(crate) fn registration_page(state: &mut State, env: &Env<'_>, request: &Inco
 /// `POST /ovo-open-api/registration/{session}` (form, or JSON `{"otp","pin"}`): on success the
 /// token is created and the customer returns to `success_registration_url` \[S\].
 pub(crate) fn registration_submit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
-    let session = request
-        .path
-        .strip_prefix(DOKU_REGISTRATION)
-        .unwrap_or_default()
-        .to_owned();
+    let session = request.page.clone();
     let json_mode = request
         .header("content-type")
         .is_some_and(|c| c.starts_with("application/json"));
@@ -574,7 +566,7 @@ fn settle(
 
 /// `GET /ovo-open-api/payment/{page}`: OVO's PIN page for a `PENDING` payment \[S\]\[I: path\].
 pub(crate) fn payment_page(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
-    let page = page_id(request, DOKU_PAYMENT_PAGE);
+    let page = request.page.clone();
     open_payment_page(state, env, &page)?;
     Ok(payment_form(&page, None))
 }
@@ -582,7 +574,7 @@ pub(crate) fn payment_page(state: &mut State, env: &Env<'_>, request: &Incoming)
 /// `POST /ovo-open-api/payment/{page}` (form, or JSON `{"pin"}`): the right PIN captures the
 /// payment; its outcome reaches the merchant by notification \[S\]. Too many wrong PINs fail it.
 pub(crate) fn payment_submit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
-    let page = page_id(request, DOKU_PAYMENT_PAGE);
+    let page = request.page.clone();
     let json_mode = is_json(request);
     let pin = submitted(request, json_mode, "pin");
     let (partner, key) = open_payment_page(state, env, &page)?;
@@ -656,14 +648,6 @@ fn open_payment_page(
         partner,
         (open.client_id.clone(), open.invoice_number.clone()),
     ))
-}
-
-fn page_id(request: &Incoming, prefix: &str) -> String {
-    request
-        .path
-        .strip_prefix(prefix)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn is_json(request: &Incoming) -> bool {

@@ -16,6 +16,9 @@ pub(crate) struct Incoming {
     pub(crate) query: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
+    /// A page's own id, from its path (`/ovo-open-api/registration/{session}`,
+    /// `/ovo-open-api/payment/{page}`), as the router decoded it; empty elsewhere.
+    pub(crate) page: String,
 }
 
 impl Incoming {

@@ -602,6 +602,7 @@ mod tests {
             query: String::new(),
             headers,
             body: body.to_vec(),
+            page: String::new(),
         }
     }
 
