@@ -246,6 +246,18 @@ async fn unknown_paths_and_methods_are_404_and_control_bodies_are_bounded() {
     .await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(after < Duration::from_secs(2), "answered after {after:?}");
+    // A DOKU endpoint refuses it in DOKU's envelope, at once.
+    let (answer, after) = exchange(
+        &world,
+        b"POST /ovo-open-api/v1/payment-recurring HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 1000000000000\r\nConnection: close\r\n\r\n{",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("\"error\":{\"code\":\"invalid_request\""),
+        "{answer}"
+    );
+    assert!(after < Duration::from_secs(2), "answered after {after:?}");
 }
 
 #[tokio::test]
