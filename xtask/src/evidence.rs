@@ -298,7 +298,7 @@ impl Run {
             "Direct Debit Payment Status",
             "debit/status",
             false,
-            "4015501",
+            "4015502", // status takes the customer's token [S]: an invalid one is 401xx02
         );
 
         let from = self.mark();
@@ -372,7 +372,7 @@ impl Run {
             "Account Unbinding",
             unbind_path,
             false,
-            "4010902",
+            "4010702", // the FAQ's published example answers service 07 [S]
         );
         Ok(())
     }

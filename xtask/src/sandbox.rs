@@ -16,6 +16,10 @@ pub(crate) struct SandboxArgs {
     /// Keep the state in this directory across restarts (state.json, mode 0600).
     #[arg(long, value_name = "DIR")]
     state_dir: Option<std::path::PathBuf>,
+    /// The secret every control call (`/_sandbox/...`) must carry (`Authorization: Bearer TOKEN`
+    /// or `X-Sandbox-Token: TOKEN`); required when `--listen` is not a loopback address.
+    #[arg(long, value_name = "TOKEN")]
+    control_token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,11 +41,15 @@ pub(crate) fn run(args: &SandboxArgs) -> Result<ExitCode, String> {
     runtime.block_on(async {
         let config = SandboxConfig {
             state_dir: args.state_dir.clone(),
+            control_token: args.control_token.clone(),
             ..SandboxConfig::default()
         };
         let sandbox = Sandbox::start_with(config, args.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::InvalidInput => e.to_string(),
+                _ => format!("cannot listen on {}: {e}", args.listen),
+            })?;
         println!("sandbox listening on {}", sandbox.base_url());
         tokio::signal::ctrl_c()
             .await

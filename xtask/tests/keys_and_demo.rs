@@ -522,11 +522,11 @@ fn bi_evidence_runs_the_twelve_scenarios_against_the_sandbox() {
         ("Direct Debit Payment", "positive", "2005400"),
         ("Direct Debit Payment", "negative", "4095401"),
         ("Direct Debit Payment Status", "positive", "2005500"),
-        ("Direct Debit Payment Status", "negative", "4015501"),
+        ("Direct Debit Payment Status", "negative", "4015502"),
         ("Direct Debit Refund", "positive", "2005800"),
         ("Direct Debit Refund", "negative", "4035815"),
         ("Account Unbinding", "positive", "2000900"),
-        ("Account Unbinding", "negative", "4010902"),
+        ("Account Unbinding", "negative", "4010702"),
     ];
     for (row, (api, case, code)) in rows.iter().zip(expected) {
         assert_eq!(

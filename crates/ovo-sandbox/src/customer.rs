@@ -12,7 +12,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use crate::route::{WEBVIEW_PAGE, WEBVIEW_SUBMIT};
+use crate::provider::{WEBVIEW_PAGE, WEBVIEW_SUBMIT};
 
 /// How long one page load or submit may take.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -119,10 +119,19 @@ impl Customer {
     /// Loads the webview page at `url`, types the OTP (when asked) and the PIN, and returns where
     /// the page sends the customer.
     pub async fn complete(&self, url: &str) -> Result<Completed, WebviewError> {
-        let (page, query) = url.split_once('?').unwrap_or((url, ""));
-        let (origin, path) =
+        let parsed = url::Url::parse(url)
+            .ok()
+            .filter(|parsed| parsed.has_host() && matches!(parsed.scheme(), "http" | "https"))
             // Named without its query, which carries the session or linkage token.
-            split_origin(page).ok_or_else(|| WebviewError::NotAWebview(page.into()))?;
+            .ok_or_else(|| WebviewError::NotAWebview(without_query(url)))?;
+        let page = {
+            let mut page = parsed.clone();
+            page.set_query(None);
+            page.set_fragment(None);
+            String::from(page)
+        };
+        let path = parsed.path();
+        let query = parsed.query().unwrap_or_default();
         let loaded = self.send(Request::get(url), Bytes::new()).await?;
         if loaded.0 == StatusCode::FOUND {
             // DOKU's page sends a blocked customer straight to the failure URL.
@@ -157,10 +166,13 @@ impl Customer {
             let state = params.get("state").cloned();
             let body = json!({"session": session, "destination": param("destination"),
                 "state": state, "otp": otp, "pin": self.pin});
-            (format!("{origin}{WEBVIEW_SUBMIT}"), body)
+            let mut submit = parsed.clone();
+            submit.set_path(WEBVIEW_SUBMIT);
+            submit.set_query(None);
+            (String::from(submit), body)
         } else {
             // DOKU's registration page posts to itself.
-            (page.to_owned(), json!({"otp": otp, "pin": self.pin}))
+            (page, json!({"otp": otp, "pin": self.pin}))
         };
         let body =
             serde_json::to_vec(&body).map_err(|e| WebviewError::Unreachable(e.to_string()))?;
@@ -221,24 +233,7 @@ impl Customer {
     }
 }
 
-/// `http://host:port/path` → (`http://host:port`, `/path`).
-fn split_origin(page: &str) -> Option<(&str, &str)> {
-    let scheme_end = page.find("://")? + 3;
-    let path_start = page.get(scheme_end..)?.find('/')? + scheme_end;
-    Some((page.get(..path_start)?, page.get(path_start..)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_and_paths_split_at_the_first_slash_after_the_scheme() {
-        assert_eq!(
-            split_origin("http://127.0.0.1:80/cellblockui/partner/activation"),
-            Some(("http://127.0.0.1:80", "/cellblockui/partner/activation"))
-        );
-        assert_eq!(split_origin("http://127.0.0.1:80"), None);
-        assert_eq!(split_origin("not a url"), None);
-    }
+/// `url` without its query and fragment, for an error message.
+fn without_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or_default().to_owned()
 }

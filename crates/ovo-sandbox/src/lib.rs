@@ -27,31 +27,17 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-mod challenge;
-mod clock;
 mod config;
-mod control;
 mod customer;
-mod doku;
-mod exchange;
-mod faults;
-mod ids;
-mod ledger;
-mod notify;
-mod persist;
-mod route;
-mod server;
-mod snap;
-mod state;
-mod wallet;
-mod webview;
+mod http;
+mod provider;
 
-pub use config::{AcceptedEncoding, SandboxConfig};
-pub use control::{AccountSpec, DokuPartnerSpec, PartnerSpec};
+pub use config::{AcceptedEncoding, DokuPinRule, SandboxConfig};
 pub use customer::{Completed, Customer, WebviewError};
-pub use faults::{FaultAction, FaultRule};
-pub use ledger::{Channel, Entry, EntryKind};
-pub use notify::Attempt;
+pub use http::control::{AccountSpec, DokuPartnerSpec, PartnerSpec};
+pub use http::faults::{FaultAction, FaultRule};
+pub use provider::ledger::{Channel, Entry, EntryKind};
+pub use provider::outbox::Attempt;
 
 /// The public key (SPKI PEM) of the sandbox's own provider key, which signs the SNAP debit
 /// notifications it posts to a payment's `PAY_NOTIFY` URL. Give it to your notification verifier
@@ -102,31 +88,32 @@ impl Sandbox {
         config: SandboxConfig,
         addr: SocketAddr,
     ) -> std::io::Result<SandboxHandle> {
+        check_control_token(&config, addr)?;
         let snapshot = match &config.state_dir {
-            Some(dir) => persist::load(dir)?,
+            Some(dir) => http::persist::load(dir)?,
             None => None,
         };
-        let (offset, state) = snapshot.map_or((0, state::State::default()), |s| {
+        let (offset, state) = snapshot.map_or((0, provider::state::State::default()), |s| {
             (s.clock_offset_secs, s.state)
         });
-        let (listener, local) = server::bind(addr).await?;
+        let (listener, local) = http::server::bind(addr).await?;
         let base_url = format!("http://{local}");
-        let clock = clock::Clock::default();
+        let clock = http::clock::Clock::default();
         clock.set_offset(std::time::Duration::from_secs(offset));
         let provider_key = ovo_sign::PrivateKey::from_pem(PROVIDER_PRIVATE_KEY_PEM)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        let shared = Arc::new_cyclic(|me| server::Shared {
+        let shared = Arc::new_cyclic(|me| http::server::Shared {
             config,
             provider_key,
             clock,
             state: Mutex::new(state),
-            faults: Mutex::new(faults::FaultPlan::default()),
+            faults: Mutex::new(http::faults::FaultPlan::default()),
             base_url: base_url.clone(),
             me: me.clone(),
             save_error: Mutex::new(None),
         });
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
+        let task = tokio::spawn(http::server::serve(listener, Arc::clone(&shared), stopped));
         Ok(SandboxHandle {
             addr: local,
             base_url,
@@ -137,14 +124,37 @@ impl Sandbox {
     }
 }
 
+/// Refuses a control API open to the network: a non-loopback address needs a token.
+fn check_control_token(config: &SandboxConfig, addr: SocketAddr) -> std::io::Result<()> {
+    let refuse = |why: &str| Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+    match &config.control_token {
+        Some(token) if token.trim().is_empty() => refuse("the control token must not be empty"),
+        None if !addr.ip().is_loopback() => refuse(
+            "a sandbox listening on a non-loopback address needs a control token (--control-token)",
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// A running sandbox. Dropping it stops the server.
-#[derive(Debug)]
+///
+/// Its `Debug` shows the address only: the state behind it holds PINs, secrets and tokens.
 pub struct SandboxHandle {
     addr: SocketAddr,
     base_url: String,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
-    shared: Arc<server::Shared>,
+    shared: Arc<http::server::Shared>,
+}
+
+impl std::fmt::Debug for SandboxHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxHandle")
+            .field("addr", &self.addr)
+            .field("base_url", &self.base_url)
+            .field("running", &self.task.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SandboxHandle {

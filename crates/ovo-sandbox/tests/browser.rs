@@ -1,5 +1,6 @@
 //! The webview in headless Chromium: a person's path through the OTP and PIN page, wrong PIN
-//! first, then the redirect to the partner's callback with the `authCode`.
+//! first, then the redirect to the partner's callback with the `authCode`; then DOKU's
+//! registration page and OVO's PIN page for a DOKU payment, each with a wrong entry first.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the test
 //! says so and passes, unless `OVO_REQUIRE_BROWSER=1` (set by CI), where it fails.
@@ -264,6 +265,8 @@ async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
     )
     .await;
     assert!(screenshot.as_str().is_some_and(|png| png.len() > 100));
+
+    doku_pages(&mut world, &session).await;
     webdriver(&world, Method::DELETE, &session, Value::Null).await;
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);
@@ -271,6 +274,122 @@ async fn a_person_types_otp_and_pin_and_lands_on_the_callback() {
     world
         .exchange_callback(&landed, "browser-1", &linkage)
         .await;
+}
+
+/// DOKU's registration page (OTP and PIN, then the merchant's success URL) and OVO's PIN page
+/// for a first payment (a wrong PIN, then the outcome), in the same browser.
+async fn doku_pages(world: &mut World, session: &str) {
+    let binding = world
+        .doku_call(
+            "/ovo-open-api/v1/token",
+            json!({
+                "customer": {"id": "BROWSER-1", "name": "A Person"},
+                "ovo_account": {
+                    "account_mobile_phone": PHONE,
+                    "success_registration_url": format!("{}/_sandbox/callback?result=ok", world.base()),
+                    "failed_registration_url": format!("{}/_sandbox/callback?result=failed", world.base()),
+                },
+                "service_type": "RECURRING",
+            }),
+        )
+        .await
+        .json();
+    let page = binding["ovo_account"]["registration_url"].as_str().unwrap();
+    open(world, session, page).await;
+    let otp = PHONE.get(PHONE.len() - 4..).unwrap();
+    type_into(world, session, "#otp", otp).await;
+    type_into(world, session, "#pin", "000000").await;
+    click(world, session, "#submit").await;
+    assert_eq!(
+        text_of(world, session, "#error").await,
+        "Wrong OTP or PIN. 2 attempts left."
+    );
+    type_into(world, session, "#otp", otp).await;
+    type_into(world, session, "#pin", PIN).await;
+    click(world, session, "#submit").await;
+    let landed = wait_for(
+        world,
+        session,
+        &format!("{}/_sandbox/callback", world.base()),
+    )
+    .await;
+    assert!(landed.ends_with("result=ok"), "{landed}");
+
+    let tokens = world
+        .doku_call(
+            "/tokenization/v1/tokens",
+            json!({"customer": {"id": "BROWSER-1"}, "token_data": {"type": "WALLET_RECURRING"}}),
+        )
+        .await
+        .json();
+    let token = tokens["wallet"]["token_id"].as_str().unwrap();
+    let pending = world
+        .doku_call(
+            "/ovo-open-api/v1/payment-recurring",
+            json!({
+                "customer": {"id": "BROWSER-1"},
+                "order": {"invoice_number": "INV-BROWSER-1", "amount": 2000},
+                "ovo_account": {"token_id": token, "payment_use_ovo_point": false, "first_payment": true},
+            }),
+        )
+        .await
+        .json();
+    assert_eq!(pending["payment"]["status"], "PENDING", "{pending}");
+    open(
+        world,
+        session,
+        pending["payment"]["authorization_url"].as_str().unwrap(),
+    )
+    .await;
+    type_into(world, session, "#pin", "000000").await;
+    click(world, session, "#submit").await;
+    assert_eq!(
+        text_of(world, session, "#error").await,
+        "Wrong PIN. 2 attempts left."
+    );
+    type_into(world, session, "#pin", PIN).await;
+    click(world, session, "#submit").await;
+    save_screenshot(world, session, "doku-payment-done.png").await;
+    assert_eq!(text_of(world, session, "#message").await, "Payment SUCCESS");
+}
+
+async fn open(world: &World, session: &str, url: &str) {
+    webdriver(
+        world,
+        Method::POST,
+        &format!("{session}/url"),
+        json!({ "url": url }),
+    )
+    .await;
+}
+
+async fn text_of(world: &World, session: &str, css: &str) -> String {
+    let id = element(world, session, css).await;
+    let text = webdriver(
+        world,
+        Method::GET,
+        &format!("{session}/element/{id}/text"),
+        Value::Null,
+    )
+    .await;
+    text.as_str().unwrap().to_owned()
+}
+
+/// Waits (up to 30 s) until the browser is at a URL starting with `prefix`; returns it.
+async fn wait_for(world: &World, session: &str, prefix: &str) -> String {
+    let mut here = String::new();
+    for _ in 0..300 {
+        here = webdriver(world, Method::GET, &format!("{session}/url"), Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if here.starts_with(prefix) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    here
 }
 
 /// Writes a screenshot to `$OVO_SCREENSHOT_DIR`, when set, to look at the page as a person does.

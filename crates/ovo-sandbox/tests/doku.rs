@@ -432,3 +432,211 @@ async fn malformed_doku_requests_get_doku_errors_never_a_500() {
         (StatusCode::PAYLOAD_TOO_LARGE, Some("invalid_request"))
     );
 }
+
+fn binding_body_of(world: &World, customer: &str) -> Value {
+    let mut body = binding_body(world);
+    body["customer"]["id"] = json!(customer);
+    body
+}
+
+/// Seed 000: "each OVO account can only binding to one customer on one merchant."
+#[tokio::test]
+async fn doku_one_account_one_customer_per_merchant() {
+    let mut world = World::new().await;
+    // A second customer starts binding the same account before the first has finished...
+    let early = world
+        .doku_call("/ovo-open-api/v1/token", binding_body_of(&world, "CUST-2"))
+        .await;
+    assert_eq!(early.status, StatusCode::CREATED, "{}", early.text());
+    let early_page = early.json()["ovo_account"]["registration_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = bind(&mut world).await;
+    // ...and is sent to the failure URL when the account is already bound to the first.
+    world.send(Method::GET, &early_page, &[], Vec::new()).await;
+    let submitted = world
+        .send(
+            Method::POST,
+            &early_page,
+            &[("content-type", "application/json".into())],
+            serde_json::to_vec(&json!({"otp": ovo_sandbox::otp(PHONE), "pin": PIN})).unwrap(),
+        )
+        .await;
+    let redirect = submitted.json()["redirect"].as_str().unwrap().to_owned();
+    assert!(redirect.ends_with("result=failed"), "{redirect}");
+    // A later binding call for another customer is refused outright.
+    let refused = world
+        .doku_call("/ovo-open-api/v1/token", binding_body_of(&world, "CUST-3"))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text());
+    assert_eq!(refused.json()["error"]["code"], "account_already_bound");
+    for customer in ["CUST-2", "CUST-3"] {
+        let tokens = world
+            .doku_call(
+                "/tokenization/v1/tokens",
+                json!({"customer": {"id": customer}, "token_data": {"type": "WALLET_RECURRING"}}),
+            )
+            .await;
+        assert_eq!(tokens.status, StatusCode::NOT_FOUND, "{customer}");
+    }
+    // The first customer still pays, and nothing else moved.
+    let paid = world
+        .doku_call(
+            "/ovo-open-api/v1/payment-recurring",
+            pay(&token, "INV-ONE-1", 1000, false),
+        )
+        .await;
+    assert_eq!(
+        paid.json()["payment"]["status"],
+        "SUCCESS",
+        "{}",
+        paid.text()
+    );
+    assert_eq!(world.ledger().await.len(), 1);
+    // Once the first customer unbinds, another may bind the account.
+    let unbound = world
+        .doku_call(
+            "/ovo-open-api/v1/token-delete",
+            json!({"customer": {"id": CUSTOMER, "name": "QA"}, "ovo_account": {"token_id": token}}),
+        )
+        .await;
+    assert_eq!(unbound.status, StatusCode::CREATED, "{}", unbound.text());
+    let later = world
+        .doku_call("/ovo-open-api/v1/token", binding_body_of(&world, "CUST-3"))
+        .await;
+    assert_eq!(later.status, StatusCode::CREATED, "{}", later.text());
+}
+
+/// Seed 000: the customer verifies a payment with the PIN on OVO's page, and a payment may be
+/// `PENDING`. The first payment of a subscription waits; its outcome arrives by notification.
+#[tokio::test]
+async fn doku_first_payment_waits_for_pin() {
+    let mut world = World::new().await;
+    let inbox = format!("{}/_sandbox/inbox", world.base());
+    world.control(Method::POST, "doku/partners", json!({"client_id": DOKU_CLIENT, "secret_keys": [DOKU_SECRET], "notification_url": inbox})).await;
+    let token = bind(&mut world).await;
+    let mut first = pay(&token, "INV-PIN-1", 2000, false);
+    first["ovo_account"]["first_payment"] = json!(true);
+    let pending = world
+        .doku_call("/ovo-open-api/v1/payment-recurring", first.clone())
+        .await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{}", pending.text());
+    let request_id = world.last_request_id.clone();
+    assert_eq!(
+        pending.json()["payment"]["status"],
+        "PENDING",
+        "{}",
+        pending.text()
+    );
+    assert!(
+        world.ledger().await.is_empty(),
+        "nothing moves before the PIN"
+    );
+    let refund = world
+        .doku_call(
+            "/ovo-open-api/v1/payment-refund",
+            json!({"order": {"invoice_number": "INV-PIN-1"}, "payment": {"original_request_id": request_id}, "refund": {"amount": 1000}}),
+        )
+        .await;
+    assert_eq!(
+        refund.status,
+        StatusCode::NOT_FOUND,
+        "a pending payment is not refundable"
+    );
+    let again = world
+        .doku_call("/ovo-open-api/v1/payment-recurring", first)
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "the invoice is taken while pending"
+    );
+
+    let page = pending.json()["payment"]["authorization_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let form = world.send(Method::GET, &page, &[], Vec::new()).await;
+    assert!(form.text().contains("id=\"pin\""), "{}", form.text());
+    assert!(
+        !form.text().contains("id=\"otp\""),
+        "a payment asks for the PIN only"
+    );
+    let json = ("content-type", "application/json".to_owned());
+    let wrong = world
+        .send(
+            Method::POST,
+            &page,
+            std::slice::from_ref(&json),
+            br#"{"pin":"000000"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(wrong.json()["retryAttemptsLeft"], 2, "{}", wrong.text());
+    assert!(world.ledger().await.is_empty());
+    let right = world
+        .send(
+            Method::POST,
+            &page,
+            &[json],
+            serde_json::to_vec(&json!({ "pin": PIN })).unwrap(),
+        )
+        .await;
+    assert_eq!(right.json()["status"], "SUCCESS", "{}", right.text());
+    assert_eq!(world.ledger().await.len(), 1);
+    let mut notified = Value::Null;
+    for _ in 0..100 {
+        let inbox = world.control(Method::GET, "inbox", Value::Null).await;
+        if let Some(first) = inbox["notifications"].as_array().and_then(|n| n.first()) {
+            notified = serde_json::from_str(first["body"].as_str().unwrap()).unwrap();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(notified["transaction"]["status"], "SUCCESS", "{notified}");
+    assert_eq!(notified["order"]["invoice_number"], "INV-PIN-1");
+    assert_eq!(
+        notified["transaction"]["original_request_id"],
+        request_id.as_str()
+    );
+    let gone = world.send(Method::GET, &page, &[], Vec::new()).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+
+    // Later payments of the subscription capture at once.
+    let later = world
+        .doku_call(
+            "/ovo-open-api/v1/payment-recurring",
+            pay(&token, "INV-PIN-2", 1000, false),
+        )
+        .await;
+    assert_eq!(
+        later.json()["payment"]["status"],
+        "SUCCESS",
+        "{}",
+        later.text()
+    );
+    assert_eq!(world.ledger().await.len(), 2);
+}
+
+/// The rule is a configuration field: `Never` answers every payment at once.
+#[tokio::test]
+async fn doku_pin_rule_never_captures_the_first_payment_at_once() {
+    let config = SandboxConfig {
+        doku_pin: ovo_sandbox::DokuPinRule::Never,
+        ..SandboxConfig::default()
+    };
+    let mut world = World::with_config(config).await;
+    let token = bind(&mut world).await;
+    let mut first = pay(&token, "INV-NOPIN-1", 2000, false);
+    first["ovo_account"]["first_payment"] = json!(true);
+    let paid = world
+        .doku_call("/ovo-open-api/v1/payment-recurring", first)
+        .await;
+    assert_eq!(
+        paid.json()["payment"]["status"],
+        "SUCCESS",
+        "{}",
+        paid.text()
+    );
+    assert_eq!(world.ledger().await.len(), 1);
+}

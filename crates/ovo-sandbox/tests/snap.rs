@@ -330,6 +330,13 @@ async fn refunds_partial_full_over_window_limit_and_after_unbinding() {
         )
         .await;
     assert_eq!(over.code(), "4035815", "{}", over.text());
+    let status_path = world.snap_path("debit/status");
+    let status_body = br#"{"originalPartnerReferenceNo":"INV-0005","serviceCode":"54"}"#;
+    let status = world
+        .service_call(Method::POST, &status_path, &access, status_body)
+        .await;
+    assert_eq!(status.json()["latestTransactionStatus"], "00");
+    assert_eq!(status.json()["refundHistory"].as_array().unwrap().len(), 1);
 
     // Unbinding does not stop refunds [S]; the daily limit (50000) does.
     unbind(&mut world, &access).await;
@@ -343,16 +350,12 @@ async fn refunds_partial_full_over_window_limit_and_after_unbinding() {
         .await;
     assert_eq!(rest.code(), "2005800", "{}", rest.text());
     assert_eq!(cash(&world.account(PHONE).await), "100000.00");
+    // Status takes the customer's token, gone with the binding; the B2B token is for refunds
+    // only [S].
     let status = world
-        .service_call(
-            Method::POST,
-            &world.snap_path("debit/status"),
-            &b2b,
-            br#"{"originalPartnerReferenceNo":"INV-0005","serviceCode":"54"}"#,
-        )
+        .service_call(Method::POST, &status_path, &b2b, status_body)
         .await;
-    assert_eq!(status.json()["latestTransactionStatus"], "04");
-    assert_eq!(status.json()["refundHistory"].as_array().unwrap().len(), 2);
+    assert_eq!(status.code(), "4015502", "{}", status.text());
 }
 
 #[tokio::test]

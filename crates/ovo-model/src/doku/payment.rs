@@ -213,4 +213,8 @@ impl Validate for PaymentResponse {
 pub struct PaymentResult {
     /// `PENDING`, `SUCCESS` or `TOKEN_EXPIRED`.
     pub status: PaymentStatus,
+    /// With `PENDING`: OVO's page where the customer confirms the payment with the PIN \[S\]
+    /// \[I: name\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
 }

@@ -24,7 +24,9 @@ mod unbinding;
 mod webview;
 
 pub use balance::{AccountInfo, BalanceInquiryRequest, BalanceInquiryResponse, BalanceType};
-pub use binding::{AccountStatus, BindingAdditionalInfo, BindingRequest, BindingResponse, QParams};
+pub use binding::{
+    AccountState, AccountStatus, BindingAdditionalInfo, BindingRequest, BindingResponse, QParams,
+};
 pub use debit::{
     DebitAdditionalInfo, DirectDebitRequest, DirectDebitResponse, PayOptionDetail,
     SubTransactionType, UrlParam, UrlParamType,

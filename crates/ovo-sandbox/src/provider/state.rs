@@ -8,8 +8,8 @@ use ovo_sign::{ClientSecret, PublicKey};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use crate::clock::JAKARTA;
-use crate::ledger::Ledger;
+use crate::provider::JAKARTA;
+use crate::provider::ledger::Ledger;
 
 /// A stable account id: a customer's phone can change, the account stays.
 pub(crate) type AccountId = u64;
@@ -20,10 +20,10 @@ pub(crate) struct Partner {
     pub(crate) client_id: String,
     pub(crate) merchant_id: String,
     /// Several during rotation.
-    #[serde(with = "crate::persist::secrets")]
+    #[serde(with = "crate::provider::codec::secrets")]
     pub(crate) secrets: Vec<ClientSecret>,
     /// The signature verification keys (PKCS#1, SPKI or X.509 as registered).
-    #[serde(with = "crate::persist::public_keys")]
+    #[serde(with = "crate::provider::codec::public_keys")]
     pub(crate) public_keys: Vec<PublicKey>,
     /// The webview only redirects to URLs starting with one of these \[S\].
     pub(crate) callback_urls: Vec<String>,
@@ -34,7 +34,7 @@ pub(crate) struct Partner {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuPartner {
     pub(crate) client_id: String,
-    #[serde(with = "crate::persist::secrets")]
+    #[serde(with = "crate::provider::codec::secrets")]
     pub(crate) secrets: Vec<ClientSecret>,
     /// Where DOKU posts signed HTTP notifications.
     pub(crate) notification_url: Option<String>,
@@ -204,12 +204,46 @@ pub(crate) struct DokuToken {
     pub(crate) active: bool,
 }
 
+/// Where a DOKU payment stands: `PENDING` until the customer's PIN, then `SUCCESS` or `FAILED` \[S\].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) enum DokuPaymentStatus {
+    Pending,
+    #[default]
+    Success,
+    Failed,
+}
+
+impl DokuPaymentStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Success => "SUCCESS",
+            Self::Failed => "FAILED",
+        }
+    }
+}
+
 /// A DOKU recurring payment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DokuPayment {
     pub(crate) request_id: String,
     pub(crate) invoice_number: String,
     pub(crate) account: AccountId,
+    #[serde(default)]
+    pub(crate) status: DokuPaymentStatus,
+    #[serde(default)]
+    pub(crate) amount: Idr,
+    #[serde(default)]
+    pub(crate) use_points: bool,
+}
+
+/// OVO's PIN page for a DOKU payment that waits for the customer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DokuPaymentPage {
+    pub(crate) client_id: String,
+    pub(crate) invoice_number: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub(crate) expires: OffsetDateTime,
 }
 
 /// The whole provider state.
@@ -227,22 +261,24 @@ pub(crate) struct State {
     pub(crate) access_tokens: HashMap<String, CustomerToken>,
     pub(crate) refresh_tokens: HashMap<String, CustomerToken>,
     pub(crate) single_use_tokens: HashMap<String, SingleUseToken>,
-    #[serde(with = "crate::persist::pairs")]
+    #[serde(with = "crate::provider::codec::pairs")]
     pub(crate) intents: HashMap<(String, String), Intent>,
-    #[serde(with = "crate::persist::pairs")]
+    #[serde(with = "crate::provider::codec::pairs")]
     pub(crate) refunds: HashMap<(String, String), RefundRecord>,
     pub(crate) external_ids: HashSet<(String, Date, String)>,
     pub(crate) doku_registrations: HashMap<String, DokuRegistration>,
     pub(crate) doku_tokens: HashMap<String, DokuToken>,
-    #[serde(with = "crate::persist::pairs")]
+    #[serde(with = "crate::provider::codec::pairs")]
     pub(crate) doku_payments: HashMap<(String, String), DokuPayment>,
     pub(crate) doku_request_ids: HashSet<(String, String)>,
+    #[serde(default)]
+    pub(crate) doku_payment_pages: HashMap<String, DokuPaymentPage>,
     pub(crate) ledger: Ledger,
     /// DOKU notifications waiting to be sent (not persisted: a restart drops them).
     #[serde(skip)]
-    pub(crate) outbox: Vec<crate::notify::Outgoing>,
+    pub(crate) outbox: Vec<crate::provider::outbox::Outgoing>,
     /// Every notification delivery attempt.
-    pub(crate) deliveries: Vec<crate::notify::Attempt>,
+    pub(crate) deliveries: Vec<crate::provider::outbox::Attempt>,
     /// The query strings the stand-in callback page received, in order.
     #[serde(default)]
     pub(crate) callbacks: Vec<String>,
@@ -305,7 +341,7 @@ impl State {
             .entries()
             .iter()
             .filter(|e| e.partner == partner && e.at.to_offset(JAKARTA).date() == day)
-            .filter(|e| matches!(e.kind, crate::ledger::EntryKind::Refund { .. }))
+            .filter(|e| matches!(e.kind, crate::provider::ledger::EntryKind::Refund { .. }))
             .map(|e| e.cash.sen() + e.points.sen())
             .sum();
         Idr::from_sen(sen)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
 
-use crate::ids::RngUnavailable;
+use crate::provider::ids::RngUnavailable;
 
 /// A request, read whole.
 #[derive(Debug)]
@@ -16,6 +16,9 @@ pub(crate) struct Incoming {
     pub(crate) query: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
+    /// A page's own id, from its path (`/ovo-open-api/registration/{session}`,
+    /// `/ovo-open-api/payment/{page}`), as the router decoded it; empty elsewhere.
+    pub(crate) page: String,
 }
 
 impl Incoming {
@@ -46,12 +49,81 @@ impl Incoming {
     }
 }
 
-/// A reply: status, extra headers and body bytes.
+/// A reply: status, extra headers and body bytes, or a page for the shell to render.
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Vec<u8>,
+    /// An HTML page, as data: the HTTP shell renders it (`http/pages.rs`) in place of `body`.
+    pub(crate) page: Option<Box<Page>>,
+}
+
+/// The pages the provider shows a customer, as data; the HTTP shell renders them as HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Page {
+    /// OVO's webview, a message only: an expired page, a blocked account, a wrong destination.
+    WebviewMessage {
+        /// What the customer reads.
+        message: String,
+    },
+    /// OVO's webview form: the OTP (binding, until it passed) and the PIN.
+    WebviewForm {
+        /// The linkage token or payment session.
+        session: String,
+        /// Where the customer goes on success.
+        destination: String,
+        /// The partner's `state`, returned with the redirect.
+        state: Option<String>,
+        /// Whether the OTP is asked.
+        needs_otp: bool,
+        /// The last entry's error, with the attempts left.
+        error: Option<String>,
+    },
+    /// DOKU's registration page: OTP and PIN.
+    DokuRegistration {
+        /// The registration session (the page's last path segment).
+        session: String,
+        /// The last entry's error.
+        error: Option<String>,
+    },
+    /// OVO's PIN page for a DOKU payment that waits for the customer.
+    DokuPayment {
+        /// The page's id (its last path segment).
+        page: String,
+        /// The last entry's error.
+        error: Option<String>,
+    },
+    /// A DOKU payment's outcome after its PIN page.
+    DokuPaymentDone {
+        /// `SUCCESS`, `FAILED`...
+        status: String,
+    },
+}
+
+/// What a page's JSON submit answers: the sandbox's own test form of the pages (no provider
+/// type: the real pages are HTML only).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Submitted<'a> {
+    /// Passed: where the page sends the customer.
+    Redirect {
+        /// The URL.
+        redirect: &'a str,
+    },
+    /// A wrong entry, a blocked account or an expired page.
+    Refused {
+        /// What went wrong.
+        error: &'a str,
+        /// The attempts left, when the page stays open.
+        #[serde(rename = "retryAttemptsLeft")]
+        retry_attempts_left: Option<u32>,
+    },
+    /// A DOKU payment's outcome after its PIN.
+    Done {
+        /// `SUCCESS`, `FAILED`...
+        status: &'a str,
+    },
 }
 
 /// What every handler returns; an error is a reply too (the provider's error envelope).
@@ -65,6 +137,7 @@ impl Reply {
                 status,
                 headers: vec![("content-type", "application/json".to_owned())],
                 body: bytes,
+                page: None,
             },
             Err(_) => Self::text(StatusCode::INTERNAL_SERVER_ERROR, "serialization failed"),
         }
@@ -76,15 +149,17 @@ impl Reply {
             status,
             headers: vec![("content-type", "text/plain; charset=utf-8".to_owned())],
             body: text.as_bytes().to_vec(),
+            page: None,
         }
     }
 
-    /// An HTML page.
-    pub(crate) fn html(status: StatusCode, page: String) -> Self {
+    /// An HTML page, rendered by the shell.
+    pub(crate) fn page(status: StatusCode, page: Page) -> Self {
         Self {
             status,
             headers: vec![("content-type", "text/html; charset=utf-8".to_owned())],
-            body: page.into_bytes(),
+            body: Vec::new(),
+            page: Some(Box::new(page)),
         }
     }
 
@@ -94,6 +169,7 @@ impl Reply {
             status: StatusCode::FOUND,
             headers: vec![("location", location)],
             body: Vec::new(),
+            page: None,
         }
     }
 }

@@ -1,19 +1,21 @@
 //! OVO direct over SNAP: request checks shared by every endpoint, and the error envelope.
 //!
-//! Checks run in the provider's order: mandatory headers, known partner, timestamp window,
-//! signature, `X-EXTERNAL-ID` uniqueness, then the body's field rules.
+//! Checks run in the provider's order: the headers the signature needs, known partner,
+//! signature, timestamp window, `CHANNEL-ID` and `X-DEVICE-ID`, `X-EXTERNAL-ID` uniqueness, then
+//! the body's field rules.
 
 use http::StatusCode;
-use ovo_model::snap::{DeviceId, ExternalId};
+use ovo_model::snap::{DeviceId, ErrorEnvelope, ExternalId};
 use ovo_model::{Case, FieldError, ModelError, ResponseCode, ServiceCode, Validate};
 use ovo_sign::{SignatureEncoding, snap as signing};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use time::OffsetDateTime;
 
 use crate::config::AcceptedEncoding;
-use crate::exchange::{Incoming, Reply};
-use crate::server::Ctx;
-use crate::state::{Partner, State};
+use crate::provider::Env;
+use crate::provider::exchange::{Incoming, Reply};
+use crate::provider::state::{Partner, State};
 
 pub(crate) mod linking;
 pub(crate) mod payment;
@@ -21,12 +23,41 @@ pub(crate) mod tokens;
 
 /// An answer with this code and message; the HTTP status is the code's first three digits.
 pub(crate) fn envelope(code: ResponseCode, message: &str) -> Reply {
+    answer(
+        code,
+        &ErrorEnvelope {
+            response_code: code,
+            response_message: message.to_owned(),
+        },
+    )
+}
+
+/// A typed answer of `ovo-model`, serialized; the HTTP status is the code's first three digits.
+pub(crate) fn answer(code: ResponseCode, body: &impl Serialize) -> Reply {
     let status =
         StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    Reply::json(
-        status,
-        &json!({"responseCode": code.to_string(), "responseMessage": message}),
-    )
+    Reply::json(status, body)
+}
+
+/// The code and message of a success: `Successful`, or `Transaction still on process` for 202.
+pub(crate) fn succeeded(status: u16, service: ServiceCode) -> (ResponseCode, String) {
+    let message = if status == 202 {
+        "Transaction still on process"
+    } else {
+        "Successful"
+    };
+    (ResponseCode::new(status, service, 0), message.to_owned())
+}
+
+/// A body whose `ovo-model` type has no `responseCode`/`responseMessage` (the lookup, Generate
+/// Token, the Top Up Instruction: OVO-signed APIs outside SNAP whose envelopes are not public),
+/// sent with SNAP's code and message as well \[I\].
+#[derive(Debug, Serialize)]
+pub(crate) struct WithCode<T> {
+    #[serde(flatten)]
+    pub(crate) code: ErrorEnvelope,
+    #[serde(flatten)]
+    pub(crate) body: T,
 }
 
 /// An error answer for a case of the SNAP table, with a detail after the standard message.
@@ -40,19 +71,18 @@ pub(crate) fn fail(service: ServiceCode, case: Case, detail: &str) -> Reply {
     envelope(ResponseCode::new(status, service, case_code), &message)
 }
 
-/// A success answer: `code` and message `Successful`, plus the body's fields.
-pub(crate) fn success(status: u16, service: ServiceCode, fields: serde_json::Value) -> Reply {
-    let code = ResponseCode::new(status, service, 0);
-    let mut body = json!({
-        "responseCode": code.to_string(),
-        "responseMessage": if status == 202 { "Transaction still on process" } else { "Successful" },
-    });
-    if let (Some(body), serde_json::Value::Object(fields)) = (body.as_object_mut(), fields) {
-        body.extend(fields);
-    }
-    Reply::json(
-        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        &body,
+/// A success answer of a body without SNAP's code and message of its own ([`WithCode`]).
+pub(crate) fn success(status: u16, service: ServiceCode, body: impl Serialize) -> Reply {
+    let (response_code, response_message) = succeeded(status, service);
+    answer(
+        response_code,
+        &WithCode {
+            code: ErrorEnvelope {
+                response_code,
+                response_message,
+            },
+            body,
+        },
     )
 }
 
@@ -92,9 +122,9 @@ fn header<'a>(request: &'a Incoming, service: ServiceCode, name: &str) -> Result
     }
 }
 
-/// `X-TIMESTAMP`: well-formed and within the window of the sandbox clock, either way.
-fn check_timestamp(ctx: Ctx<'_>, service: ServiceCode, timestamp: &str) -> Result<(), Reply> {
-    let at = ovo_sign::parse_snap_timestamp(timestamp).map_err(|_| {
+/// `X-TIMESTAMP`'s form.
+fn parse_timestamp(service: ServiceCode, timestamp: &str) -> Result<OffsetDateTime, Reply> {
+    ovo_sign::parse_snap_timestamp(timestamp).map_err(|_| {
         field_error(
             service,
             &FieldError::new(
@@ -104,9 +134,13 @@ fn check_timestamp(ctx: Ctx<'_>, service: ServiceCode, timestamp: &str) -> Resul
                 },
             ),
         )
-    })?;
-    let skew = (ctx.now - at).unsigned_abs();
-    if skew > ctx.config().timestamp_window {
+    })
+}
+
+/// `X-TIMESTAMP` within the window of the sandbox clock, either way.
+fn check_window(env: &Env<'_>, service: ServiceCode, at: OffsetDateTime) -> Result<(), Reply> {
+    let skew = (env.now - at).unsigned_abs();
+    if skew > env.config.timestamp_window {
         return Err(fail(
             service,
             Case::Unauthorized,
@@ -131,7 +165,7 @@ fn signature_failed(service: ServiceCode) -> Reply {
 /// The access-token calls: `X-CLIENT-KEY`, `X-TIMESTAMP`, RSA `X-SIGNATURE` over
 /// `client_id|timestamp` \[P\].
 pub(crate) fn check_token_call(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &State,
     request: &Incoming,
     service: ServiceCode,
@@ -139,40 +173,64 @@ pub(crate) fn check_token_call(
     let client_id = header(request, service, "X-CLIENT-KEY")?;
     let timestamp = header(request, service, "X-TIMESTAMP")?;
     let signature = header(request, service, "X-SIGNATURE")?;
+    let at = parse_timestamp(service, timestamp)?;
     let partner = partner(state, service, client_id)?;
-    check_timestamp(ctx, service, timestamp)?;
     signing::verify_token(&partner.public_keys, client_id, timestamp, signature)
         .map_err(|_| signature_failed(service))?;
+    check_window(env, service, at)?;
     Ok(partner)
 }
 
-/// The headers of every service call; returns (partner id, external id, timestamp).
-fn service_headers<'a>(
-    ctx: Ctx<'_>,
-    request: &'a Incoming,
-    service: ServiceCode,
-) -> Result<(&'a str, &'a str, &'a str, &'a str), Reply> {
+/// The headers a service call's signature needs, checked before it: OVO's published unbinding
+/// example, without `CHANNEL-ID` and `X-DEVICE-ID` and with a signature that does not verify, is
+/// answered `401xx00 Signature Failed` \[S\], so those two are checked after the signature.
+struct Signed<'a> {
+    partner_id: &'a str,
+    timestamp: &'a str,
+    at: OffsetDateTime,
+    signature: &'a str,
+    external_id: &'a str,
+}
+
+fn signed_headers<'a>(request: &'a Incoming, service: ServiceCode) -> Result<Signed<'a>, Reply> {
     let partner_id = header(request, service, "X-PARTNER-ID")?;
     let timestamp = header(request, service, "X-TIMESTAMP")?;
     let signature = header(request, service, "X-SIGNATURE")?;
     let external_id = header(request, service, "X-EXTERNAL-ID")?;
     ExternalId::new(external_id).map_err(|e| field_error(service, &e))?;
+    let at = parse_timestamp(service, timestamp)?;
+    Ok(Signed {
+        partner_id,
+        timestamp,
+        at,
+        signature,
+        external_id,
+    })
+}
+
+/// After the signature: the timestamp window, then `CHANNEL-ID` and `X-DEVICE-ID`.
+fn after_signature(
+    env: &Env<'_>,
+    request: &Incoming,
+    service: ServiceCode,
+    signed: &Signed<'_>,
+) -> Result<(), Reply> {
+    check_window(env, service, signed.at)?;
     let channel = header(request, service, "CHANNEL-ID")?;
     ovo_model::snap::ChannelId::new(channel).map_err(|e| field_error(service, &e))?;
     DeviceId::new(header(request, service, "X-DEVICE-ID")?)
         .map_err(|e| field_error(service, &e))?;
-    check_timestamp(ctx, service, timestamp)?;
-    Ok((partner_id, timestamp, signature, external_id))
+    Ok(())
 }
 
 fn claim_external_id(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &mut State,
     service: ServiceCode,
     client_id: &str,
     external_id: &str,
 ) -> Result<(), Reply> {
-    if state.claim_external_id(client_id, ctx.now, external_id) {
+    if state.claim_external_id(client_id, env.now, external_id) {
         Ok(())
     } else {
         Err(fail(
@@ -185,58 +243,60 @@ fn claim_external_id(
 
 /// A call signed with the partner's RSA key over `METHOD:path:hash:timestamp` (account binding).
 pub(crate) fn check_rsa_service_call(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &mut State,
     request: &Incoming,
     service: ServiceCode,
 ) -> Result<(Partner, String), Reply> {
-    let (partner_id, timestamp, signature, external_id) = service_headers(ctx, request, service)?;
-    let partner = partner(state, service, partner_id)?;
+    let headers = signed_headers(request, service)?;
+    let partner = partner(state, service, headers.partner_id)?;
     let path = request.path_and_query();
     let signed = signing::RsaServiceRequest {
         method: request.method.as_str(),
         path: &path,
         body: &request.body,
-        timestamp,
+        timestamp: headers.timestamp,
     };
-    signing::verify_rsa_service(&partner.public_keys, &signed, signature)
+    signing::verify_rsa_service(&partner.public_keys, &signed, headers.signature)
         .map_err(|_| signature_failed(service))?;
-    claim_external_id(ctx, state, service, &partner.client_id, external_id)?;
-    Ok((partner, external_id.to_owned()))
+    after_signature(env, request, service, &headers)?;
+    claim_external_id(env, state, service, &partner.client_id, headers.external_id)?;
+    Ok((partner, headers.external_id.to_owned()))
 }
 
 /// A call signed with HMAC-SHA512 over `METHOD:path:token:hash:timestamp`, the token being the one
 /// in `Authorization`. Returns the partner, the bearer token and the external id.
 pub(crate) fn check_symmetric_call(
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     state: &mut State,
     request: &Incoming,
     service: ServiceCode,
 ) -> Result<(Partner, String, String), Reply> {
-    let (partner_id, timestamp, signature, external_id) = service_headers(ctx, request, service)?;
+    let headers = signed_headers(request, service)?;
     let token = bearer(request, service)?;
-    let partner = partner(state, service, partner_id)?;
+    let partner = partner(state, service, headers.partner_id)?;
     let path = request.path_and_query();
     let signed = signing::ServiceRequest {
         method: request.method.as_str(),
         path: &path,
         access_token: &token,
         body: &request.body,
-        timestamp,
+        timestamp: headers.timestamp,
     };
-    let encodings: &[SignatureEncoding] = match ctx.config().accepted_encoding {
+    let encodings: &[SignatureEncoding] = match env.config.accepted_encoding {
         AcceptedEncoding::Either => &[SignatureEncoding::Base64, SignatureEncoding::HexLower],
         AcceptedEncoding::Base64 => &[SignatureEncoding::Base64],
         AcceptedEncoding::Hex => &[SignatureEncoding::HexLower],
     };
     let verified = encodings.iter().any(|&encoding| {
-        signing::verify_service(&partner.secrets, &signed, encoding, signature).is_ok()
+        signing::verify_service(&partner.secrets, &signed, encoding, headers.signature).is_ok()
     });
     if !verified {
         return Err(signature_failed(service));
     }
-    claim_external_id(ctx, state, service, &partner.client_id, external_id)?;
-    Ok((partner, token, external_id.to_owned()))
+    after_signature(env, request, service, &headers)?;
+    claim_external_id(env, state, service, &partner.client_id, headers.external_id)?;
+    Ok((partner, token, headers.external_id.to_owned()))
 }
 
 /// The token of `Authorization: Bearer <token>`.

@@ -4,8 +4,8 @@
 use ovo_model::Idr;
 use time::OffsetDateTime;
 
-use crate::ledger::{Channel, Entry, EntryKind};
-use crate::state::{AccountId, State};
+use crate::provider::ledger::{Channel, Entry, EntryKind};
+use crate::provider::state::{AccountId, State};
 
 /// Who moves money, for what.
 #[derive(Debug, Clone, Copy)]

@@ -3,24 +3,24 @@
 use std::time::Duration;
 
 use ovo_model::snap::{
-    BalanceInquiryRequest, DebitStatusRequest, DirectDebitRequest, RefundRequest,
-    TransactionStatus, UrlParamType,
+    AccountInfo, BalanceInquiryRequest, BalanceInquiryResponse, BalanceType, DebitStatusRequest,
+    DebitStatusResponse, DirectDebitRequest, DirectDebitResponse, ExpiresIn, GenerateTokenResponse,
+    RefundHistory, RefundRequest, RefundResponse, TransactionStatus, UrlParamType,
 };
-use ovo_model::{Case, Idr, ServiceCode};
-use serde_json::{Value, json};
+use ovo_model::{Case, Idr, Secret, ServiceCode, SnapMoney};
 
 use super::linking::require_system_token;
 use super::tokens::expiry;
-use super::{check_symmetric_call, fail, parse, success};
-use crate::exchange::{Handled, Incoming, Reply};
-use crate::ids;
-use crate::ledger::Channel;
-use crate::route::WEBVIEW_PAGE;
-use crate::server::Ctx;
-use crate::state::{
+use super::{answer, check_symmetric_call, fail, parse, succeeded, success};
+use crate::provider::Env;
+use crate::provider::WEBVIEW_PAGE;
+use crate::provider::exchange::{Handled, Incoming, Reply};
+use crate::provider::ids;
+use crate::provider::ledger::Channel;
+use crate::provider::state::{
     CustomerToken, Intent, Purpose, RefundRecord, SingleUseToken, State, WebviewSession,
 };
-use crate::wallet::{self, Movement, WalletError};
+use crate::provider::wallet::{self, Movement, WalletError};
 
 /// The whole debit times out 15 minutes after the webview opens \[S\]; a single-use token lives
 /// 15 minutes \[S\].
@@ -34,14 +34,14 @@ const STATUS: ServiceCode = ServiceCode::DIRECT_DEBIT_STATUS;
 const REFUND: ServiceCode = ServiceCode::DIRECT_DEBIT_REFUND;
 const GENERATE: ServiceCode = ServiceCode(0);
 
-fn money(amount: Idr) -> Value {
-    json!({"value": amount.to_snap_value(), "currency": "IDR"})
+fn money(amount: Idr) -> Option<SnapMoney> {
+    Some(SnapMoney::idr(amount))
 }
 
 /// The partner's valid customer access token named in `Authorization`.
 fn customer(
     state: &State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     client_id: &str,
     token: &str,
     service: ServiceCode,
@@ -49,7 +49,7 @@ fn customer(
     state
         .access_tokens
         .get(token)
-        .filter(|t| t.client_id == client_id && state.customer_token_valid(t, ctx.now))
+        .filter(|t| t.client_id == client_id && state.customer_token_valid(t, env.now))
         .cloned()
         .ok_or_else(|| {
             fail(
@@ -61,25 +61,36 @@ fn customer(
 }
 
 /// `POST .../balance-inquiry`.
-pub(crate) fn balance(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, BALANCE)?;
-    let customer = customer(&state, ctx, &partner.client_id, &token, BALANCE)?;
+pub(crate) fn balance(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, token, _) = check_symmetric_call(env, state, request, BALANCE)?;
+    let customer = customer(state, env, &partner.client_id, &token, BALANCE)?;
     let body: BalanceInquiryRequest = parse(BALANCE, &request.body)?;
     let account = state
         .accounts
         .get(&customer.account)
         .ok_or_else(|| fail(BALANCE, Case::InvalidAccount, ""))?;
-    Ok(success(
-        200,
-        BALANCE,
-        json!({
-            "partnerReferenceNo": body.partner_reference_no,
-            "accountInfos": [
-                {"balanceType": "CASH", "amount": money(account.cash), "availableBalance": money(account.cash)},
-                {"balanceType": "POINTS", "amount": money(account.points), "availableBalance": money(account.points)},
+    let info = |balance_type, amount| AccountInfo {
+        balance_type: Some(balance_type),
+        amount: money(amount),
+        available_balance: money(amount),
+        ..AccountInfo::default()
+    };
+    let (response_code, response_message) = succeeded(200, BALANCE);
+    Ok(answer(
+        response_code,
+        &BalanceInquiryResponse {
+            response_code,
+            response_message,
+            reference_no: None,
+            partner_reference_no: body.partner_reference_no,
+            account_no: None,
+            name: None,
+            account_infos: vec![
+                info(BalanceType::Cash, account.cash),
+                info(BalanceType::Points, account.points),
             ],
-        }),
+            additional_info: None,
+        },
     ))
 }
 
@@ -87,15 +98,14 @@ pub(crate) fn balance(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 /// moves) and answers `2025400` with the PIN webview; call 2 with the single-use token and the
 /// identical body captures it \[S\]. A recurring debit (`subTransactionType: AUTO`) captures on call 1
 /// when the sandbox is configured so (the default) \[I\].
-pub(crate) fn debit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, token, external_id) = check_symmetric_call(ctx, &mut state, request, DEBIT)?;
+pub(crate) fn debit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, token, external_id) = check_symmetric_call(env, state, request, DEBIT)?;
     let client = partner.client_id.clone();
     if state.single_use_tokens.contains_key(&token) {
         let body: DirectDebitRequest = parse(DEBIT, &request.body)?;
-        return second_call(&mut state, ctx, &client, &token, &body, &request.body);
+        return second_call(state, env, &client, &token, &body, &request.body);
     }
-    let customer = customer(&state, ctx, &client, &token, DEBIT)?;
+    let customer = customer(state, env, &client, &token, DEBIT)?;
     let body: DirectDebitRequest = parse(DEBIT, &request.body)?;
     let minified = minified(&request.body)?;
     let key = (client.clone(), body.partner_reference_no.clone());
@@ -109,10 +119,10 @@ pub(crate) fn debit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             ));
         }
         return Ok(debit_answer(
-            ctx,
+            env,
             intent,
             &key.1,
-            &webview_session_of(&state, &key),
+            &webview_session_of(state, &key),
         ));
     }
     let reference_no = ids::random_hex(8)?;
@@ -128,7 +138,7 @@ pub(crate) fn debit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         status: TransactionStatus::Initiated,
         reference_no,
         external_id,
-        created: ctx.now,
+        created: env.now,
         paid: None,
         webview_opened: None,
         points_first,
@@ -141,11 +151,11 @@ pub(crate) fn debit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             .find(|param| param.kind == UrlParamType::PayNotify)
             .map(|param| param.url.clone()),
     };
-    if intent.recurring && ctx.config().recurring_skips_pin {
-        let captured = capture(&mut state, ctx, &client, &key.1, &mut intent);
+    if intent.recurring && env.config.recurring_skips_pin {
+        let captured = capture(state, env, &client, &key.1, &mut intent);
         state.intents.insert(key.clone(), intent.clone());
         captured?;
-        return Ok(debit_answer(ctx, &intent, &key.1, ""));
+        return Ok(debit_answer(env, &intent, &key.1, ""));
     }
     let session = ids::token("pw")?;
     state.webviews.insert(
@@ -156,11 +166,11 @@ pub(crate) fn debit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             purpose: Purpose::Payment {
                 reference: key.1.clone(),
             },
-            expires: ctx.now + DEBIT_TIMEOUT,
+            expires: env.now + DEBIT_TIMEOUT,
             otp_passed: true,
         },
     );
-    let answer = debit_answer(ctx, &intent, &key.1, &session);
+    let answer = debit_answer(env, &intent, &key.1, &session);
     state.intents.insert(key, intent);
     Ok(answer)
 }
@@ -181,33 +191,34 @@ fn webview_session_of(state: &State, key: &(String, String)) -> String {
         .unwrap_or_default()
 }
 
-fn debit_answer(ctx: Ctx<'_>, intent: &Intent, reference: &str, session: &str) -> Reply {
-    if intent.status == TransactionStatus::Success {
-        return success(
-            200,
-            DEBIT,
-            json!({
-                "partnerReferenceNo": reference,
-                "referenceNo": intent.reference_no,
-                "approvalCode": intent.reference_no,
-            }),
-        );
+fn debit_answer(env: &Env<'_>, intent: &Intent, reference: &str, session: &str) -> Reply {
+    let captured = intent.status == TransactionStatus::Success;
+    let (response_code, response_message) = succeeded(if captured { 200 } else { 202 }, DEBIT);
+    let mut response = DirectDebitResponse {
+        response_code,
+        response_message,
+        reference_no: Some(intent.reference_no.clone()),
+        partner_reference_no: Some(reference.to_owned()),
+        approval_code: None,
+        app_redirect_url: None,
+        web_redirect_url: None,
+        additional_info: None,
+    };
+    if captured {
+        response.approval_code = Some(intent.reference_no.clone());
+    } else {
+        let mut page = format!("{}{WEBVIEW_PAGE}", env.base_url);
+        page.push_str("?session=");
+        page.push_str(session);
+        response.web_redirect_url = Some(page);
     }
-    success(
-        202,
-        DEBIT,
-        json!({
-            "partnerReferenceNo": reference,
-            "referenceNo": intent.reference_no,
-            "webRedirectUrl": format!("{}{WEBVIEW_PAGE}?session={session}", ctx.shared.base_url),
-        }),
-    )
+    answer(response_code, &response)
 }
 
 /// Call 2: the single-use token, the identical body, and the capture.
 fn second_call(
     state: &mut State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     client: &str,
     token: &str,
     body: &DirectDebitRequest,
@@ -240,16 +251,16 @@ fn second_call(
     if grant.used {
         // Idempotent replay of the capturing call: the same answer, no second capture.
         return if intent.captured_with.as_deref() == Some(token) {
-            Ok(debit_answer(ctx, &intent, &key.1, ""))
+            Ok(debit_answer(env, &intent, &key.1, ""))
         } else {
             Err(invalid())
         };
     }
-    if ctx.now >= grant.expires {
+    if env.now >= grant.expires {
         return Err(invalid());
     }
     let opened = intent.webview_opened.unwrap_or(intent.created);
-    if ctx.now >= opened + DEBIT_TIMEOUT {
+    if env.now >= opened + DEBIT_TIMEOUT {
         intent.status = TransactionStatus::Failed;
         state.intents.insert(key, intent);
         return Err(fail(
@@ -269,22 +280,22 @@ fn second_call(
         grant.used = true;
     }
     intent.captured_with = Some(token.to_owned());
-    let captured = capture(state, ctx, client, &key.1, &mut intent);
+    let captured = capture(state, env, client, &key.1, &mut intent);
     state.intents.insert(key.clone(), intent.clone());
     captured?;
-    Ok(debit_answer(ctx, &intent, &key.1, ""))
+    Ok(debit_answer(env, &intent, &key.1, ""))
 }
 
 /// Moves the money of an intent: points first when asked, then cash \[S\].
 fn capture(
     state: &mut State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     client: &str,
     reference: &str,
     intent: &mut Intent,
 ) -> Result<(), Reply> {
     let movement = Movement {
-        at: ctx.now,
+        at: env.now,
         channel: Channel::Snap,
         partner: client,
         account: intent.account,
@@ -293,8 +304,8 @@ fn capture(
     match wallet::capture(state, &movement, intent.amount, intent.points_first) {
         Ok(_) => {
             intent.status = TransactionStatus::Success;
-            intent.paid = Some(ctx.now);
-            crate::notify::snap_debit_paid(state, ctx, client, reference, intent);
+            intent.paid = Some(env.now);
+            crate::provider::outbox::snap_debit_paid(state, env, client, reference, intent);
             Ok(())
         }
         Err(WalletError::Insufficient) => {
@@ -308,10 +319,9 @@ fn capture(
 /// `GET /user/v1/oauth/token?grantType=authorization_code&code=<authCode>`: turns the payment
 /// webview's code into the single-use token of call 2 \[S\]. OVO-signed and non-SNAP; the sandbox
 /// checks the SNAP symmetric signature with the customer's access token \[I\].
-pub(crate) fn generate_token(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, GENERATE)?;
-    customer(&state, ctx, &partner.client_id, &token, GENERATE)?;
+pub(crate) fn generate_token(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, token, _) = check_symmetric_call(env, state, request, GENERATE)?;
+    customer(state, env, &partner.client_id, &token, GENERATE)?;
     let params = request.query_params();
     if params.get("grantType").map(String::as_str) != Some("authorization_code") {
         return Err(fail(GENERATE, Case::InvalidFieldFormat, "grantType"));
@@ -320,7 +330,7 @@ pub(crate) fn generate_token(ctx: Ctx<'_>, request: &Incoming) -> Handled {
     let grant = state
         .auth_codes
         .get(&code)
-        .filter(|g| g.client_id == partner.client_id && ctx.now < g.expires)
+        .filter(|g| g.client_id == partner.client_id && env.now < g.expires)
         .cloned()
         .ok_or_else(|| {
             fail(
@@ -343,29 +353,27 @@ pub(crate) fn generate_token(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         SingleUseToken {
             client_id: partner.client_id,
             reference,
-            expires: ctx.now + DEBIT_TIMEOUT,
+            expires: env.now + DEBIT_TIMEOUT,
             used: false,
         },
     );
     Ok(success(
         200,
         GENERATE,
-        json!({
-            "singleUseToken": single_use,
-            "expiresIn": DEBIT_TIMEOUT.as_secs().to_string(),
-        }),
+        GenerateTokenResponse {
+            single_use_token: Secret::new(single_use),
+            expires_in: Some(ExpiresIn(DEBIT_TIMEOUT.as_secs())),
+        },
     ))
 }
 
-/// `POST .../debit/status`, with the customer's access token or the partner's B2B token \[I\].
-/// An unknown payment answers `latestTransactionStatus: 07` (not found) \[P\].
-pub(crate) fn status(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, STATUS)?;
+/// `POST .../debit/status`, with the customer's access token: the B2B token "will be use only
+/// for refund" \[S\], so it gets `401xx02` here. An unknown payment answers
+/// `latestTransactionStatus: 07` (not found) \[P\].
+pub(crate) fn status(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, token, _) = check_symmetric_call(env, state, request, STATUS)?;
     let client = partner.client_id;
-    if customer(&state, ctx, &client, &token, STATUS).is_err() {
-        require_system_token(&state, ctx, &client, &token, STATUS)?;
-    }
+    customer(state, env, &client, &token, STATUS)?;
     let body: DebitStatusRequest = parse(STATUS, &request.body)?;
     let found = state.intents.iter().find(|((c, reference), intent)| {
         *c == client
@@ -373,48 +381,48 @@ pub(crate) fn status(ctx: Ctx<'_>, request: &Incoming) -> Handled {
                 || body.original_reference_no.as_deref() == Some(intent.reference_no.as_str())
                 || body.original_external_id.as_deref() == Some(intent.external_id.as_str()))
     });
-    let Some(((_, reference), intent)) = found else {
-        return Ok(success(
-            200,
-            STATUS,
-            json!({
-                "originalPartnerReferenceNo": body.original_partner_reference_no,
-                "serviceCode": "54",
-                "latestTransactionStatus": "07",
-                "transactionStatusDesc": "Not found",
-            }),
-        ));
+    let (response_code, response_message) = succeeded(200, STATUS);
+    let mut response = DebitStatusResponse {
+        response_code,
+        response_message,
+        original_partner_reference_no: body.original_partner_reference_no.clone(),
+        original_reference_no: None,
+        original_external_id: None,
+        service_code: Some("54".to_owned()),
+        approval_code: None,
+        latest_transaction_status: TransactionStatus::NotFound,
+        transaction_status_desc: Some("Not found".to_owned()),
+        original_response_code: None,
+        original_response_message: None,
+        paid_time: None,
+        refund_history: Vec::new(),
+        amount: None,
+        additional_info: None,
     };
-    let history: Vec<Value> = state
+    let Some(((_, reference), intent)) = found else {
+        return Ok(answer(response_code, &response));
+    };
+    response.refund_history = state
         .refunds
         .iter()
         .filter(|((c, _), record)| *c == client && record.reference == *reference)
-        .map(|((_, refund_no), record)| {
-            json!({
-                "refundNo": record.refund_no,
-                "partnerRefundNo": refund_no,
-                "refundAmount": money(record.amount),
-                "refundStatus": "00",
-                "refundDate": expiry(record.at),
-            })
+        .map(|((_, refund_no), record)| RefundHistory {
+            refund_no: Some(record.refund_no.clone()),
+            partner_refund_no: Some(refund_no.clone()),
+            refund_amount: money(record.amount),
+            refund_status: Some(TransactionStatus::Success),
+            refund_date: Some(expiry(record.at)),
+            reason: None,
         })
         .collect();
-    let status = intent.status.clone();
-    Ok(success(
-        200,
-        STATUS,
-        json!({
-            "originalPartnerReferenceNo": reference,
-            "originalReferenceNo": intent.reference_no,
-            "originalExternalId": intent.external_id,
-            "serviceCode": "54",
-            "latestTransactionStatus": status.as_str(),
-            "transactionStatusDesc": describe(&status),
-            "paidTime": intent.paid.map(expiry),
-            "amount": money(intent.amount),
-            "refundHistory": history,
-        }),
-    ))
+    response.original_partner_reference_no = Some(reference.clone());
+    response.original_reference_no = Some(intent.reference_no.clone());
+    response.original_external_id = Some(intent.external_id.clone());
+    response.transaction_status_desc = Some(describe(&intent.status).to_owned());
+    response.latest_transaction_status = intent.status.clone();
+    response.paid_time = intent.paid.map(expiry);
+    response.amount = money(intent.amount);
+    Ok(answer(response_code, &response))
 }
 
 fn describe(status: &TransactionStatus) -> &'static str {
@@ -432,10 +440,9 @@ fn describe(status: &TransactionStatus) -> &'static str {
 
 /// `POST .../debit/refund` with the partner's B2B token; works after unbinding \[S\]. Full or
 /// partial \[P\], within 60 days \[S\] and the partner's daily refund limit \[S\]; points first \[I\].
-pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
-    let mut state = ctx.shared.state();
-    let (partner, token, _) = check_symmetric_call(ctx, &mut state, request, REFUND)?;
-    require_system_token(&state, ctx, &partner.client_id, &token, REFUND)?;
+pub(crate) fn refund(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let (partner, token, _) = check_symmetric_call(env, state, request, REFUND)?;
+    require_system_token(state, env, &partner.client_id, &token, REFUND)?;
     let body: RefundRequest = parse(REFUND, &request.body)?;
     let client = partner.client_id.clone();
     let minified = minified(&request.body)?;
@@ -470,7 +477,7 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         })?;
     if intent
         .paid
-        .is_some_and(|paid| ctx.now > paid + REFUND_WINDOW)
+        .is_some_and(|paid| env.now > paid + REFUND_WINDOW)
     {
         return Err(fail(
             REFUND,
@@ -479,7 +486,7 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         ));
     }
     let amount = body.refund_amount.value;
-    if state.refunded_today(&client, ctx.now).sen() + amount.sen()
+    if state.refunded_today(&client, env.now).sen() + amount.sen()
         > partner.daily_refund_limit.sen()
     {
         return Err(fail(
@@ -489,13 +496,13 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         ));
     }
     let movement = Movement {
-        at: ctx.now,
+        at: env.now,
         channel: Channel::Snap,
         partner: &client,
         account: intent.account,
         reference: &key.1,
     };
-    match wallet::refund(&mut state, &movement, &body.partner_refund_no, amount) {
+    match wallet::refund(state, &movement, &body.partner_refund_no, amount) {
         Ok(_) => {}
         Err(WalletError::Exceeds) => {
             return Err(fail(
@@ -506,7 +513,7 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         }
         Err(error) => return Err(fail(REFUND, Case::GeneralError, &format!("{error:?}"))),
     }
-    if wallet::remaining(&state, &client, &key.1) == (Idr::ZERO, Idr::ZERO)
+    if wallet::remaining(state, &client, &key.1) == (Idr::ZERO, Idr::ZERO)
         && let Some(intent) = state.intents.get_mut(&key)
     {
         intent.status = TransactionStatus::Refunded;
@@ -515,7 +522,7 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         reference: key.1.clone(),
         amount,
         refund_no: ids::random_hex(8)?,
-        at: ctx.now,
+        at: env.now,
         body: minified,
     };
     let answer = refund_answer(&body, &record);
@@ -524,16 +531,22 @@ pub(crate) fn refund(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 }
 
 fn refund_answer(body: &RefundRequest, record: &RefundRecord) -> Reply {
-    success(
-        200,
-        REFUND,
-        json!({
-            "originalPartnerReferenceNo": body.original_partner_reference_no,
-            "partnerRefundNo": body.partner_refund_no,
-            "refundNo": record.refund_no,
-            "refundAmount": money(record.amount),
-            "refundTime": expiry(record.at),
-        }),
+    let (response_code, response_message) = succeeded(200, REFUND);
+    answer(
+        response_code,
+        &RefundResponse {
+            response_code,
+            response_message,
+            original_partner_reference_no: Some(body.original_partner_reference_no.clone()),
+            original_reference_no: None,
+            original_external_id: None,
+            partner_trx_id: None,
+            refund_no: record.refund_no.clone(),
+            partner_refund_no: body.partner_refund_no.clone(),
+            refund_amount: money(record.amount),
+            refund_time: expiry(record.at),
+            additional_info: None,
+        },
     )
 }
 
@@ -541,4 +554,93 @@ fn minified(body: &[u8]) -> Result<Vec<u8>, Reply> {
     ovo_sign::minify(body)
         .map(|m| m.into_owned())
         .map_err(|_| fail(DEBIT, Case::BadRequest, "malformed JSON body"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a failing test should fail loudly
+mod tests {
+    use http::{HeaderMap, HeaderName, Method, StatusCode};
+    use ovo_sign::{ClientSecret, SignatureEncoding, SnapTimestampFormat};
+    use time::OffsetDateTime;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::config::SandboxConfig;
+    use crate::provider::state::{Partner, SystemToken};
+
+    /// A signed status inquiry with `token`, as plain data: no server, no socket.
+    fn status_call(secret: &ClientSecret, now: OffsetDateTime, token: &str) -> Incoming {
+        let path = "/OVOSNAP/v2.0/debit/status";
+        let body = br#"{"originalPartnerReferenceNo":"INV-1","serviceCode":"54"}"#;
+        let timestamp = SnapTimestampFormat::OVO.format(now).unwrap();
+        let signed = ovo_sign::snap::ServiceRequest {
+            method: "POST",
+            path,
+            access_token: token,
+            body,
+            timestamp: &timestamp,
+        };
+        let signature = ovo_sign::snap::sign_service(secret, &signed, SignatureEncoding::Base64)
+            .unwrap()
+            .into_header_value();
+        let mut headers = HeaderMap::new();
+        let bearer = format!("Bearer {token}");
+        for (name, value) in [
+            ("x-partner-id", "p"),
+            ("x-timestamp", timestamp.as_str()),
+            ("x-signature", signature.as_str()),
+            ("x-external-id", "1"),
+            ("channel-id", "95221"),
+            ("x-device-id", "unit-test"),
+            ("authorization", bearer.as_str()),
+        ] {
+            headers.insert(HeaderName::from_static(name), value.parse().unwrap());
+        }
+        Incoming {
+            method: Method::POST,
+            path: path.to_owned(),
+            query: String::new(),
+            headers,
+            body: body.to_vec(),
+            page: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_status_rule_refuses_a_b2b_token_in_process() {
+        let config = SandboxConfig::default();
+        let key = ovo_sign::PrivateKey::from_pem(crate::PROVIDER_PRIVATE_KEY_PEM).unwrap();
+        let now = datetime!(2026-12-01 10:00 UTC);
+        let env = Env {
+            now,
+            config: &config,
+            base_url: "http://sandbox.invalid",
+            provider_key: &key,
+        };
+        let secret = ClientSecret::new("unit-test-secret").unwrap();
+        let mut state = State::default();
+        state.partners.insert(
+            "p".to_owned(),
+            Partner {
+                client_id: "p".to_owned(),
+                merchant_id: "p".to_owned(),
+                secrets: vec![secret.clone()],
+                public_keys: Vec::new(),
+                callback_urls: Vec::new(),
+                daily_refund_limit: Idr::ZERO,
+            },
+        );
+        state.system_tokens.insert(
+            "b2b-1".to_owned(),
+            SystemToken {
+                client_id: "p".to_owned(),
+                expires: now + Duration::from_secs(900),
+            },
+        );
+        let refused = status(&mut state, &env, &status_call(&secret, now, "b2b-1")).unwrap_err();
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        let body: serde_json::Value = serde_json::from_slice(&refused.body).unwrap();
+        assert_eq!(body["responseCode"], "4015502", "{body}");
+        assert!(body.get("latestTransactionStatus").is_none());
+    }
 }

@@ -1,4 +1,4 @@
-//! OVO's webview, played by the sandbox: a real HTML page where the customer types the OTP (in
+//! OVO's webview, played by the sandbox: a real page (rendered as HTML by the shell) where the customer types the OTP (in
 //! staging, the phone's last four digits \[S\]) and the PIN, which redirects to the partner's
 //! `destination?response=<url-encoded JSON>` \[S\]. Wrong entries keep the page, without redirect \[S\].
 //! The same submit accepts JSON (`{"session","destination","state","otp","pin"}`) for tests.
@@ -6,15 +6,16 @@
 use std::time::Duration;
 
 use http::StatusCode;
+use ovo_model::Secret;
+use ovo_model::snap::WebviewCallback;
 use serde::Deserialize;
-use serde_json::json;
+use url::Url;
 
-use crate::challenge::{self, Outcome};
-use crate::exchange::{Handled, Incoming, Reply};
-use crate::ids;
-use crate::route::WEBVIEW_SUBMIT;
-use crate::server::Ctx;
-use crate::state::{AuthCode, Purpose, State, WebviewSession};
+use crate::provider::Env;
+use crate::provider::challenge::{self, Outcome};
+use crate::provider::exchange::{Handled, Incoming, Page, Reply, Submitted};
+use crate::provider::ids;
+use crate::provider::state::{AuthCode, Purpose, State, WebviewSession};
 
 /// How long a webview's code may wait for its exchange \[I\].
 const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -33,7 +34,7 @@ struct Submission {
 }
 
 /// `GET /cellblockui/partner/activation?token=<linkageToken>|session=<payment session>&destination=..`.
-pub(crate) fn page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+pub(crate) fn page(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let params = request.query_params();
     let key = params
         .get("token")
@@ -42,27 +43,26 @@ pub(crate) fn page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         .unwrap_or_default();
     let destination = params.get("destination").cloned().unwrap_or_default();
     let state_param = params.get("state").cloned();
-    let mut state = ctx.shared.state();
-    let session = open_session(&state, ctx, &key, &destination)?;
+    let session = open_session(state, env, &key, &destination)?;
     if let Purpose::Payment { reference } = &session.purpose
         && let Some(intent) = state
             .intents
             .get_mut(&(session.client_id.clone(), reference.clone()))
     {
-        intent.webview_opened.get_or_insert(ctx.now);
+        intent.webview_opened.get_or_insert(env.now);
     }
     let needs_otp = session.purpose == Purpose::Binding && !session.otp_passed;
     let account = state
         .accounts
         .get_mut(&session.account)
         .ok_or_else(|| message_page(StatusCode::NOT_FOUND, "Account not found"))?;
-    if needs_otp && !challenge::request_otp(account, ctx.now) {
+    if needs_otp && !challenge::request_otp(account, env.now) {
         return Err(message_page(
             StatusCode::FORBIDDEN,
             "Too many attempts: try again later",
         ));
     }
-    if challenge::blocked(account, ctx.now) {
+    if challenge::blocked(account, env.now) {
         return Err(message_page(
             StatusCode::FORBIDDEN,
             "Too many attempts: try again later",
@@ -78,7 +78,7 @@ pub(crate) fn page(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 }
 
 /// `POST /cellblockui/partner/submit` (form or JSON).
-pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
+pub(crate) fn submit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
     let json_mode = request
         .header("content-type")
         .is_some_and(|c| c.starts_with("application/json"));
@@ -95,9 +95,8 @@ pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             pin: form.remove("pin").unwrap_or_default(),
         }
     };
-    let mut state = ctx.shared.state();
-    let session = open_session(&state, ctx, &submission.session, &submission.destination).map_err(
-        |page| {
+    let session =
+        open_session(state, env, &submission.session, &submission.destination).map_err(|page| {
             if json_mode {
                 json_error(
                     page.status,
@@ -107,8 +106,7 @@ pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
             } else {
                 page
             }
-        },
-    )?;
+        })?;
     let needs_otp = session.purpose == Purpose::Binding && !session.otp_passed;
     let otp = if needs_otp {
         Some(submission.otp.as_deref().unwrap_or_default())
@@ -116,11 +114,11 @@ pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
         None
     };
     let outcome = match state.accounts.get_mut(&session.account) {
-        Some(account) => challenge::submit(account, ctx.now, otp, &submission.pin),
+        Some(account) => challenge::submit(account, env.now, otp, &submission.pin),
         None => Outcome::Blocked,
     };
     let (message, left) = match outcome {
-        Outcome::Passed => return finish(&mut state, ctx, &submission, &session, json_mode),
+        Outcome::Passed => return finish(state, env, &submission, &session, json_mode),
         Outcome::WrongOtp { attempts_left } => ("Wrong OTP", attempts_left),
         Outcome::WrongPin { attempts_left } => {
             if needs_otp {
@@ -158,7 +156,7 @@ pub(crate) fn submit(ctx: Ctx<'_>, request: &Incoming) -> Handled {
 /// Success: issue the code and redirect to the partner with `response` (and `state`).
 fn finish(
     state: &mut State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     submission: &Submission,
     session: &WebviewSession,
     json_mode: bool,
@@ -174,57 +172,86 @@ fn finish(
             client_id: session.client_id.clone(),
             account: session.account,
             purpose: session.purpose.clone(),
-            expires: ctx.now + CODE_LIFETIME,
+            expires: env.now + CODE_LIFETIME,
             linkage_token,
         },
     );
     state.webviews.remove(&submission.session);
-    let response = json!({
-        "displayMsg": "SUCCESS",
-        "displayHeader": "",
-        "retryAttemptsLeft": 3,
-        "authCode": code,
-        "errorCode": "",
-        "enable_redirection": false,
-    })
-    .to_string();
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("response", &response);
-    if let Some(partner_state) = &submission.state {
-        query.append_pair("state", partner_state);
-    }
-    let separator = if submission.destination.contains('?') {
-        '&'
-    } else {
-        '?'
+    let callback = WebviewCallback {
+        display_msg: Some("SUCCESS".to_owned()),
+        display_header: Some(String::new()),
+        retry_attempts_left: Some(3),
+        auth_code: Some(Secret::new(code)),
+        error_code: Some(String::new()),
+        enable_redirection: Some(false),
     };
-    let location = format!("{}{separator}{}", submission.destination, query.finish());
+    let response = serde_json::to_string(&callback)
+        .map_err(|_| message_page(StatusCode::INTERNAL_SERVER_ERROR, "serialization failed"))?;
+    let mut location = Url::parse(&submission.destination).map_err(|_| {
+        message_page(
+            StatusCode::BAD_REQUEST,
+            "The destination is not a registered callback URL",
+        )
+    })?;
+    {
+        let mut query = location.query_pairs_mut();
+        query.append_pair("response", &response);
+        if let Some(partner_state) = &submission.state {
+            query.append_pair("state", partner_state);
+        }
+    }
+    let location = String::from(location);
     Ok(if json_mode {
-        Reply::json(StatusCode::OK, &json!({ "redirect": location }))
+        Reply::json(
+            StatusCode::OK,
+            &Submitted::Redirect {
+                redirect: &location,
+            },
+        )
     } else {
         Reply::redirect(location)
     })
 }
 
+/// `destination`, parsed, if it is one of the partner's callback URLs: the callback URL is a
+/// static value registered with OVO \[S\], so scheme, host, port and path must be exactly a
+/// registered one's (a query is allowed; credentials and a fragment are not). A prefix is not
+/// enough: `https://cb.example.evil.example/` and `https://cb.example@evil.example/` are other
+/// hosts.
+pub(crate) fn registered_destination(registered: &[String], destination: &str) -> Option<Url> {
+    let wanted = Url::parse(destination).ok()?;
+    let plain = wanted.username().is_empty()
+        && wanted.password().is_none()
+        && wanted.fragment().is_none()
+        && wanted.has_host();
+    let same = |url: &String| {
+        Url::parse(url).is_ok_and(|url| {
+            url.scheme() == wanted.scheme()
+                && url.host() == wanted.host()
+                && url.port_or_known_default() == wanted.port_or_known_default()
+                && url.path() == wanted.path()
+        })
+    };
+    (plain && registered.iter().any(same)).then_some(wanted)
+}
+
 /// The session named by `key`, if open, and only towards a registered callback URL \[S\].
 fn open_session(
     state: &State,
-    ctx: Ctx<'_>,
+    env: &Env<'_>,
     key: &str,
     destination: &str,
 ) -> Result<WebviewSession, Reply> {
     let session = state
         .webviews
         .get(key)
-        .filter(|s| ctx.now < s.expires)
+        .filter(|s| env.now < s.expires)
         .cloned()
         .ok_or_else(|| message_page(StatusCode::GONE, "This page has expired"))?;
-    let registered = state.partners.get(&session.client_id).is_some_and(|p| {
-        !destination.is_empty()
-            && p.callback_urls
-                .iter()
-                .any(|url| destination.starts_with(url.as_str()))
-    });
+    let registered = state
+        .partners
+        .get(&session.client_id)
+        .is_some_and(|p| registered_destination(&p.callback_urls, destination).is_some());
     if !registered {
         return Err(message_page(
             StatusCode::BAD_REQUEST,
@@ -237,26 +264,19 @@ fn open_session(
 fn json_error(status: StatusCode, message: &str, attempts_left: Option<u32>) -> Reply {
     Reply::json(
         status,
-        &json!({ "error": message, "retryAttemptsLeft": attempts_left }),
+        &Submitted::Refused {
+            error: message,
+            retry_attempts_left: attempts_left,
+        },
     )
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 fn message_page(status: StatusCode, message: &str) -> Reply {
-    Reply::html(
+    Reply::page(
         status,
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO sandbox</title></head>\
-         <body><h1>OVO sandbox</h1><p id=\"message\">{}</p></body></html>",
-            escape(message)
-        ),
+        Page::WebviewMessage {
+            message: message.to_owned(),
+        },
     )
 }
 
@@ -267,30 +287,14 @@ fn form(
     needs_otp: bool,
     error: Option<&str>,
 ) -> Reply {
-    let otp = if needs_otp {
-        "<label>OTP (in the sandbox, the last 4 digits of the phone) \
-         <input id=\"otp\" name=\"otp\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"4\"></label>"
-    } else {
-        ""
-    };
-    let error = error.map_or_else(String::new, |e| {
-        format!("<p id=\"error\" role=\"alert\">{}</p>", escape(e))
-    });
-    Reply::html(
+    Reply::page(
         StatusCode::OK,
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>OVO sandbox</title>\
-         <meta name=\"viewport\" content=\"width=device-width\"></head><body>\
-         <h1>OVO sandbox</h1>{error}\
-         <form id=\"challenge\" method=\"post\" action=\"{WEBVIEW_SUBMIT}\">\
-         <input type=\"hidden\" name=\"session\" value=\"{}\">\
-         <input type=\"hidden\" name=\"destination\" value=\"{}\">\
-         <input type=\"hidden\" name=\"state\" value=\"{}\">\
-         {otp}<label>Security PIN <input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" maxlength=\"6\"></label>\
-         <button id=\"submit\" type=\"submit\">Confirm</button></form></body></html>",
-            escape(session),
-            escape(destination),
-            escape(partner_state.unwrap_or_default()),
-        ),
+        Page::WebviewForm {
+            session: session.to_owned(),
+            destination: destination.to_owned(),
+            state: partner_state.map(str::to_owned),
+            needs_otp,
+            error: error.map(str::to_owned),
+        },
     )
 }

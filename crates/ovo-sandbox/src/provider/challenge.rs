@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::state::Account;
+use crate::provider::state::Account;
 
 const OTP_LIMIT: u32 = 5;
 const OTP_BLOCK: Duration = Duration::from_secs(30 * 60);
