@@ -4,12 +4,13 @@
 
 use ovo_flows::{
     Authorization, Debit, DebitOutcome, Event, Flow, FlowKind, Linking, LinkingOutcome, Reason,
-    Refund, RefundOutcome, StoredFlow, Unbinding, UnbindingOutcome, calls,
+    Refund, RefundOutcome, StoreError, StoredFlow, Unbinding, UnbindingOutcome, calls,
 };
 use ovo_model::snap::{
     BalanceInquiryRequest, BalanceInquiryResponse, BindingRequest, DebitStatusResponse,
     DirectDebitRequest, LookupResponse, RefundRequest,
 };
+use time::OffsetDateTime;
 use tracing::Instrument as _;
 
 use crate::client::{OvoClient, expect_success};
@@ -275,9 +276,12 @@ impl<T: Transport> OvoClient<T> {
             .await?
             .ok_or_else(|| ClientError::FlowNotFound { id: id.to_owned() })?;
         match stored.kind {
-            FlowKind::Debit => Ok(Resumed::Debit(
-                self.resume_as::<Debit>(id, stored.kind).await?,
-            )),
+            FlowKind::Debit => match self.resume_as::<Debit>(id, stored.kind).await {
+                Ok(outcome) => Ok(Resumed::Debit(outcome)),
+                // The customer is still in the PIN webview and its deadline has not passed.
+                Err(ClientError::FlowNotWaiting { .. }) => Ok(Resumed::WaitingForCustomer),
+                Err(error) => Err(error),
+            },
             FlowKind::Refund => Ok(Resumed::Refund(
                 self.resume_as::<Refund>(id, stored.kind).await?,
             )),
@@ -285,6 +289,79 @@ impl<T: Transport> OvoClient<T> {
             FlowKind::Unbinding => self.resume_waiting::<Unbinding>(id, stored.kind).await,
             _ => Err(ClientError::FlowNotWaiting { id: id.to_owned() }),
         }
+    }
+
+    /// Settles what a crash, a restart or an outage left behind: every unsettled stored flow
+    /// that is past its `wake_at` at `now` (its webview deadline or next inquiry), or has none (it
+    /// was stored with a call in flight, or ended `Unknown`), is resumed as [`OvoClient::resume`]
+    /// does. A call stored in flight is taken as lost: a debit or refund is settled by status
+    /// inquiries and never sent again; a flow whose customer has not come back stays waiting
+    /// until its webview deadline, then ends. Returns each flow resumed with what came of it.
+    ///
+    /// A flow another instance advanced meanwhile (a [`StoreError::Conflict`]) or finished is
+    /// skipped. A store failure ends the pass with the error (run it again later); any other
+    /// failure of one flow is logged and the flow stays unsettled for the next pass, so one bad
+    /// flow never blocks the others. Run it at start-up and then periodically.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ovo_http::ovo_sign::{ClientSecret, PrivateKey};
+    /// use ovo_http::{OvoClient, SnapConfig, SnapCredentials, TransportError, TransportErrorKind};
+    /// use ovo_http::http;
+    ///
+    /// let pem = std::fs::read(concat!(
+    ///     env!("CARGO_MANIFEST_DIR"),
+    ///     "/../ovo-sign/tests/vectors/keys/rsa3072-pkcs1.pem"
+    /// ))?;
+    /// let credentials = SnapCredentials {
+    ///     private_key: PrivateKey::from_pem(&pem)?,
+    ///     client_secret: ClientSecret::new("secret")?,
+    /// };
+    /// let config = SnapConfig::staging("client").callback_url("https://shop.example/cb").build()?;
+    /// // Nothing unsettled is stored, so nothing is sent.
+    /// let transport = |_: http::Request<bytes::Bytes>, _: std::time::Duration| async {
+    ///     Err::<http::Response<bytes::Bytes>, _>(TransportError::new(TransportErrorKind::Connect))
+    /// };
+    /// let client = OvoClient::new(config, credentials, transport);
+    /// let settled = client.reconcile(time::OffsetDateTime::now_utc()).await?;
+    /// for (id, resumed) in &settled {
+    ///     println!("{id}: {resumed:?}");
+    /// }
+    /// assert!(settled.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub async fn reconcile(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(String, Resumed)>, ClientError> {
+        let due: Vec<StoredFlow> = self
+            .inner
+            .flows
+            .unsettled()
+            .await?
+            .into_iter()
+            .filter(|flow| flow.wake_at.is_none_or(|at| at <= now))
+            .collect();
+        let mut resumed = Vec::with_capacity(due.len());
+        for flow in due {
+            let span = tracing::info_span!("ovo.reconcile", flow = %flow.id);
+            match self.resume(&flow.id).instrument(span).await {
+                Ok(result) => resumed.push((flow.id, result)),
+                Err(
+                    ClientError::Store(StoreError::Conflict)
+                    | ClientError::FlowFinished { .. }
+                    | ClientError::FlowNotFound { .. },
+                ) => {
+                    tracing::debug!(flow = %flow.id, "advanced by another instance; skipped");
+                }
+                Err(ClientError::Store(error)) => return Err(ClientError::Store(error)),
+                Err(error) => {
+                    tracing::warn!(flow = %flow.id, %error, "could not reconcile the flow");
+                }
+            }
+        }
+        Ok(resumed)
     }
 
     async fn resume_as<F>(&self, id: &str, kind: FlowKind) -> Result<F::Outcome, ClientError>
