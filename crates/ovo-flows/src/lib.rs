@@ -83,3 +83,8 @@ pub struct DriverDoc;
 
 /// The endpoint catalogue, from `ovo-model`.
 pub use ovo_model::endpoint::{DokuEndpoint, OvoEndpoint};
+
+/// The crate's README, compiled as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

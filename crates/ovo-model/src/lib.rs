@@ -42,3 +42,8 @@ pub use money::{AmountFormatError, Currency, DokuAmount, FlexBool, Idr, SnapMone
 pub use response_code::{Case, ResponseCode, ResponseCodeError, ServiceCode};
 pub use secret::Secret;
 pub use validate::{FieldPath, Validate, from_json, from_json_unvalidated};
+
+/// The crate's README, compiled as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -192,3 +192,8 @@ impl Drop for SandboxHandle {
         let _ = self.stop.send(true);
     }
 }
+
+/// The crate's README, compiled as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -68,3 +68,8 @@ pub use timestamp::{
 
 /// The `time` crate, re-exported for the timestamp functions' argument types.
 pub use time;
+
+/// The crate's README, compiled as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -59,3 +59,8 @@ pub mod testing;
 pub use key::{KEY_VARIABLE, KeyError, StoreKey};
 pub use shared::{Lease, SharedError};
 pub use store::{Engine, Error, SqlStore, StoreOptions};
+
+/// The crate's README, compiled as a doc-test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
