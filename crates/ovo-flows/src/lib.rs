@@ -66,8 +66,8 @@ pub use refund::{Refund, RefundOutcome};
 pub use retry::{Retry, RetryPolicy, retry_after};
 pub use sign::{SnapCredentials, Stamp, sign_doku, sign_snap};
 pub use store::{
-    BoxFuture, Claim, DedupStore, FlowStore, MemoryDedup, MemoryFlowStore, MemoryTokenStore,
-    StoreError, StoredFlow, TokenStore,
+    BoxFuture, Claim, DedupStore, FlowStore, MemoryDedup, MemoryFlowStore, MemorySharedTokens,
+    MemoryTokenStore, SharedLease, SharedTokens, StoreError, StoredFlow, TokenStore,
 };
 pub use tokens::{
     ACCESS_LIFETIME, B2bTokenCache, CustomerTokens, Expiring, RENEW_MARGIN, SINGLE_USE_LIFETIME,

@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use ovo_model::Secret;
 use time::OffsetDateTime;
 
 use crate::flow::{FlowKind, FlowSecrets};
-use crate::tokens::CustomerTokens;
+use crate::tokens::{CustomerTokens, Expiring};
 
 /// A boxed, sendable future: what the store traits return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -301,6 +303,218 @@ impl DedupStore for MemoryDedup {
         let mut entries = lock(&self.entries);
         if let Some(DedupEntry::Claimed { .. }) = entries.get(id) {
             entries.remove(id);
+        }
+        ready(Ok(()))
+    }
+}
+
+/// A lease taken through [`SharedTokens::lease`]: until [`SharedLease::until`], no other holder
+/// of the same name. Give it back with [`SharedTokens::release`]; a lease never released (its
+/// holder crashed) ends by itself at `until`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SharedLease {
+    name: String,
+    owner: String,
+    until: OffsetDateTime,
+}
+
+impl SharedLease {
+    /// A lease named `name`, held by `owner` (an id unique to this holder) until `until`. For
+    /// implementations of [`SharedTokens`].
+    ///
+    /// ```
+    /// let until = time::OffsetDateTime::now_utc();
+    /// let lease = ovo_flows::SharedLease::new("b2b:client", "owner-1", until);
+    /// assert_eq!((lease.name(), lease.owner(), lease.until()), ("b2b:client", "owner-1", until));
+    /// ```
+    pub fn new(name: impl Into<String>, owner: impl Into<String>, until: OffsetDateTime) -> Self {
+        Self {
+            name: name.into(),
+            owner: owner.into(),
+            until,
+        }
+    }
+
+    /// The lease's name.
+    ///
+    /// ```
+    /// let lease = ovo_flows::SharedLease::new("refresh:alice", "o", time::OffsetDateTime::UNIX_EPOCH);
+    /// assert_eq!(lease.name(), "refresh:alice");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Who holds it.
+    ///
+    /// ```
+    /// let lease = ovo_flows::SharedLease::new("n", "owner-9", time::OffsetDateTime::UNIX_EPOCH);
+    /// assert_eq!(lease.owner(), "owner-9");
+    /// ```
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// When it ends if not released.
+    ///
+    /// ```
+    /// let lease = ovo_flows::SharedLease::new("n", "o", time::OffsetDateTime::UNIX_EPOCH);
+    /// assert_eq!(lease.until(), time::OffsetDateTime::UNIX_EPOCH);
+    /// ```
+    pub fn until(&self) -> OffsetDateTime {
+        self.until
+    }
+}
+
+impl fmt::Debug for SharedLease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedLease")
+            .field("name", &self.name)
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What several instances of one deployment share so that the partner's B2B token is fetched
+/// once for all of them and a customer's refresh token is spent once: the B2B token by client id
+/// (sealed at rest by `ovo-store`), and leases that decide who fetches or refreshes. Give one to
+/// `OvoClientBuilder::shared_tokens`; `ovo-store`'s `SqlStore` implements it.
+///
+/// ```
+/// use std::time::Duration;
+/// use ovo_flows::{MemorySharedTokens, SharedTokens};
+/// use ovo_model::Secret;
+///
+/// # fn now<T>(future: ovo_flows::BoxFuture<'_, T>) -> T {
+/// #     use std::future::Future;
+/// #     use std::task::{Context, Poll, Waker};
+/// #     match std::pin::pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+/// #         Poll::Ready(value) => value,
+/// #         Poll::Pending => unreachable!(),
+/// #     }
+/// # }
+/// let shared = MemorySharedTokens::default();
+/// let at = time::OffsetDateTime::now_utc();
+/// let lease = now(shared.lease("b2b:client", at, Duration::from_secs(10)))?.ok_or("free")?;
+/// assert!(now(shared.lease("b2b:client", at, Duration::from_secs(10)))?.is_none(), "held");
+/// let until = at + Duration::from_secs(840);
+/// let token = now(shared.put_b2b_token("client", &Secret::new("t"), until))?;
+/// now(shared.release(lease))?;
+/// assert_eq!(now(shared.b2b_token("client", at))?, Some(token.clone()));
+/// now(shared.invalidate_b2b_token("client", token.generation))?;
+/// assert_eq!(now(shared.b2b_token("client", at))?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait SharedTokens: Send + Sync + fmt::Debug {
+    /// The B2B token of `client_id`, if one is usable at `now`.
+    fn b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        now: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<Option<Expiring>, StoreError>>;
+    /// Stores a new B2B token of `client_id`, usable until `usable_until`; returns it with its
+    /// generation (one more than the token it replaces).
+    fn put_b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        token: &'a Secret,
+        usable_until: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<Expiring, StoreError>>;
+    /// Forgets the B2B token of `generation` (the provider refused it); a newer one is kept.
+    fn invalidate_b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        generation: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Takes the lease `name` for `ttl` from `now`, unless another holder has it: `None` then.
+    fn lease<'a>(
+        &'a self,
+        name: &'a str,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<SharedLease>, StoreError>>;
+    /// Releases `lease` (if another holder took it after it ended, theirs is kept).
+    fn release(&self, lease: SharedLease) -> BoxFuture<'_, Result<(), StoreError>>;
+}
+
+/// In-memory [`SharedTokens`]: for tests, and for several clients in one process.
+#[derive(Debug, Default)]
+pub struct MemorySharedTokens {
+    b2b: Mutex<HashMap<String, (Option<Expiring>, u64)>>,
+    leases: Mutex<HashMap<String, (String, OffsetDateTime)>>,
+    owners: AtomicU64,
+}
+
+impl SharedTokens for MemorySharedTokens {
+    fn b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        now: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<Option<Expiring>, StoreError>> {
+        let tokens = lock(&self.b2b);
+        let token = tokens
+            .get(client_id)
+            .and_then(|(token, _)| token.as_ref())
+            .filter(|token| now < token.usable_until)
+            .cloned();
+        ready(Ok(token))
+    }
+
+    fn put_b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        token: &'a Secret,
+        usable_until: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<Expiring, StoreError>> {
+        let mut tokens = lock(&self.b2b);
+        let entry = tokens.entry(client_id.to_owned()).or_insert((None, 0));
+        entry.1 += 1;
+        let stored = Expiring {
+            token: token.clone(),
+            usable_until,
+            generation: entry.1,
+        };
+        entry.0 = Some(stored.clone());
+        ready(Ok(stored))
+    }
+
+    fn invalidate_b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        generation: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let mut tokens = lock(&self.b2b);
+        if let Some((token, _)) = tokens.get_mut(client_id)
+            && token.as_ref().is_some_and(|t| t.generation == generation)
+        {
+            *token = None;
+        }
+        ready(Ok(()))
+    }
+
+    fn lease<'a>(
+        &'a self,
+        name: &'a str,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<SharedLease>, StoreError>> {
+        let mut leases = lock(&self.leases);
+        if leases.get(name).is_some_and(|(_, until)| *until > now) {
+            return ready(Ok(None));
+        }
+        let owner = self.owners.fetch_add(1, Ordering::Relaxed).to_string();
+        let until = now + ttl;
+        leases.insert(name.to_owned(), (owner.clone(), until));
+        ready(Ok(Some(SharedLease::new(name, owner, until))))
+    }
+
+    fn release(&self, lease: SharedLease) -> BoxFuture<'_, Result<(), StoreError>> {
+        let mut leases = lock(&self.leases);
+        if leases
+            .get(&lease.name)
+            .is_some_and(|(owner, _)| *owner == lease.owner)
+        {
+            leases.remove(&lease.name);
         }
         ready(Ok(()))
     }

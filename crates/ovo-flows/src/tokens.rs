@@ -61,6 +61,42 @@ impl B2bTokenCache {
         })
     }
 
+    /// Takes a token fetched elsewhere (another instance, through a shared store), with that
+    /// store's generation; later [`B2bTokenCache::store`]s number on from it.
+    ///
+    /// ```
+    /// use ovo_flows::{B2bTokenCache, Expiring};
+    /// use time::macros::datetime;
+    ///
+    /// let now = datetime!(2024-01-01 00:00 UTC);
+    /// let mut cache = B2bTokenCache::default();
+    /// let shared = Expiring {
+    ///     token: ovo_model::Secret::new("t"),
+    ///     usable_until: now + time::Duration::minutes(14),
+    ///     generation: 7,
+    /// };
+    /// assert_eq!(cache.adopt(shared.clone()), &shared);
+    /// cache.invalidate(7);
+    /// assert!(cache.usable(now).is_none());
+    /// ```
+    pub fn adopt(&mut self, token: Expiring) -> &Expiring {
+        self.generation = self.generation.max(token.generation);
+        self.current.insert(token)
+    }
+
+    /// When a token that lives `expires_in` seconds from `now` stops being usable (capped at
+    /// OVO's 900 \[S\], minus [`RENEW_MARGIN`]).
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    /// let now = datetime!(2024-01-01 00:00 UTC);
+    /// let until = ovo_flows::B2bTokenCache::usable_until(900, now);
+    /// assert_eq!(until, now + time::Duration::minutes(14));
+    /// ```
+    pub fn usable_until(expires_in: u64, now: OffsetDateTime) -> OffsetDateTime {
+        now + Duration::from_secs(expires_in.min(900)).saturating_sub(RENEW_MARGIN)
+    }
+
     /// Forgets the token of `generation` (after the provider said it is invalid); a newer token
     /// is kept.
     pub fn invalidate(&mut self, generation: u64) {

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use ovo_flows::{
     Answer, Authorization, B2bTokenCache, Call, CustomerCredential, CustomerTokens, Expiring,
-    FlowStore, MemoryFlowStore, MemoryTokenStore, OvoEndpoint, Received, Retry, SnapConfig,
-    SnapCredentials, Stamp, Target, TokenStore, TokenVerdict, calls,
+    FlowStore, MemoryFlowStore, MemoryTokenStore, OvoEndpoint, Received, Retry, SharedTokens,
+    SnapConfig, SnapCredentials, Stamp, StoreError, Target, TokenStore, TokenVerdict, calls,
 };
 use ovo_model::Secret;
 use ovo_model::snap::{B2b2cTokenResponse, B2bTokenResponse, ErrorEnvelope};
@@ -28,6 +28,7 @@ pub(crate) struct Inner<T> {
     clock: Arc<dyn Clock>,
     pub(crate) tokens: Arc<dyn TokenStore>,
     pub(crate) flows: Arc<dyn FlowStore>,
+    shared: Option<Arc<dyn SharedTokens>>,
     pub(crate) ids: Ids,
     b2b: Mutex<B2bTokenCache>,
     b2b_fetch: SingleFlight<(), Expiring>,
@@ -69,7 +70,14 @@ pub struct OvoClientBuilder<T> {
     clock: Arc<dyn Clock>,
     tokens: Arc<dyn TokenStore>,
     flows: Arc<dyn FlowStore>,
+    shared: Option<Arc<dyn SharedTokens>>,
 }
+
+/// How long a lease on a shared fetch lasts, and how long another instance waits for its holder
+/// to store what it fetched before giving up.
+const SHARED_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often an instance waiting for another's fetch looks again.
+const SHARED_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl<T> std::fmt::Debug for OvoClientBuilder<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,6 +112,26 @@ impl<T: Transport> OvoClientBuilder<T> {
         self
     }
 
+    /// Shares the partner's B2B token and customers' refreshes with the other instances that use
+    /// the same `shared` store (`ovo-store`'s `SqlStore` on one database): the B2B token is
+    /// fetched by one instance for all, under the lease `b2b:{client_id}`, and a customer's
+    /// refresh token is spent by one instance, under the lease `refresh:{customer}`. Within one
+    /// instance, concurrent callers still share one fetch first. Without it, each instance
+    /// fetches its own B2B token and refreshes on its own.
+    ///
+    /// ```
+    /// # fn f<T: ovo_http::Transport>(builder: ovo_http::OvoClientBuilder<T>) {
+    /// use std::sync::Arc;
+    /// // In production: one `Arc<ovo_store::SqlStore>` for the token, flow and shared stores.
+    /// let shared = Arc::new(ovo_http::MemorySharedTokens::default());
+    /// let client = builder.shared_tokens(shared).build();
+    /// # let _ = client; }
+    /// ```
+    pub fn shared_tokens(mut self, shared: Arc<dyn SharedTokens>) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
     /// The client.
     pub fn build(self) -> OvoClient<T> {
         OvoClient {
@@ -115,6 +143,7 @@ impl<T: Transport> OvoClientBuilder<T> {
                 clock: self.clock,
                 tokens: self.tokens,
                 flows: self.flows,
+                shared: self.shared,
                 ids: Ids::default(),
                 b2b: Mutex::new(B2bTokenCache::default()),
                 b2b_fetch: SingleFlight::default(),
@@ -170,6 +199,7 @@ impl<T: Transport> OvoClient<T> {
             clock: Arc::new(SystemClock),
             tokens: Arc::new(MemoryTokenStore::default()),
             flows: Arc::new(MemoryFlowStore::default()),
+            shared: None,
         }
     }
 
@@ -218,8 +248,16 @@ impl<T: Transport> OvoClient<T> {
                 if let Some(token) = self.usable_b2b() {
                     return Ok(token);
                 }
-                let received = self.send_call(&calls::b2b_token()?, None).await?;
-                let answer: B2bTokenResponse = expect_success(received)?;
+                if let Some(shared) = &self.inner.shared {
+                    let token = self.shared_b2b_token(shared.as_ref()).await?;
+                    let mut cache = self
+                        .inner
+                        .b2b
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    return Ok(cache.adopt(token).clone());
+                }
+                let answer = self.fetch_b2b_token().await?;
                 let mut cache = self
                     .inner
                     .b2b
@@ -232,6 +270,49 @@ impl<T: Transport> OvoClient<T> {
             .instrument(tracing::info_span!("ovo.b2b_token"))
             .await
             .map_err(ClientError::B2bToken)
+    }
+
+    /// Asks OVO for a B2B token.
+    async fn fetch_b2b_token(&self) -> Result<B2bTokenResponse, ClientError> {
+        let received = self.send_call(&calls::b2b_token()?, None).await?;
+        expect_success(received)
+    }
+
+    /// The B2B token shared by every instance: the stored one if usable; else the instance that
+    /// takes the lease `b2b:{client_id}` looks again, fetches and stores it, while the others
+    /// poll the store until it is there (or the lease ends and one of them takes it).
+    async fn shared_b2b_token(&self, shared: &dyn SharedTokens) -> Result<Expiring, ClientError> {
+        let client_id = self.inner.config.client_id.as_str();
+        let name = format!("b2b:{client_id}");
+        let started = std::time::Instant::now();
+        loop {
+            let now = self.now();
+            if let Some(token) = shared.b2b_token(client_id, now).await? {
+                return Ok(token);
+            }
+            if let Some(lease) = shared.lease(&name, now, SHARED_WAIT).await? {
+                let fetched = async {
+                    // Another instance may have stored one between our read and our lease.
+                    if let Some(token) = shared.b2b_token(client_id, self.now()).await? {
+                        return Ok(token);
+                    }
+                    let answer = self.fetch_b2b_token().await?;
+                    let until = B2bTokenCache::usable_until(answer.expires_in.0, self.now());
+                    Ok(shared
+                        .put_b2b_token(client_id, &answer.access_token, until)
+                        .await?)
+                }
+                .await;
+                release(shared, lease).await;
+                return fetched;
+            }
+            if started.elapsed() >= SHARED_WAIT {
+                return Err(ClientError::Store(StoreError::Unavailable(format!(
+                    "another instance holds the lease {name} and stored no B2B token in time"
+                ))));
+            }
+            tokio::time::sleep(SHARED_POLL).await;
+        }
     }
 
     /// The customer's usable access token, refreshed if it expired.
@@ -269,12 +350,70 @@ impl<T: Transport> OvoClient<T> {
         refused: Option<Secret>,
     ) -> Result<Secret, ClientError> {
         let refresh = || async {
+            match &self.inner.shared {
+                None => self.refresh_stale(customer, refused.as_ref()).await,
+                Some(shared) => {
+                    self.refresh_shared(shared.as_ref(), customer, refused.as_ref())
+                        .await
+                }
+            }
+        };
+        self.inner
+            .refreshes
+            .run(customer.to_owned(), refresh)
+            .instrument(tracing::info_span!("ovo.refresh", customer))
+            .await
+            .map_err(|error| (*error).clone())
+    }
+
+    /// Whether `tokens` need a refresh: `refused` is still the stored access token, or (without
+    /// one) the stored one is no longer usable.
+    fn stale(&self, tokens: &CustomerTokens, refused: Option<&Secret>) -> bool {
+        match refused {
+            Some(refused) => tokens.access == *refused,
+            None => !tokens.access_usable(self.now()),
+        }
+    }
+
+    /// The refresh under the lease `refresh:{customer}`, held by one instance at a time: whoever
+    /// holds it re-reads the stored tokens and refreshes only if they are still stale; the others
+    /// wait, then find the renewed token in the store.
+    async fn refresh_shared(
+        &self,
+        shared: &dyn SharedTokens,
+        customer: &str,
+        refused: Option<&Secret>,
+    ) -> Result<Secret, ClientError> {
+        let name = format!("refresh:{customer}");
+        let started = std::time::Instant::now();
+        loop {
             let tokens = self.stored_tokens(customer).await?;
-            let stale = match &refused {
-                Some(refused) => tokens.access == *refused,
-                None => !tokens.access_usable(self.now()),
-            };
-            if !stale {
+            if !self.stale(&tokens, refused) {
+                return Ok(tokens.access);
+            }
+            if let Some(lease) = shared.lease(&name, self.now(), SHARED_WAIT).await? {
+                let refreshed = self.refresh_stale(customer, refused).await;
+                release(shared, lease).await;
+                return refreshed;
+            }
+            if started.elapsed() >= SHARED_WAIT {
+                return Err(ClientError::Store(StoreError::Unavailable(format!(
+                    "another instance holds the lease {name} and did not refresh in time"
+                ))));
+            }
+            tokio::time::sleep(SHARED_POLL).await;
+        }
+    }
+
+    /// Refreshes `customer`'s tokens if the stored ones are still stale.
+    async fn refresh_stale(
+        &self,
+        customer: &str,
+        refused: Option<&Secret>,
+    ) -> Result<Secret, ClientError> {
+        {
+            let tokens = self.stored_tokens(customer).await?;
+            if !self.stale(&tokens, refused) {
                 return Ok(tokens.access);
             }
             let not_bound = || ClientError::NotBound {
@@ -309,13 +448,7 @@ impl<T: Transport> OvoClient<T> {
                 }
                 Answer::Unknown { status } => Err(ClientError::Unknown { status }),
             }
-        };
-        self.inner
-            .refreshes
-            .run(customer.to_owned(), refresh)
-            .instrument(tracing::info_span!("ovo.refresh", customer))
-            .await
-            .map_err(|error| (*error).clone())
+        }
     }
 
     /// Signs and sends one call built with `ovo-flows` (for example a call with a deliberately
@@ -389,6 +522,11 @@ impl<T: Transport> OvoClient<T> {
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
                             .invalidate(generation);
+                        if let Some(shared) = &self.inner.shared {
+                            shared
+                                .invalidate_b2b_token(&self.inner.config.client_id, generation)
+                                .await?;
+                        }
                         renewed_b2b = true;
                         continue;
                     }
@@ -501,5 +639,12 @@ where
             }),
         )),
         (Answer::Unknown { status }, None) => Err(ClientError::Unknown { status }),
+    }
+}
+
+/// Gives a lease back; a failure only delays the others until the lease ends by itself.
+async fn release(shared: &dyn SharedTokens, lease: ovo_flows::SharedLease) {
+    if let Err(error) = shared.release(lease).await {
+        tracing::warn!(%error, "a lease could not be released; it ends by itself");
     }
 }

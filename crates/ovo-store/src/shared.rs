@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use ovo_flows::{CustomerTokens, Expiring, StoreError};
+use ovo_flows::{BoxFuture, CustomerTokens, Expiring, SharedLease, SharedTokens, StoreError};
 use ovo_model::Secret;
 use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
@@ -418,5 +418,63 @@ impl SqlStore {
             }
             tokio::time::sleep(POLL).await;
         }
+    }
+}
+
+/// The store as the client's [`SharedTokens`]: thin wrappers over [`SqlStore::b2b_token`],
+/// [`SqlStore::put_b2b_token`], [`SqlStore::invalidate_b2b_token`], [`SqlStore::lease`] and
+/// [`SqlStore::release`], so that `OvoClientBuilder::shared_tokens(store.clone())` makes every
+/// instance on one database fetch the B2B token once and refresh each customer once.
+impl SharedTokens for SqlStore {
+    fn b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        now: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<Option<Expiring>, StoreError>> {
+        Box::pin(SqlStore::b2b_token(self, client_id, now))
+    }
+
+    fn put_b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        token: &'a Secret,
+        usable_until: OffsetDateTime,
+    ) -> BoxFuture<'a, Result<Expiring, StoreError>> {
+        Box::pin(SqlStore::put_b2b_token(
+            self,
+            client_id,
+            token,
+            usable_until,
+        ))
+    }
+
+    fn invalidate_b2b_token<'a>(
+        &'a self,
+        client_id: &'a str,
+        generation: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(SqlStore::invalidate_b2b_token(self, client_id, generation))
+    }
+
+    fn lease<'a>(
+        &'a self,
+        name: &'a str,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<SharedLease>, StoreError>> {
+        Box::pin(async move {
+            Ok(SqlStore::lease(self, name, now, ttl)
+                .await?
+                .map(|lease| SharedLease::new(lease.name, lease.owner, lease.until)))
+        })
+    }
+
+    fn release(&self, lease: SharedLease) -> BoxFuture<'_, Result<(), StoreError>> {
+        let lease = Lease {
+            name: lease.name().to_owned(),
+            owner: lease.owner().to_owned(),
+            until: lease.until(),
+        };
+        Box::pin(SqlStore::release(self, lease))
     }
 }
