@@ -61,7 +61,10 @@ pub use snap_ops::{
     DebitProgress, PendingDebit, PendingLink, PendingUnbinding, Resumed, UnbindingProgress,
 };
 pub use support::{ClientOptions, Clock, SystemClock};
-pub use transport::{HyperTransport, Transport, TransportError, TransportErrorKind};
+pub use transport::{
+    DEFAULT_MAX_BODY_BYTES, HyperTransport, HyperTransportBuilder, Transport, TransportError,
+    TransportErrorKind,
+};
 
 /// What the client's signatures use, re-exported so the common case needs `ovo-http` alone.
 pub use ovo_flows::{

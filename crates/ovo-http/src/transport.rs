@@ -35,9 +35,17 @@ pub enum TransportErrorKind {
     /// The connection failed after it was made: the request may have reached the provider.
     #[error("the connection failed while the request was in flight")]
     Interrupted,
-    /// The request could not be built (a bad URL).
-    #[error("the request is malformed")]
+    /// The request could not be built (a bad URL), or the transport's configuration is invalid
+    /// (a root certificate that does not parse).
+    #[error("the request or the transport's configuration is malformed")]
     Malformed,
+    /// TLS failed: the server's certificate is not trusted, or the handshake was refused. The
+    /// request never left.
+    #[error("TLS failed (certificate not trusted, or handshake refused)")]
+    Tls,
+    /// The answer's body is larger than the transport accepts. The request reached the provider.
+    #[error("the answer is larger than the transport accepts")]
+    BodyTooLarge,
 }
 
 impl TransportError {
@@ -74,7 +82,9 @@ impl TransportError {
     pub fn may_have_reached(&self) -> bool {
         matches!(
             self.kind,
-            TransportErrorKind::Timeout | TransportErrorKind::Interrupted
+            TransportErrorKind::Timeout
+                | TransportErrorKind::Interrupted
+                | TransportErrorKind::BodyTooLarge
         )
     }
 }
@@ -106,36 +116,115 @@ where
     }
 }
 
-/// The default transport: hyper-util's pooled client, rustls with ring (or aws-lc-rs, under that feature) and the webpki roots,
-/// HTTPS or plain HTTP (for the local sandbox). No OpenSSL, no process-wide crypto provider.
+/// The default transport: hyper-util's pooled client, rustls with ring (or aws-lc-rs, under that
+/// feature) and the webpki roots, HTTPS or plain HTTP (for the local sandbox). No OpenSSL, no
+/// process-wide crypto provider. Answers larger than a limit (1 MiB by default) are refused.
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    max_body_bytes: usize,
 }
 
-impl HyperTransport {
-    /// A transport trusting the webpki root certificates.
-    pub fn new() -> Result<Self, rustls::Error> {
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
+/// Builds a [`HyperTransport`]: extra root certificates (a private CA in front of the provider,
+/// a TLS-inspecting egress), and the largest answer accepted.
+///
+/// ```
+/// let transport = ovo_http::HyperTransport::builder()
+///     .max_body_bytes(64 * 1024)
+///     .build()?;
+/// # let _ = transport;
+/// # Ok::<(), ovo_http::TransportError>(())
+/// ```
+#[derive(Debug)]
+pub struct HyperTransportBuilder {
+    roots: rustls::RootCertStore,
+    max_body_bytes: usize,
+}
+
+/// The largest answer [`HyperTransport`] accepts by default: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+impl HyperTransportBuilder {
+    /// Trusts the certificates in `pem` as well as the webpki roots.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, TransportError> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let mut added = 0;
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let certificate = certificate
+                .map_err(|e| TransportError::with_source(TransportErrorKind::Malformed, e))?;
+            self.roots
+                .add(certificate)
+                .map_err(|e| TransportError::with_source(TransportErrorKind::Malformed, e))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(TransportError::new(TransportErrorKind::Malformed));
+        }
+        Ok(self)
+    }
+
+    /// The largest answer body accepted; a larger one is [`TransportErrorKind::BodyTooLarge`].
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The transport.
+    pub fn build(self) -> Result<HyperTransport, TransportError> {
         #[cfg(feature = "aws-lc-rs")]
         let provider = rustls::crypto::aws_lc_rs::default_provider();
         #[cfg(not(feature = "aws-lc-rs"))]
         let provider = rustls::crypto::ring::default_provider();
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TransportError::with_source(TransportErrorKind::Tls, e))?
+            .with_root_certificates(self.roots)
             .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(config)
             .https_or_http()
             .enable_http1()
             .build();
-        Ok(Self {
+        Ok(HyperTransport {
             client: Client::builder(TokioExecutor::new()).build(connector),
+            max_body_bytes: self.max_body_bytes,
         })
     }
+}
+
+impl HyperTransport {
+    /// A transport trusting the webpki root certificates, accepting answers up to 1 MiB.
+    pub fn new() -> Result<Self, TransportError> {
+        Self::builder().build()
+    }
+
+    /// A builder, for extra root certificates or another body limit.
+    pub fn builder() -> HyperTransportBuilder {
+        HyperTransportBuilder {
+            roots: rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            },
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// Whether a connection failure came from TLS (a certificate the roots do not trust, a handshake
+/// refused), found in the error's sources.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    // `io::Error::source` skips the error it wraps: look inside it too.
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        && is_tls(inner)
+    {
+        return true;
+    }
+    error.source().is_some_and(is_tls)
 }
 
 impl Transport for HyperTransport {
@@ -148,7 +237,9 @@ impl Transport for HyperTransport {
         let request = http::Request::from_parts(parts, Full::new(body));
         let exchange = async {
             let response = self.client.request(request).await.map_err(|error| {
-                let kind = if error.is_connect() {
+                let kind = if is_tls(&error) {
+                    TransportErrorKind::Tls
+                } else if error.is_connect() {
                     TransportErrorKind::Connect
                 } else {
                     TransportErrorKind::Interrupted
@@ -156,11 +247,16 @@ impl Transport for HyperTransport {
                 TransportError::with_source(kind, error)
             })?;
             let (parts, body) = response.into_parts();
-            let body = body
+            let body = http_body_util::Limited::new(body, self.max_body_bytes)
                 .collect()
                 .await
                 .map_err(|error| {
-                    TransportError::with_source(TransportErrorKind::Interrupted, error)
+                    let kind = if error.is::<http_body_util::LengthLimitError>() {
+                        TransportErrorKind::BodyTooLarge
+                    } else {
+                        TransportErrorKind::Interrupted
+                    };
+                    TransportError::new(kind)
                 })?
                 .to_bytes();
             Ok(http::Response::from_parts(parts, body))

@@ -6,9 +6,11 @@ use crate::open_enum::open_enum;
 use crate::validate::{FieldPath, Validate};
 
 open_enum! {
-    /// The eligibility a phone lookup reports. Only `CAN_REGISTER` is documented \[S\]; every other
-    /// value is kept as received \[I\].
+    /// The eligibility a phone lookup reports. Only `CAN_REGISTER` is documented \[S\]; `CAN_LINK`
+    /// is the sandbox's word for "may be linked" \[I\]; every other value is kept as received.
     LookupStatus {
+        /// The phone has an OVO account that may be linked \[I\].
+        CanLink = "CAN_LINK",
         /// The phone has no OVO account yet: the customer must register in the OVO app first.
         CanRegister = "CAN_REGISTER",
     }
