@@ -194,7 +194,7 @@ async fn child() {
         if point == Point::DebitWebview {
             crash_here().await;
         }
-        let callback = ovo_sandbox::Customer::new(&var("OVO_CRASH_PHONE"), ovo_e2e::PIN)
+        let callback = ovo_sandbox::Customer::new(var("OVO_CRASH_PHONE"), ovo_e2e::PIN)
             .complete(&pending.webview_url)
             .await
             .unwrap()
@@ -340,7 +340,7 @@ async fn one_run(
     // The restart: a fresh client on the same database. In the webview, every other customer
     // comes back and confirms; the rest never do, and their webview's deadline passes (the
     // restarted instance's clock is past it).
-    let customer_returns = point == Point::DebitWebview && run % 2 == 0;
+    let customer_returns = point == Point::DebitWebview && run.is_multiple_of(2);
     let clock = if point == Point::DebitWebview && !customer_returns {
         Arc::new(TestClock::skewed(WEBVIEW.as_secs() as i64 + 60))
     } else {

@@ -1,7 +1,10 @@
 //! `cargo xtask demo`: the full lifecycle, through the real client, against the embedded sandbox.
 //! One line per step; every step is checked, and the demo fails loudly if one misbehaves.
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,9 +25,10 @@ use ovo_model::snap::{
     DebitAdditionalInfo, DirectDebitRequest, PayOptionDetail, SubTransactionType, UrlParam,
     UrlParamType,
 };
-use ovo_model::{Idr, SnapMoney};
+use ovo_model::{Idr, Secret, SnapMoney};
 use ovo_sandbox::Sandbox;
 use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
+use ovo_store::{KEY_VARIABLE, SqlStore, StoreKey};
 use serde_json::{Value, json};
 
 use crate::{customer, enroll};
@@ -46,6 +50,92 @@ pub(crate) struct DemoArgs {
     /// Port for the sandbox (0 picks one; with --open a fixed port is easier to reach).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Where the client keeps tokens, flows and notification ids: `sqlite:PATH` or
+    /// `postgres://user:password@host/db` (default: a SQLite file in a temporary directory).
+    /// Secrets are sealed under `OVO_STORE_KEY` (32 bytes, base64); without it the demo generates
+    /// a key for this run. The demo can run again on the same database.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// For the tests: append every token the demo obtained to this file, one a line, so that
+    /// they can check that none is stored in clear. Never point it at anything shared.
+    #[arg(long, hide = true, value_name = "FILE")]
+    reveal_tokens_to: Option<std::path::PathBuf>,
+}
+
+/// The demo's stores: one database for customers' tokens, flows, notification ids and the shared
+/// B2B token.
+struct Stores {
+    store: Arc<SqlStore>,
+    /// The temporary directory of the default SQLite file, removed at the end.
+    temporary: Option<PathBuf>,
+}
+
+/// Opens the database of `--database-url`, or a SQLite file in a temporary directory.
+async fn open_stores(args: &DemoArgs) -> Result<(Stores, String), Failure> {
+    let key = match std::env::var(KEY_VARIABLE) {
+        Ok(text) if !text.is_empty() => {
+            let key = StoreKey::parse(&text).map_err(|e| format!("{KEY_VARIABLE}: {e}"))?;
+            let line = format!(
+                "store key from {KEY_VARIABLE}: key id {}",
+                key.sealing_key_id()
+            );
+            (key, line)
+        }
+        _ => {
+            let text = StoreKey::generate().map_err(|e| e.to_string())?;
+            let key = StoreKey::parse(&text).map_err(|e| e.to_string())?;
+            let line = format!(
+                "store key generated for this run (set {KEY_VARIABLE} to keep one): key id {}",
+                key.sealing_key_id()
+            );
+            (key, line)
+        }
+    };
+    let (url, temporary) = match &args.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "ovo-demo-{}-{:08x}",
+                std::process::id(),
+                rand::random::<u32>()
+            ));
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            (
+                format!("sqlite:{}", dir.join("ovo.db").display()),
+                Some(dir),
+            )
+        }
+    };
+    let store = SqlStore::connect(&url, key.0)
+        .await
+        .map_err(|e| format!("the database: {e}"))?;
+    let shown = match store.engine() {
+        ovo_store::Engine::Sqlite => format!("SQLite at {}", url.trim_start_matches("sqlite:")),
+        _ => "PostgreSQL".to_owned(),
+    };
+    Ok((
+        Stores {
+            store: Arc::new(store),
+            temporary,
+        },
+        format!("stores: {shown}; {}", key.1),
+    ))
+}
+
+/// Appends `tokens` to the `--reveal-tokens-to` file, if any.
+fn reveal(args: &DemoArgs, tokens: &[&Secret]) -> Result<(), Failure> {
+    let Some(path) = &args.reveal_tokens_to else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    for token in tokens {
+        writeln!(file, "{}", token.expose()).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 struct Demo {
@@ -296,7 +386,20 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         .map_err(|e| e.to_string())?,
         client_secret: ClientSecret::new(secret).map_err(|e| e.to_string())?,
     };
-    let client = OvoClient::new(config, credentials, demo.http.clone());
+    let (stores, opened) = open_stores(args).await?;
+    let store = Arc::clone(&stores.store);
+    demo.say(opened);
+    // One database behind the token store, the flow store, the shared B2B token and the
+    // notification verifiers' de-duplication.
+    let client = OvoClient::builder(config, credentials, demo.http.clone())
+        .token_store(store.clone())
+        .flow_store(store.clone())
+        .shared_tokens(store.clone())
+        .build();
+    // References unique to this run, so that it can run again on the same database.
+    let run = format!("{:06X}", rand::random::<u32>() & 0x00FF_FFFF);
+    let invoice = format!("INV-2026-{run}");
+    let invoice_doku = format!("INVR-2026-{run}");
 
     // OVO direct.
     println!("\nOVO direct (SNAP)");
@@ -304,6 +407,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         .b2b_token()
         .await
         .map_err(|e| format!("B2B token: {e}"))?;
+    reveal(args, &[&b2b.token])?;
     let until = ovo_sign::SnapTimestampFormat::OVO
         .format(b2b.usable_until)
         .map_err(|e| e.to_string())?;
@@ -320,7 +424,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     )?;
     demo.say(format!("phone lookup: {}", lookup.status));
     let binding = ovo_model::snap::BindingRequest {
-        partner_reference_no: Some("BIND-0001".into()),
+        partner_reference_no: Some(format!("BIND-{run}")),
         merchant_id: client_id.clone(),
         phone_no: Some(PHONE.into()),
         ..Default::default()
@@ -337,10 +441,12 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         .finish_linking(&pending.id, &callback_url)
         .await
         .map_err(|e| format!("B2B2C token: {e}"))?;
-    check(
-        matches!(linked, LinkingOutcome::Linked(_)),
-        format!("linking: {linked:?}"),
-    )?;
+    let LinkingOutcome::Linked(tokens) = &linked else {
+        return Err(format!("linking: {linked:?}"));
+    };
+    let mut used = vec![&tokens.access];
+    used.extend(tokens.refresh.as_ref());
+    reveal(args, &used)?;
     demo.say(format!("B2B2C token exchanged: {CUSTOMER} is linked (access token 15 days, refresh token until unbinding)"));
 
     let balance = client
@@ -355,8 +461,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         .unwrap_or_default();
     demo.say(format!("balance inquiry: OVO Cash {}", rupiah(cash)));
 
-    let mut payment =
-        DirectDebitRequest::new("INV-2026-0001", SnapMoney::idr(Idr::from_rupiah(25_000)));
+    let mut payment = DirectDebitRequest::new(&invoice, SnapMoney::idr(Idr::from_rupiah(25_000)));
     payment.url_params = Some(vec![UrlParam {
         url: demo.inbox_url(),
         kind: UrlParamType::PayNotify,
@@ -386,6 +491,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let ovo_key = ovo_sign::PublicKey::from_pem(ovo_sandbox::PROVIDER_PUBLIC_KEY_PEM.as_bytes())
         .map_err(|e| e.to_string())?;
     let notify = SnapNotifyVerifier::new(vec![ovo_key], INBOX)
+        .with_dedup(store.clone())
         .verify(&headers, &body, time::OffsetDateTime::now_utc())
         .await
         .map_err(|e| format!("SNAP debit notification: {e}"))?
@@ -393,15 +499,17 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| format!("SNAP debit notification: {e}"))?;
     check(
-        notify.original_partner_reference_no.as_deref() == Some("INV-2026-0001")
+        notify.original_partner_reference_no.as_deref() == Some(invoice.as_str())
             && notify.latest_transaction_status.as_str() == "00",
         format!("SNAP debit notification: {notify:?}"),
     )?;
-    demo.say("debit notification at the PAY_NOTIFY URL: INV-2026-0001 status 00, OVO's SHA256withRSA signature verified");
+    demo.say(format!("debit notification at the PAY_NOTIFY URL: {invoice} status 00, OVO's SHA256withRSA signature verified"));
     demo.show_balances("after the debit").await?;
 
-    let mut recurring =
-        DirectDebitRequest::new("SUB-2026-0001", SnapMoney::idr(Idr::from_rupiah(5_000)));
+    let mut recurring = DirectDebitRequest::new(
+        format!("SUB-2026-{run}"),
+        SnapMoney::idr(Idr::from_rupiah(5_000)),
+    );
     recurring.pay_option_details = Some(vec![PayOptionDetail {
         pay_method: "POINTS".into(),
         pay_option: None,
@@ -430,18 +538,20 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     demo.show_balances("after the recurring debit").await?;
 
     let status = client
-        .status(CUSTOMER, "INV-2026-0001")
+        .status(CUSTOMER, &invoice)
         .await
         .map_err(|e| format!("status: {e}"))?;
     check(
         status.latest_transaction_status.as_str() == "00",
         "status is not 00",
     )?;
-    demo.say("debit status of INV-2026-0001: latestTransactionStatus 00 (Success)");
+    demo.say(format!(
+        "debit status of {invoice}: latestTransactionStatus 00 (Success)"
+    ));
 
     let refund = ovo_model::snap::RefundRequest::new(
-        "INV-2026-0001",
-        "RF-2026-0001",
+        &invoice,
+        format!("RF-2026-{run}"),
         SnapMoney::idr(Idr::from_rupiah(10_000)),
     );
     let refunded = client
@@ -456,7 +566,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     demo.show_balances("after the refund").await?;
 
     let UnbindingProgress::Webview(pending) = client
-        .begin_unbinding(CUSTOMER, Some("UNBIND-0001".into()))
+        .begin_unbinding(CUSTOMER, Some(format!("UNBIND-{run}")))
         .await
         .map_err(|e| format!("unbinding: {e}"))?
     else {
@@ -539,7 +649,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     ));
     let payment: PaymentRequest = serde_json::from_value(json!({
         "customer": {"id": CUSTOMER},
-        "order": {"invoice_number": "INVR-2026-0001", "amount": 7_500},
+        "order": {"invoice_number": invoice_doku, "amount": 7_500},
         "ovo_account": {"token_id": token.token_id.expose(), "payment_use_ovo_point": true},
     }))
     .map_err(|e| e.to_string())?;
@@ -555,6 +665,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let (headers, body) = demo.notification(2).await?;
     let secret = ClientSecret::new(DOKU_SECRET).map_err(|e| e.to_string())?;
     let notified = DokuNotificationVerifier::new(DOKU_CLIENT, vec![secret], INBOX)
+        .with_dedup(store.clone())
         .verify(&headers, &body, time::OffsetDateTime::now_utc())
         .await
         .map_err(|e| format!("DOKU notification: {e}"))?
@@ -566,12 +677,14 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
             .order
             .as_ref()
             .and_then(|o| o.invoice_number.as_deref())
-            == Some("INVR-2026-0001"),
+            == Some(invoice_doku.as_str()),
         format!("DOKU notification: {notified:?}"),
     )?;
-    demo.say("HTTP notification from DOKU: INVR-2026-0001 paid, HMAC-SHA256 signature verified");
+    demo.say(format!(
+        "HTTP notification from DOKU: {invoice_doku} paid, HMAC-SHA256 signature verified"
+    ));
     let refund: RefundRequest = serde_json::from_value(json!({
-        "order": {"invoice_number": "INVR-2026-0001"},
+        "order": {"invoice_number": invoice_doku},
         "payment": {"original_request_id": request_id},
         "refund": {"amount": 2_500, "reason": "Cancel Order"},
     }))
@@ -642,6 +755,10 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         demo.started.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&dir);
+    stores.store.close().await;
+    if let Some(temporary) = &stores.temporary {
+        let _ = std::fs::remove_dir_all(temporary);
+    }
     sandbox.shutdown().await;
     Ok(())
 }
