@@ -21,9 +21,12 @@ use ovo_flows::{DokuConfig, SnapConfig, SnapCredentials};
 use ovo_http::{
     ClientOptions, Clock, DokuClient, HyperTransport, OvoClient, OvoClientBuilder, Transport,
 };
-use ovo_sandbox::{Customer, Sandbox, SandboxConfig, SandboxHandle};
+use ovo_model::Idr;
+use ovo_sandbox::{
+    AccountSpec, Customer, DokuPartnerSpec, PartnerSpec, Sandbox, SandboxConfig, SandboxHandle,
+};
 use ovo_sign::{ClientSecret, PrivateKey};
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 pub const CLIENT_ID: &str = "oamerchante2e";
@@ -140,16 +143,13 @@ impl E2e {
             http,
         };
         let public = String::from_utf8(key("rsa3072-cert.pem")).unwrap();
-        e2e.control("POST", "partners", json!({
-            "client_id": CLIENT_ID, "client_secrets": [secret], "public_keys": [public],
-            "callback_urls": [format!("{base}/_sandbox/callback")], "daily_refund_limit": "100000000.00"
-        })).await;
-        e2e.control(
-            "POST",
-            "doku/partners",
-            json!({"client_id": DOKU_CLIENT, "secret_keys": [doku_secret]}),
-        )
-        .await;
+        let partner = PartnerSpec::new(CLIENT_ID, secret, public)
+            .callback_url(format!("{base}/_sandbox/callback"))
+            .daily_refund_limit(Idr::from_rupiah(100_000_000));
+        e2e.sandbox.enroll_partner(&partner).unwrap();
+        e2e.sandbox
+            .enroll_doku_partner(&DokuPartnerSpec::new(DOKU_CLIENT, doku_secret))
+            .unwrap();
         e2e
     }
 
@@ -236,35 +236,31 @@ impl E2e {
     }
 
     pub async fn account(&self, phone: &str, cash: &str, points: &str) {
-        self.control(
-            "POST",
-            "accounts",
-            json!({"phone": phone, "pin": PIN, "cash": cash, "points": points}),
-        )
-        .await;
+        let amount = |text: &str| Idr::parse_snap_value(text).unwrap();
+        self.sandbox
+            .add_account(&AccountSpec::new(phone, PIN, amount(cash)).points(amount(points)))
+            .unwrap();
     }
 
     pub async fn balances(&self, phone: &str) -> (String, String) {
-        let account = self
-            .control("GET", &format!("accounts/{phone}"), Value::Null)
-            .await;
-        (
-            account["cash"].as_str().unwrap().to_owned(),
-            account["points"].as_str().unwrap().to_owned(),
-        )
+        let account = self.sandbox.account(phone).unwrap();
+        (account.cash.to_snap_value(), account.points.to_snap_value())
     }
 
+    /// The ledger, as the control API's JSON (`GET /_sandbox/ledger`'s entries).
     pub async fn ledger(&self) -> Vec<Value> {
-        self.control("GET", "ledger", Value::Null).await["entries"]
-            .as_array()
-            .unwrap()
-            .clone()
+        self.sandbox
+            .ledger()
+            .iter()
+            .map(|entry| serde_json::to_value(entry).unwrap())
+            .collect()
     }
 
     /// Moves the sandbox clock and the client's.
     pub async fn advance(&self, by: Duration) {
-        self.control("POST", "clock/advance", json!({"seconds": by.as_secs()}))
-            .await;
+        self.sandbox
+            .advance_clock(Duration::from_secs(by.as_secs()))
+            .unwrap();
         self.clock
             .skew_secs
             .fetch_add(by.as_secs() as i64, Ordering::Relaxed);

@@ -18,6 +18,26 @@
 //! and [`PROVIDER_PUBLIC_KEY_PEM`] verifies the SNAP debit notifications the sandbox sends.
 //!
 //! The control API (`/_sandbox/...`) and every endpoint are documented in `docs/sandbox.md`.
+//! From Rust, the same control plane is [`SandboxHandle`]'s methods, taking the same types the
+//! control API reads as JSON:
+//!
+//! ```no_run
+//! use ovo_model::Idr;
+//! use ovo_sandbox::{AccountSpec, FaultAction, FaultRule, PartnerSpec, Sandbox};
+//!
+//! # async fn demo(public_key_pem: String) -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start().await?;
+//! let callback = format!("{}/_sandbox/callback", sandbox.base_url());
+//! sandbox.enroll_partner(
+//!     &PartnerSpec::new("oamerchant", "client-secret", public_key_pem).callback_url(callback),
+//! )?;
+//! sandbox.add_account(&AccountSpec::new("6281234567890", "246810", Idr::from_rupiah(100_000)))?;
+//! sandbox.plan_faults([FaultRule::new("debit", FaultAction::DropAfterCommit)])?;
+//! // ... run your client against sandbox.base_url() ...
+//! println!("{:?}", sandbox.account("6281234567890")?.cash);
+//! println!("{} ledger entries", sandbox.ledger().len());
+//! # Ok(()) }
+//! ```
 
 #![forbid(unsafe_code)]
 
@@ -34,7 +54,9 @@ mod provider;
 
 pub use config::{AcceptedEncoding, DokuPinRule, SandboxConfig};
 pub use customer::{Completed, Customer, WebviewError};
-pub use http::control::{AccountSpec, DokuPartnerSpec, PartnerSpec};
+pub use http::control::{
+    AccountInfo, AccountSpec, AccountStatus, ControlError, DokuPartnerSpec, PartnerSpec,
+};
 pub use http::faults::{FaultAction, FaultRule};
 pub use provider::ledger::{Channel, Entry, EntryKind};
 pub use provider::outbox::Attempt;
@@ -168,9 +190,174 @@ impl SandboxHandle {
         &self.base_url
     }
 
-    /// The ledger, in order.
+    /// The ledger, in order: every capture and refund (`GET /_sandbox/ledger`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// assert!(sandbox.ledger().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn ledger(&self) -> Vec<Entry> {
         self.shared.state().ledger.entries().to_vec()
+    }
+
+    /// Enrolls a SNAP partner, or replaces the one with the same client id
+    /// (`POST /_sandbox/partners`). Refused when a secret or key is unusable, or none is given.
+    ///
+    /// ```no_run
+    /// # async fn run(public_key_pem: String) -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// let callback = format!("{}/_sandbox/callback", sandbox.base_url());
+    /// let spec = ovo_sandbox::PartnerSpec::new("oamerchant", "client-secret", public_key_pem)
+    ///     .callback_url(callback);
+    /// sandbox.enroll_partner(&spec)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn enroll_partner(&self, spec: &PartnerSpec) -> Result<(), ControlError> {
+        self.persisting(http::control::enroll_partner(&self.shared, spec))
+    }
+
+    /// Enrolls a DOKU partner, or replaces the one with the same client id
+    /// (`POST /_sandbox/doku/partners`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// sandbox.enroll_doku_partner(&ovo_sandbox::DokuPartnerSpec::new("BRN-0201-1", "SK-secret"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn enroll_doku_partner(&self, spec: &DokuPartnerSpec) -> Result<(), ControlError> {
+        self.persisting(http::control::enroll_doku_partner(&self.shared, spec))
+    }
+
+    /// Opens a customer's OVO account with its balances (`POST /_sandbox/accounts`). Refused if
+    /// the phone is not all digits or already has an account.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ovo_model::Idr;
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// let spec = ovo_sandbox::AccountSpec::new("6281234567890", "246810", Idr::from_rupiah(100_000));
+    /// sandbox.add_account(&spec)?;
+    /// assert!(sandbox.add_account(&spec).is_err()); // the phone is taken
+    /// # Ok(()) }
+    /// ```
+    pub fn add_account(&self, spec: &AccountSpec) -> Result<(), ControlError> {
+        self.persisting(http::control::add_account(&self.shared, spec))
+    }
+
+    /// The account with phone `phone`: its balances, status and the partner it is linked to
+    /// (`GET /_sandbox/accounts/{phone}`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ovo_model::Idr;
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// sandbox.add_account(&ovo_sandbox::AccountSpec::new("6281234567890", "246810", Idr::from_rupiah(10)))?;
+    /// let account = sandbox.account("6281234567890")?;
+    /// assert_eq!((account.cash, account.points), (Idr::from_rupiah(10), Idr::ZERO));
+    /// # Ok(()) }
+    /// ```
+    pub fn account(&self, phone: &str) -> Result<AccountInfo, ControlError> {
+        http::control::account(&self.shared, phone)
+    }
+
+    /// The sandbox's current time (`GET /_sandbox/clock`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// assert!(sandbox.now() >= time::OffsetDateTime::now_utc() - time::Duration::seconds(1));
+    /// # Ok(()) }
+    /// ```
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.shared.clock.now()
+    }
+
+    /// Moves the sandbox clock forward by `by` and answers its new time
+    /// (`POST /_sandbox/clock/advance`): tokens, webviews and refund windows expire as if that
+    /// time had passed. At most 100 years ahead of real time in total; a larger move is refused
+    /// and changes nothing.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// let later = sandbox.advance_clock(std::time::Duration::from_secs(16 * 60))?;
+    /// assert!(later >= time::OffsetDateTime::now_utc() + time::Duration::minutes(15));
+    /// # Ok(()) }
+    /// ```
+    pub fn advance_clock(
+        &self,
+        by: std::time::Duration,
+    ) -> Result<time::OffsetDateTime, ControlError> {
+        self.persisting(http::control::advance_clock(&self.shared, by))
+    }
+
+    /// Replaces the fault plan with `rules`, restarting its counters (`PUT /_sandbox/faults`).
+    /// Refused (the plan unchanged) if a rule's `every` is 0.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ovo_sandbox::{FaultAction, FaultRule};
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// sandbox.plan_faults([
+    ///     FaultRule::new("debit", FaultAction::DropAfterCommit),
+    ///     FaultRule::new("status", FaultAction::status(500)).every(2),
+    /// ])?;
+    /// assert_eq!(sandbox.faults().len(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn plan_faults(
+        &self,
+        rules: impl IntoIterator<Item = FaultRule>,
+    ) -> Result<(), ControlError> {
+        self.persisting(http::control::plan_faults(
+            &self.shared,
+            rules.into_iter().collect(),
+        ))
+    }
+
+    /// Removes every fault (`DELETE /_sandbox/faults`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// sandbox.plan_faults([ovo_sandbox::FaultRule::new("refund", ovo_sandbox::FaultAction::Hang)])?;
+    /// sandbox.clear_faults();
+    /// assert!(sandbox.faults().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn clear_faults(&self) {
+        self.shared.faults().set(Vec::new());
+        self.shared.persist();
+    }
+
+    /// The fault plan in force (`GET /_sandbox/faults`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sandbox = ovo_sandbox::Sandbox::start().await?;
+    /// assert!(sandbox.faults().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.shared.faults().rules().to_vec()
+    }
+
+    /// Writes the state directory (if any) after a control call, as the control API does.
+    fn persisting<T>(&self, outcome: Result<T, ControlError>) -> Result<T, ControlError> {
+        self.shared.persist();
+        outcome
     }
 
     /// Stops the server and waits for it.

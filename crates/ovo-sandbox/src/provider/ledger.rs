@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 /// Which integration moved the money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Channel {
     /// OVO direct (SNAP).
     Snap,
@@ -19,6 +20,7 @@ pub enum Channel {
 /// What an entry records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EntryKind {
     /// Money taken from the customer for a payment intent.
     Capture {
@@ -34,8 +36,25 @@ pub enum EntryKind {
     },
 }
 
-/// One ledger entry.
+/// One ledger entry: an element of `GET /_sandbox/ledger`'s `entries`, or of
+/// [`SandboxHandle::ledger`](crate::SandboxHandle::ledger).
+///
+/// ```
+/// use ovo_sandbox::{Channel, Entry, EntryKind};
+///
+/// let json = serde_json::json!({
+///     "sequence": 1, "at": "2026-01-02T03:04:05Z", "channel": "snap", "partner": "oamerchant",
+///     "phone": "6281234567890", "kind": "capture", "reference": "INV-1",
+///     "cash": "25000.00", "points": "0.00"
+/// });
+/// let entry: Entry = serde_json::from_value(json.clone())?;
+/// assert_eq!(entry.channel, Channel::Snap);
+/// assert_eq!(entry.kind, EntryKind::Capture { reference: "INV-1".into() });
+/// assert_eq!(serde_json::to_value(&entry)?, json);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Entry {
     /// Position in the ledger, from 1.
     pub sequence: u64,
