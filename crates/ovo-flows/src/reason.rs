@@ -74,6 +74,11 @@ pub struct Pacing {
     /// How long the customer has in the webview: OVO's single-use and linkage lifetimes are 15
     /// and 5 minutes \[S\]; 15 minutes by default \[I\].
     pub webview_timeout: Duration,
+    /// How long after a refund call was sent its request could still reach the provider. A
+    /// refund absent from the payment's refund history at an inquiry made later than this is
+    /// not refunded; before, its absence proves nothing (the request may be late). 5 minutes by
+    /// default \[I\]: far beyond any gateway's request timeout.
+    pub arrival_horizon: Duration,
 }
 
 /// Status inquiries before an outcome is declared unknown, by default.
@@ -86,6 +91,7 @@ impl Default for Pacing {
             inquiry_backoff: Duration::from_secs(1),
             inquiry_backoff_max: Duration::from_secs(30),
             webview_timeout: Duration::from_secs(15 * 60),
+            arrival_horizon: Duration::from_secs(5 * 60),
         }
     }
 }

@@ -72,6 +72,9 @@ pub struct Refund {
     pacing: Pacing,
     phase: Phase,
     sent: bool,
+    /// When the refund call was emitted (for [`Pacing::arrival_horizon`]).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    sent_at: Option<OffsetDateTime>,
     inquiries: u32,
     #[serde(skip)]
     secrets: FlowSecrets,
@@ -88,6 +91,7 @@ impl Refund {
             pacing: Pacing::default(),
             phase: Phase::Start,
             sent: false,
+            sent_at: None,
             inquiries: 0,
             secrets: FlowSecrets::default(),
         })
@@ -143,9 +147,16 @@ impl Refund {
                 Some((Some(TransactionStatus::Failed), _)) => {
                     return done(RefundOutcome::NotRefunded);
                 }
+                // Not in the history, long after the call could have arrived: not refunded.
+                None if self
+                    .sent_at
+                    .is_some_and(|at| now >= at + self.pacing.arrival_horizon) =>
+                {
+                    return done(RefundOutcome::NotRefunded);
+                }
                 // Not (yet) in the history: a refund whose answer was lost may still be on its
-                // way to the provider, so its absence proves nothing. Inquire again; in the end
-                // the outcome stays Unknown, never NotRefunded.
+                // way to the provider, so its absence proves nothing. Inquire again; if the
+                // inquiries run out first, the outcome stays Unknown, never NotRefunded.
                 Some(_) | None => {}
             }
         }
@@ -169,6 +180,7 @@ impl Flow for Refund {
             Phase::Start => {
                 self.phase = Phase::AwaitingRefund;
                 self.sent = true;
+                self.sent_at = Some(now);
                 Action::Send(Call::ovo(
                     OvoEndpoint::Refund,
                     self.body.clone().into_bytes(),
