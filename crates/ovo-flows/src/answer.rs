@@ -68,6 +68,11 @@ pub fn read_snap<T: DeserializeOwned + Validate>(response: &http::Response<Vec<u
     let envelope = ovo_model::from_json_unvalidated::<ErrorEnvelope>(response.body()).ok();
     if status.is_client_error() {
         return match envelope {
+            // "Duplicate partnerReferenceNo": a payment or refund under this reference exists,
+            // and may have moved money. Not a refusal: inquire.
+            Some(envelope) if envelope.response_code.is_duplicate_partner_reference() => {
+                Answer::unknown(status)
+            }
             Some(envelope) => Answer::Refused {
                 code: envelope.response_code,
                 message: envelope.response_message,

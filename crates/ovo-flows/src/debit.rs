@@ -27,7 +27,7 @@ use crate::calls;
 use crate::error::FlowError;
 use crate::flow::{Action, Event, Flow, FlowKind, FlowSecrets, SecretSlot, Version};
 use crate::reason::{Pacing, Reason};
-use crate::tokens::{RENEW_MARGIN, SINGLE_USE_LIFETIME};
+use crate::tokens::{RENEW_MARGIN, SINGLE_USE_LIFETIME, later};
 use crate::webview::{auth_code, payment_webview};
 
 /// How a debit ended.
@@ -183,13 +183,31 @@ impl Debit {
         Action::Done(outcome)
     }
 
-    fn abandon(&mut self, reason: Reason) -> Action<DebitOutcome> {
-        self.finish(DebitOutcome::Abandoned { reason })
+    /// Ends the debit `Abandoned`, or, when a call that can capture was sent (call 1 of a
+    /// recurring debit), settles it by inquiry instead: "abandoned" promises nothing moved.
+    fn abandon(&mut self, now: OffsetDateTime, reason: Reason) -> Action<DebitOutcome> {
+        match self.give_up(now, reason) {
+            Phase::Done { outcome } => self.finish(outcome),
+            phase => {
+                self.phase = phase;
+                self.poll(now)
+            }
+        }
+    }
+
+    /// The phase after giving up for `reason`: done `Abandoned` if nothing can have been
+    /// captured, else status inquiries.
+    fn give_up(&self, now: OffsetDateTime, reason: Reason) -> Phase {
+        if self.capture_possible() {
+            self.inquire_next(now)
+        } else {
+            done(DebitOutcome::Abandoned { reason })
+        }
     }
 
     fn inquire_next(&self, now: OffsetDateTime) -> Phase {
         let not_before =
-            (self.inquiries > 0).then(|| now + self.pacing.inquiry_wait(self.inquiries));
+            (self.inquiries > 0).then(|| later(now, self.pacing.inquiry_wait(self.inquiries)));
         Phase::Inquire { not_before }
     }
 
@@ -212,7 +230,7 @@ impl Debit {
                         self.secrets.set(SecretSlot::WebviewUrl, Secret::new(url));
                         Phase::Webview {
                             opened: false,
-                            until: now + self.pacing.webview_timeout,
+                            until: later(now, self.pacing.webview_timeout),
                         }
                     }
                     None => self.inquire_next(now),
@@ -235,14 +253,14 @@ impl Debit {
                 self.secrets
                     .set(SecretSlot::SingleUse, answer.single_use_token);
                 Phase::Second {
-                    until: now + lifetime.saturating_sub(RENEW_MARGIN),
+                    until: later(now, lifetime.saturating_sub(RENEW_MARGIN)),
                 }
             }
             // Refused, lost or unreadable: the single-use `authCode` is never sent twice, and
             // without call 2 nothing moves.
-            Answer::Refused { .. } | Answer::Unknown { .. } => done(DebitOutcome::Abandoned {
-                reason: Reason::SingleUseTokenNotIssued,
-            }),
+            Answer::Refused { .. } | Answer::Unknown { .. } => {
+                self.give_up(now, Reason::SingleUseTokenNotIssued)
+            }
         }
     }
 
@@ -252,9 +270,7 @@ impl Debit {
         } = received
         {
             self.second_sent = false;
-            return done(DebitOutcome::Abandoned {
-                reason: Reason::NeverSent,
-            });
+            return self.give_up(now, Reason::NeverSent);
         }
         match read_snap_received::<DirectDebitResponse>(received) {
             Answer::Success(answer) if !answer.response_code.is_in_progress() => {
@@ -315,7 +331,9 @@ impl Flow for Debit {
                 self.first_sent = true;
                 Action::Send(self.debit_call(Authorization::Customer))
             }
-            Phase::Webview { until, .. } if now >= until => self.abandon(Reason::WebviewTimedOut),
+            Phase::Webview { until, .. } if now >= until => {
+                self.abandon(now, Reason::WebviewTimedOut)
+            }
             Phase::Webview {
                 opened: false,
                 until,
@@ -326,7 +344,7 @@ impl Flow for Debit {
                 };
                 match self.secrets.get(SecretSlot::WebviewUrl) {
                     Some(url) => Action::OpenWebview(url.clone()),
-                    None => self.abandon(Reason::SecretsLost),
+                    None => self.abandon(now, Reason::SecretsLost),
                 }
             }
             Phase::Webview {
@@ -338,7 +356,7 @@ impl Flow for Debit {
                     self.phase = Phase::AwaitingGenerate;
                     Action::Send(calls::generate_token(&code))
                 }
-                None => self.abandon(Reason::SecretsLost),
+                None => self.abandon(now, Reason::SecretsLost),
             },
             Phase::Second { until } => {
                 let token = self.secrets.take(SecretSlot::SingleUse);
@@ -348,8 +366,8 @@ impl Flow for Debit {
                         self.phase = Phase::AwaitingSecond;
                         Action::Send(self.debit_call(Authorization::Bearer(token)))
                     }
-                    Some(_) => self.abandon(Reason::SingleUseTokenLapsed),
-                    None => self.abandon(Reason::SecretsLost),
+                    Some(_) => self.abandon(now, Reason::SingleUseTokenLapsed),
+                    None => self.abandon(now, Reason::SecretsLost),
                 }
             }
             Phase::Inquire {
@@ -411,9 +429,7 @@ impl Flow for Debit {
                         self.secrets.set(SecretSlot::AuthCode, code);
                         Phase::Generate
                     }
-                    Err(_) => done(DebitOutcome::Abandoned {
-                        reason: Reason::CustomerDidNotConfirm,
-                    }),
+                    Err(_) => self.give_up(now, Reason::CustomerDidNotConfirm),
                 }
             }
             (_, Event::Callback(_)) => {

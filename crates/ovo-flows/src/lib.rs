@@ -71,6 +71,7 @@ pub use store::{
 };
 pub use tokens::{
     ACCESS_LIFETIME, B2bTokenCache, CustomerTokens, Expiring, RENEW_MARGIN, SINGLE_USE_LIFETIME,
+    later,
 };
 pub use unbinding::{Unbinding, UnbindingOutcome};
 pub use verdict::{CustomerCredential, TokenVerdict, b2b_token_refused, token_verdict};

@@ -13,7 +13,7 @@ use crate::calls;
 use crate::error::FlowError;
 use crate::flow::{Action, Event, Flow, FlowKind, FlowSecrets, SecretSlot, Version};
 use crate::reason::{Pacing, Reason};
-use crate::tokens::CustomerTokens;
+use crate::tokens::{CustomerTokens, later};
 use crate::webview::{auth_code, linkage_webview};
 
 /// How linking ended.
@@ -258,7 +258,7 @@ impl Flow for Linking {
                             self.secrets.set(SecretSlot::Linkage, linkage);
                             Phase::Webview {
                                 opened: false,
-                                until: now + self.pacing.webview_timeout,
+                                until: later(now, self.pacing.webview_timeout),
                             }
                         }
                         None => self.end(not_linked(Reason::NoLinkageToken)),

@@ -14,6 +14,7 @@ use crate::calls;
 use crate::error::FlowError;
 use crate::flow::{Action, Event, Flow, FlowKind, FlowSecrets, Version};
 use crate::reason::Pacing;
+use crate::tokens::later;
 
 /// How a refund ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,7 +111,7 @@ impl Refund {
 
     fn inquire_next(&self, now: OffsetDateTime) -> Phase {
         let not_before =
-            (self.inquiries > 0).then(|| now + self.pacing.inquiry_wait(self.inquiries));
+            (self.inquiries > 0).then(|| later(now, self.pacing.inquiry_wait(self.inquiries)));
         Phase::Inquire { not_before }
     }
 
@@ -150,7 +151,7 @@ impl Refund {
                 // Not in the history, long after the call could have arrived: not refunded.
                 None if self
                     .sent_at
-                    .is_some_and(|at| now >= at + self.pacing.arrival_horizon) =>
+                    .is_some_and(|at| now >= later(at, self.pacing.arrival_horizon)) =>
                 {
                     return done(RefundOutcome::NotRefunded);
                 }

@@ -277,13 +277,18 @@ impl DedupStore for MemoryDedup {
         let keep = self.keep;
         entries.retain(|_, e| match e {
             DedupEntry::Claimed { until } => *until > now,
-            DedupEntry::Done { at } => *at + keep > now,
+            DedupEntry::Done { at } => crate::tokens::later(*at, keep) > now,
         });
         let claim = match entries.get(id) {
             Some(DedupEntry::Done { .. }) => Claim::Done,
             Some(DedupEntry::Claimed { .. }) => Claim::InProgress,
             None => {
-                entries.insert(id.to_owned(), DedupEntry::Claimed { until: now + ttl });
+                entries.insert(
+                    id.to_owned(),
+                    DedupEntry::Claimed {
+                        until: crate::tokens::later(now, ttl),
+                    },
+                );
                 Claim::Claimed
             }
         };
@@ -503,7 +508,7 @@ impl SharedTokens for MemorySharedTokens {
             return ready(Ok(None));
         }
         let owner = self.owners.fetch_add(1, Ordering::Relaxed).to_string();
-        let until = now + ttl;
+        let until = crate::tokens::later(now, ttl);
         leases.insert(name.to_owned(), (owner.clone(), until));
         ready(Ok(Some(SharedLease::new(name, owner, until))))
     }

@@ -13,6 +13,21 @@ pub const SINGLE_USE_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// A customer access token lives 15 days \[S\].
 pub const ACCESS_LIFETIME: Duration = Duration::from_secs(15 * 24 * 3600);
 
+/// `at + wait`, saturating at the end of year 9999 instead of panicking: waits come from options
+/// and stored state, so a huge one must not crash the process.
+///
+/// ```
+/// let now = time::OffsetDateTime::now_utc();
+/// assert!(ovo_flows::later(now, std::time::Duration::MAX) > now);
+/// assert_eq!(ovo_flows::later(now, std::time::Duration::from_secs(60)), now + time::Duration::minutes(1));
+/// ```
+pub fn later(at: OffsetDateTime, wait: Duration) -> OffsetDateTime {
+    time::Duration::try_from(wait)
+        .ok()
+        .and_then(|wait| at.checked_add(wait))
+        .unwrap_or_else(|| time::macros::datetime!(9999-12-31 23:59:59 UTC).to_offset(at.offset()))
+}
+
 /// A token with the time it stops being usable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expiring {
@@ -56,7 +71,7 @@ impl B2bTokenCache {
         let lifetime = Duration::from_secs(expires_in.min(900)).saturating_sub(RENEW_MARGIN);
         self.current.insert(Expiring {
             token,
-            usable_until: now + lifetime,
+            usable_until: later(now, lifetime),
             generation: self.generation,
         })
     }
@@ -94,7 +109,10 @@ impl B2bTokenCache {
     /// assert_eq!(until, now + time::Duration::minutes(14));
     /// ```
     pub fn usable_until(expires_in: u64, now: OffsetDateTime) -> OffsetDateTime {
-        now + Duration::from_secs(expires_in.min(900)).saturating_sub(RENEW_MARGIN)
+        later(
+            now,
+            Duration::from_secs(expires_in.min(900)).saturating_sub(RENEW_MARGIN),
+        )
     }
 
     /// Forgets the token of `generation` (after the provider said it is invalid); a newer token
@@ -127,7 +145,7 @@ impl CustomerTokens {
     pub fn issued(access: Secret, refresh: Option<Secret>, now: OffsetDateTime) -> Self {
         Self {
             access,
-            access_usable_until: now + ACCESS_LIFETIME.saturating_sub(RENEW_MARGIN),
+            access_usable_until: later(now, ACCESS_LIFETIME.saturating_sub(RENEW_MARGIN)),
             refresh,
         }
     }

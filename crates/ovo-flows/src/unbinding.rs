@@ -14,6 +14,7 @@ use crate::calls;
 use crate::error::FlowError;
 use crate::flow::{Action, Event, Flow, FlowKind, FlowSecrets, SecretSlot, Version};
 use crate::reason::{Pacing, Reason};
+use crate::tokens::later;
 use crate::webview::{auth_code, linkage_webview};
 
 /// How unbinding ended.
@@ -236,7 +237,7 @@ impl Flow for Unbinding {
                             self.secrets.set(SecretSlot::Linkage, linkage);
                             Phase::Webview {
                                 opened: false,
-                                until: now + self.pacing.webview_timeout,
+                                until: later(now, self.pacing.webview_timeout),
                             }
                         }
                         None => self.end(UnbindingOutcome::Unbound),

@@ -71,7 +71,7 @@ where
     C: Caller,
 {
     let customer = record.as_ref().and_then(|r| r.flow.customer.clone());
-    let deadline = caller.now() + options.operation_deadline;
+    let deadline = ovo_flows::later(caller.now(), options.operation_deadline);
     loop {
         let now = caller.now();
         if now >= deadline && !flow.is_done() {
@@ -84,9 +84,7 @@ where
                 }
                 return Err(ClientError::DeadlinePassed);
             };
-            if let Some(record) = record.as_mut() {
-                record.save(flow, false, None).await?;
-            }
+            stop(&mut record, flow, None).await?;
             return Ok(Step::Done(outcome));
         }
         // Whether money may have moved before this step: decides what an error below means.
@@ -97,6 +95,15 @@ where
                 if let Some(record) = record.as_mut()
                     && let Err(error) = record.save(flow, false, None).await
                 {
+                    if let ClientError::Store(ovo_flows::StoreError::Conflict) = error {
+                        // Another instance advanced this flow: it is theirs.
+                        return Err(error);
+                    }
+                    // The call was not sent: tell the flow so, then end as it then stands.
+                    let never_left = Received::Failed {
+                        may_have_reached: false,
+                    };
+                    flow.handle(caller.now(), Event::Received(never_left))?;
                     return settle(flow, error, None).await;
                 }
                 let remaining = (deadline - now).unsigned_abs();
@@ -128,19 +135,15 @@ where
                 flow.handle(caller.now(), Event::Received(received))?;
             }
             Action::OpenWebview(url) => {
-                if let Some(record) = record.as_mut() {
-                    let until = match flow.poll(now) {
-                        Action::WakeAt(until) => Some(until),
-                        _ => None,
-                    };
-                    record.save(flow, false, until).await?;
-                }
+                let until = match flow.poll(now) {
+                    Action::WakeAt(until) => Some(until),
+                    _ => None,
+                };
+                stop(&mut record, flow, until).await?;
                 return Ok(Step::Webview(url));
             }
             Action::WakeAt(at) if at > deadline => {
-                if let Some(record) = record.as_mut() {
-                    record.save(flow, false, Some(at)).await?;
-                }
+                stop(&mut record, flow, Some(at)).await?;
                 return Ok(match flow.unsettled_outcome() {
                     Some(outcome) => Step::Done(outcome),
                     None => Step::Pending,
@@ -166,6 +169,26 @@ where
                 return Ok(Step::Done(outcome));
             }
         }
+    }
+}
+
+/// Stores the flow where it stopped. A store failure is an error only while nothing that moves
+/// money may have reached the provider; after that the outcome is reported all the same (the
+/// flow is settled again later), never an error.
+async fn stop<F: Flow>(
+    record: &mut Option<Record<'_>>,
+    flow: &F,
+    wake_at: Option<OffsetDateTime>,
+) -> Result<(), ClientError> {
+    let Some(record) = record.as_mut() else {
+        return Ok(());
+    };
+    match record.save(flow, flow.is_settled(), wake_at).await {
+        Err(error) if flow.unsettled_outcome().is_some() => {
+            tracing::error!(%error, "the unsettled flow could not be stored");
+            Ok(())
+        }
+        other => other,
     }
 }
 

@@ -211,6 +211,14 @@ impl<T: Transport> OvoClient<T> {
             .await?;
         if let (LinkingOutcome::Linked(tokens), Some(customer)) = (&outcome, customer) {
             self.inner.tokens.put(&customer, tokens).await?;
+            // The tokens live in the token store from now on: the finished flow's row keeps
+            // no copy of them.
+            if let Some(mut stored) = self.inner.flows.get(id).await? {
+                stored.secrets = ovo_flows::FlowSecrets::default();
+                if let Err(error) = self.inner.flows.put(&stored).await {
+                    tracing::warn!(%error, "the linked flow's copy of the tokens was not cleared");
+                }
+            }
         }
         Ok(outcome)
     }

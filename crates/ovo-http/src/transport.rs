@@ -237,12 +237,12 @@ impl Transport for HyperTransport {
         let request = http::Request::from_parts(parts, Full::new(body));
         let exchange = async {
             let response = self.client.request(request).await.map_err(|error| {
-                let kind = if is_tls(&error) {
-                    TransportErrorKind::Tls
-                } else if error.is_connect() {
-                    TransportErrorKind::Connect
-                } else {
-                    TransportErrorKind::Interrupted
+                // Only a failure while connecting (the handshake included) proves the request
+                // never left; a TLS error on a pooled connection may come after it was written.
+                let kind = match (error.is_connect(), is_tls(&error)) {
+                    (true, true) => TransportErrorKind::Tls,
+                    (true, false) => TransportErrorKind::Connect,
+                    (false, _) => TransportErrorKind::Interrupted,
                 };
                 TransportError::with_source(kind, error)
             })?;

@@ -123,7 +123,7 @@ impl SqlStore {
              ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until \
              WHERE ovo_leases.until <= $4";
         let owner = owner_id()?;
-        let until = now + ttl;
+        let until = ovo_flows::later(now, ttl);
         let (until_nanos, now_nanos) = (nanos(until)?, nanos(now)?);
         let taken = on_pool!(self, pool => {
             sqlx::query(SQL)

@@ -658,7 +658,7 @@ impl SqlStore {
              WHERE ovo_dedup.until <= $3";
         const STATE: &str = "SELECT done FROM ovo_dedup WHERE id = $1";
         let at = nanos(now)?;
-        let until = nanos(now + ttl)?;
+        let until = nanos(ovo_flows::later(now, ttl))?;
         self.purge_dedup(now).await?;
         for _ in 0..3 {
             let claimed = on_pool!(self, pool => {
@@ -714,7 +714,7 @@ impl SqlStore {
     async fn commit_id(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO ovo_dedup (id, done, until) VALUES ($1, TRUE, $2) \
              ON CONFLICT (id) DO UPDATE SET done = TRUE, until = excluded.until";
-        let until = nanos(now + self.inner.keep_handled)?;
+        let until = nanos(ovo_flows::later(now, self.inner.keep_handled))?;
         on_pool!(self, pool => {
             sqlx::query(SQL)
                 .bind(id)
