@@ -422,6 +422,18 @@ impl Flow for Debit {
                 Phase::Inquire { not_before: None }
             }
             (_, Event::Reconcile) => return Ok(()),
+            (
+                Phase::AwaitingFirst
+                | Phase::AwaitingGenerate
+                | Phase::AwaitingSecond
+                | Phase::AwaitingStatus
+                | Phase::Done { .. },
+                Event::Cancel,
+            ) => return Ok(()),
+            (_, Event::Cancel) if self.capture_possible() => return Ok(()),
+            (_, Event::Cancel) => done(DebitOutcome::Abandoned {
+                reason: Reason::Cancelled,
+            }),
             (Phase::Webview { .. }, Event::Callback(url)) => {
                 self.secrets.take(SecretSlot::WebviewUrl);
                 match auth_code(&url) {

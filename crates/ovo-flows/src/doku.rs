@@ -264,6 +264,11 @@ where
         }
         let received = match (&self.phase, event) {
             (_, Event::Timer | Event::Reconcile) => return Ok(()),
+            (Phase::Start, Event::Cancel) => {
+                self.finish(End::NotSent);
+                return Ok(());
+            }
+            (_, Event::Cancel) => return Ok(()),
             (Phase::Awaiting, Event::Received(received)) => received,
             _ => {
                 return Err(FlowError::UnexpectedEvent(

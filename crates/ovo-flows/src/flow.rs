@@ -62,6 +62,11 @@ pub enum Event {
     /// inquires again at once (after a crash, an outage, or when an operator asks). Other flows
     /// ignore it.
     Reconcile,
+    /// The driver gives up on the flow (its deadline passed before anything that moves money
+    /// went out). A flow that can still end without moving money ends now and drops its secrets,
+    /// so that nothing is ever sent for it later (no Generate Token, no call 2, no refund); a
+    /// flow that may have moved money, or has a call in flight, ignores it.
+    Cancel,
 }
 
 /// A protocol flow: linking, a debit, a refund, an unbinding, a DOKU call.

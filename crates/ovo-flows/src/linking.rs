@@ -229,6 +229,11 @@ impl Flow for Linking {
         }
         self.phase = match (&self.phase, event) {
             (_, Event::Timer | Event::Reconcile) => return Ok(()),
+            (
+                Phase::AwaitingBinding | Phase::AwaitingTokens | Phase::Done { .. },
+                Event::Cancel,
+            ) => return Ok(()),
+            (_, Event::Cancel) => self.end(not_linked(Reason::Cancelled)),
             (Phase::Webview { .. }, Event::Callback(url)) => {
                 self.secrets.take(SecretSlot::WebviewUrl);
                 match auth_code(&url) {

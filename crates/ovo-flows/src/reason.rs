@@ -31,6 +31,8 @@ pub enum Reason {
     NoLinkageToken,
     /// A restored flow's secrets were not given back, so it could not go on.
     SecretsLost,
+    /// The driver gave up on the flow before anything that moves money was sent.
+    Cancelled,
 }
 
 impl std::fmt::Display for Reason {
@@ -49,6 +51,7 @@ impl std::fmt::Display for Reason {
             Self::AnswerLost => "the provider's answer was lost",
             Self::NoLinkageToken => "the answer carried no linkage token",
             Self::SecretsLost => "the restored flow's secrets were not given back",
+            Self::Cancelled => "the driver gave up before anything that moves money was sent",
         })
     }
 }

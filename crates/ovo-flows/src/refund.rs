@@ -232,6 +232,8 @@ impl Flow for Refund {
                 Phase::Inquire { not_before: None }
             }
             (_, Event::Reconcile) => return Ok(()),
+            (Phase::Start, Event::Cancel) => done(RefundOutcome::NotRefunded),
+            (_, Event::Cancel) => return Ok(()),
             (Phase::AwaitingRefund, Event::Received(r)) => self.on_refund(now, &r),
             (Phase::AwaitingStatus, Event::Received(r)) => self.on_status(now, &r),
             (_, Event::Received(_)) => {

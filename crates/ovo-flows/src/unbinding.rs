@@ -208,6 +208,10 @@ impl Flow for Unbinding {
         }
         self.phase = match (&self.phase, event) {
             (_, Event::Timer | Event::Reconcile) => return Ok(()),
+            (Phase::AwaitingFirst | Phase::AwaitingSecond | Phase::Done { .. }, Event::Cancel) => {
+                return Ok(());
+            }
+            (_, Event::Cancel) => self.end(not_unbound(Reason::Cancelled)),
             (Phase::Webview { .. }, Event::Callback(url)) => {
                 self.secrets.take(SecretSlot::WebviewUrl);
                 match auth_code(&url) {

@@ -77,8 +77,9 @@ where
         if now >= deadline && !flow.is_done() {
             tracing::info!("the operation's deadline passed");
             let Some(outcome) = flow.unsettled_outcome() else {
-                // Nothing that moves money is out; the flow is stored as it stands, so that a
-                // resume finds it where it stopped, not "in flight".
+                // Nothing that moves money is out, and the caller is told so: the flow ends now
+                // (it never sends Generate Token, call 2 or a refund later) and is stored ended.
+                flow.handle(now, Event::Cancel)?;
                 if let Some(record) = record.as_mut() {
                     record.save(flow, flow.is_settled(), None).await?;
                 }
