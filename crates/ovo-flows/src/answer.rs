@@ -138,9 +138,13 @@ pub fn read_doku<T: DeserializeOwned + Validate>(response: &http::Response<Vec<u
 }
 
 /// Reads what came of a SNAP call: an answer, or `Unknown` without a status when none came.
-pub(crate) fn read_snap_received<T: DeserializeOwned + Validate>(
-    received: &crate::Received,
-) -> Answer<T> {
+///
+/// ```
+/// use ovo_flows::{Answer, Received, read_snap_received};
+/// let lost = Received::Failed { may_have_reached: true };
+/// assert_eq!(read_snap_received::<ovo_model::snap::ErrorEnvelope>(&lost), Answer::Unknown { status: None });
+/// ```
+pub fn read_snap_received<T: DeserializeOwned + Validate>(received: &crate::Received) -> Answer<T> {
     match received {
         crate::Received::Response(response) => read_snap(response),
         crate::Received::Failed { .. } => Answer::Unknown { status: None },

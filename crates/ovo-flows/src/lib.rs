@@ -50,7 +50,7 @@ mod unbinding;
 mod verdict;
 mod webview;
 
-pub use answer::{Answer, read_doku, read_snap};
+pub use answer::{Answer, read_doku, read_snap, read_snap_received};
 pub use call::{Authorization, Call, Received, Resend, Target};
 pub use config::{ConfigError, DokuConfig, SnapConfig, SnapConfigBuilder};
 pub use debit::{Debit, DebitOutcome};

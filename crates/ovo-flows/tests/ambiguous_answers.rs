@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{DESTINATION, callback_success, envelope, response, start};
+use common::{DESTINATION, envelope, response, start};
 use ovo_flows::{
     Action, Debit, DebitOutcome, DokuOperation, DokuOutcome, Event, Flow, Refund, RefundOutcome,
     Target,
@@ -26,26 +26,7 @@ fn after_call_2(answer: ovo_flows::Received) -> Action<DebitOutcome> {
     let now = start();
     let request = DirectDebitRequest::new("INV-A", SnapMoney::idr(Idr::from_rupiah(1_000)));
     let mut debit = Debit::new(&request, DESTINATION).unwrap();
-    let Action::Send(_) = debit.poll(now) else {
-        panic!("call 1")
-    };
-    let webview = json!({"responseCode": "2025400", "responseMessage": "m", "webRedirectUrl": "https://ovo.example/pay"});
-    debit
-        .handle(now, Event::Received(response(202, webview)))
-        .unwrap();
-    let Action::OpenWebview(_) = debit.poll(now) else {
-        panic!("webview")
-    };
-    debit
-        .handle(now, Event::Callback(callback_success("AC")))
-        .unwrap();
-    let Action::Send(_) = debit.poll(now) else {
-        panic!("generate token")
-    };
-    let token = json!({"singleUseToken": "SUT", "expiresIn": "900"});
-    debit
-        .handle(now, Event::Received(response(200, token)))
-        .unwrap();
+    common::up_to_call_2(&mut debit, now);
     let Action::Send(call_2) = debit.poll(now) else {
         panic!("call 2")
     };

@@ -4,11 +4,10 @@
 
 mod common;
 
-use common::{DESTINATION, callback_success, envelope, lost, response, start};
+use common::{DESTINATION, envelope, lost, response, start};
 use ovo_flows::{Action, Debit, DebitOutcome, Event, Flow, Reason, Refund, RefundOutcome};
 use ovo_model::snap::{DirectDebitRequest, RefundRequest, SubTransactionType};
 use ovo_model::{Idr, SnapMoney};
-use serde_json::json;
 
 fn request() -> DirectDebitRequest {
     DirectDebitRequest::new("INV-C", SnapMoney::idr(Idr::from_rupiah(1_000)))
@@ -18,26 +17,7 @@ fn request() -> DirectDebitRequest {
 fn a_debit_cancelled_with_its_single_use_token_never_sends_call_two() {
     let now = start();
     let mut debit = Debit::new(&request(), DESTINATION).unwrap();
-    let Action::Send(_) = debit.poll(now) else {
-        panic!("call 1")
-    };
-    let webview = json!({"responseCode": "2025400", "responseMessage": "m", "webRedirectUrl": "https://ovo.example/pay"});
-    debit
-        .handle(now, Event::Received(response(202, webview)))
-        .unwrap();
-    let Action::OpenWebview(_) = debit.poll(now) else {
-        panic!("webview")
-    };
-    debit
-        .handle(now, Event::Callback(callback_success("AC")))
-        .unwrap();
-    let Action::Send(_) = debit.poll(now) else {
-        panic!("generate token")
-    };
-    let token = json!({"singleUseToken": "SUT", "expiresIn": "900"});
-    debit
-        .handle(now, Event::Received(response(200, token)))
-        .unwrap();
+    common::up_to_call_2(&mut debit, now);
     // The driver's deadline passes here, before call 2.
     debit.handle(now, Event::Cancel).unwrap();
     let cancelled = Action::Done(DebitOutcome::Abandoned {

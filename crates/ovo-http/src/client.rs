@@ -423,7 +423,7 @@ impl<T: Transport> OvoClient<T> {
             let received = self
                 .send_call(&calls::refresh(refresh.clone())?, None)
                 .await?;
-            match read(received) {
+            match ovo_flows::read_snap_received(&received) {
                 Answer::Success(answer) => {
                     let answer: B2b2cTokenResponse = answer;
                     let renewed = CustomerTokens::issued(
@@ -609,16 +609,6 @@ impl<T: Transport> Caller for OvoClient<T> {
     }
 }
 
-fn read<B>(received: Received) -> Answer<B>
-where
-    B: serde::de::DeserializeOwned + ovo_model::Validate,
-{
-    match received {
-        Received::Response(response) => ovo_flows::read_snap::<B>(&response),
-        Received::Failed { .. } => Answer::Unknown { status: None },
-    }
-}
-
 /// The success body of a call that must succeed, or the error.
 pub(crate) fn expect_success<B>(received: Received) -> Result<B, ClientError>
 where
@@ -628,7 +618,7 @@ where
         Received::Failed { may_have_reached } => Some(*may_have_reached),
         Received::Response(_) => None,
     };
-    match (read(received), failed) {
+    match (ovo_flows::read_snap_received(&received), failed) {
         (Answer::Success(body), _) => Ok(body),
         (Answer::Refused { code, message }, _) => Err(ClientError::Refused { code, message }),
         (Answer::Unknown { .. }, Some(may_have_reached)) => Err(ClientError::Transport(

@@ -92,3 +92,29 @@ pub(crate) fn action_name<O>(action: &Action<O>) -> String {
         Action::Done(_) => "Done".to_owned(),
     }
 }
+
+/// Takes a fresh `debit` through call 1, the PIN webview and Generate Token: its next action is
+/// call 2.
+pub(crate) fn up_to_call_2(debit: &mut ovo_flows::Debit, now: OffsetDateTime) {
+    use ovo_flows::{Action, Event, Flow};
+    let Action::Send(_) = debit.poll(now) else {
+        panic!("call 1")
+    };
+    let webview = json!({"responseCode": "2025400", "responseMessage": "m", "webRedirectUrl": "https://ovo.example/pay"});
+    debit
+        .handle(now, Event::Received(response(202, webview)))
+        .unwrap();
+    let Action::OpenWebview(_) = debit.poll(now) else {
+        panic!("webview")
+    };
+    debit
+        .handle(now, Event::Callback(callback_success("AC")))
+        .unwrap();
+    let Action::Send(_) = debit.poll(now) else {
+        panic!("generate token")
+    };
+    let token = json!({"singleUseToken": "SUT", "expiresIn": "900"});
+    debit
+        .handle(now, Event::Received(response(200, token)))
+        .unwrap();
+}
