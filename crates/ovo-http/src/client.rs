@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use ovo_flows::{
     Answer, Authorization, B2bTokenCache, Call, CustomerCredential, CustomerTokens, Expiring,
-    FlowStore, MemoryFlowStore, MemoryTokenStore, OvoEndpoint, Received, Retry, SharedTokens,
-    SnapConfig, SnapCredentials, Stamp, StoreError, Target, TokenStore, TokenVerdict, calls,
+    FlowStore, MemoryFlowStore, MemoryTokenStore, OvoEndpoint, Received, SharedTokens, SnapConfig,
+    SnapCredentials, Stamp, StoreError, Target, TokenStore, TokenVerdict, calls,
 };
 use ovo_model::Secret;
 use ovo_model::snap::{B2b2cTokenResponse, B2bTokenResponse, ErrorEnvelope};
@@ -17,7 +17,7 @@ use tracing::Instrument as _;
 use crate::driver::Caller;
 use crate::error::ClientError;
 use crate::single_flight::SingleFlight;
-use crate::support::{ClientOptions, Clock, Ids, SystemClock, jitter};
+use crate::support::{ClientOptions, Clock, Ids, SystemClock};
 use crate::transport::Transport;
 
 pub(crate) struct Inner<T> {
@@ -542,19 +542,12 @@ impl<T: Transport> OvoClient<T> {
                         continue;
                     }
                 }
-                let retry_after = match &received {
-                    Received::Response(response) => ovo_flows::retry_after(response.headers()),
-                    Received::Failed { .. } => None,
+                let Some(wait) = self.inner.options.retry_wait(call, &received, attempt) else {
+                    return Ok(received);
                 };
-                let policy = &self.inner.options.retry;
-                match policy.decide(call.resend, &received, attempt, retry_after, jitter()) {
-                    Retry::Stop => return Ok(received),
-                    Retry::After(wait) => {
-                        tracing::debug!(attempt, ?wait, "retrying");
-                        tokio::time::sleep(wait).await;
-                        attempt += 1;
-                    }
-                }
+                tracing::debug!(attempt, ?wait, "retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
             }
         }
         .instrument(span)
@@ -580,18 +573,7 @@ impl<T: Transport> OvoClient<T> {
             .transport
             .send(request.map(Bytes::from), self.inner.options.call_timeout)
             .await;
-        Ok(match sent {
-            Ok(response) => {
-                tracing::debug!(status = response.status().as_u16(), "answered");
-                Received::Response(response.map(|body| body.to_vec()))
-            }
-            Err(error) => {
-                tracing::debug!(%error, "no answer");
-                Received::Failed {
-                    may_have_reached: error.may_have_reached(),
-                }
-            }
-        })
+        Ok(crate::support::received(sent))
     }
 }
 

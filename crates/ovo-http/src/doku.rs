@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ovo_flows::{Call, DokuConfig, DokuOperation, DokuOutcome, Received, Retry};
+use ovo_flows::{Call, DokuConfig, DokuOperation, DokuOutcome, Received};
 use ovo_model::Validate;
 use ovo_model::doku::{
     BalanceRequest, BalanceResponse, BindingRequest, BindingResponse, PaymentRequest,
@@ -18,7 +18,7 @@ use tracing::Instrument as _;
 
 use crate::driver::{Caller, Step, drive};
 use crate::error::ClientError;
-use crate::support::{ClientOptions, Clock, Ids, SystemClock, jitter};
+use crate::support::{ClientOptions, Clock, Ids, SystemClock};
 use crate::transport::Transport;
 
 struct Inner<T> {
@@ -97,28 +97,12 @@ impl<T: Transport> DokuClient<T> {
                 .transport
                 .send(request.map(Bytes::from), self.inner.options.call_timeout)
                 .await;
-            let (received, retry_after) = match sent {
-                Ok(response) => {
-                    let retry_after = ovo_flows::retry_after(response.headers());
-                    (
-                        Received::Response(response.map(|b| b.to_vec())),
-                        retry_after,
-                    )
-                }
-                Err(error) => {
-                    tracing::debug!(%error, "no answer");
-                    let may_have_reached = error.may_have_reached();
-                    (Received::Failed { may_have_reached }, None)
-                }
+            let received = crate::support::received(sent);
+            let Some(wait) = self.inner.options.retry_wait(call, &received, attempt) else {
+                return Ok(received);
             };
-            let policy = &self.inner.options.retry;
-            match policy.decide(call.resend, &received, attempt, retry_after, jitter()) {
-                Retry::Stop => return Ok(received),
-                Retry::After(wait) => {
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         }
     }
 

@@ -55,6 +55,48 @@ impl Default for ClientOptions {
     }
 }
 
+impl ClientOptions {
+    /// What the retry policy says after attempt `attempt` of `call` ended with `received`: the
+    /// wait before the next attempt, or `None` to stop. The answer's `Retry-After` and a fresh
+    /// jitter are read here, for both APIs' call loops.
+    pub(crate) fn retry_wait(
+        &self,
+        call: &ovo_flows::Call,
+        received: &ovo_flows::Received,
+        attempt: u32,
+    ) -> Option<Duration> {
+        let retry_after = match received {
+            ovo_flows::Received::Response(response) => ovo_flows::retry_after(response.headers()),
+            ovo_flows::Received::Failed { .. } => None,
+        };
+        match self
+            .retry
+            .decide(call.resend, received, attempt, retry_after, jitter())
+        {
+            ovo_flows::Retry::Stop => None,
+            ovo_flows::Retry::After(wait) => Some(wait),
+        }
+    }
+}
+
+/// What came of one exchange on the transport, as the flows read it.
+pub(crate) fn received(
+    sent: Result<http::Response<bytes::Bytes>, crate::transport::TransportError>,
+) -> ovo_flows::Received {
+    match sent {
+        Ok(response) => {
+            tracing::debug!(status = response.status().as_u16(), "answered");
+            ovo_flows::Received::Response(response.map(|body| body.to_vec()))
+        }
+        Err(error) => {
+            tracing::debug!(%error, "no answer");
+            ovo_flows::Received::Failed {
+                may_have_reached: error.may_have_reached(),
+            }
+        }
+    }
+}
+
 /// A number in `[0, 1]` from the system's random source, for full jitter (1 if it fails).
 pub(crate) fn jitter() -> f64 {
     let mut byte = [0u8; 1];
