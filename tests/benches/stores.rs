@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ovo_e2e::E2e;
 use ovo_e2e::load::{self, Load, TABLE_HEADER};
-use ovo_store::{SqlStore, StoreKey};
+use ovo_store::{SqlStore, StoreKey, StoreOptions};
 
 const PHONE: &str = "6281500000077";
 const CUSTOMER: &str = "stored";
@@ -42,20 +42,45 @@ async fn e2e_on(store: Option<Arc<SqlStore>>) -> Arc<E2e> {
 }
 
 async fn run() {
-    let key = || StoreKey::parse(&StoreKey::generate().unwrap()).unwrap();
+    let secret = StoreKey::generate().unwrap();
+    let key = || StoreKey::parse(&secret).unwrap();
     let dir = std::env::temp_dir().join(format!("ovo-store-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
     let postgres = ovo_store::testing::database().await.unwrap();
-    let stores: [(&str, Option<String>); 3] = [
+    // The default options, and beside them the options that cost or save round trips, so that
+    // their effect is measured in the same run.
+    let options = |connections: u32, ping: bool| {
+        let mut options = StoreOptions::default();
+        options.max_connections = connections;
+        options.ping_before_use = ping;
+        options
+    };
+    let sqlite_file = |name: &str| format!("sqlite://{}", dir.join(name).display());
+    let stores: [(&str, Option<(String, StoreOptions)>); 5] = [
         ("memory", None),
-        ("SQLite", Some(sqlite)),
-        ("PostgreSQL", Some(postgres)),
+        (
+            "SQLite",
+            Some((sqlite_file("a.db"), StoreOptions::default())),
+        ),
+        (
+            "SQLite, 1 connection",
+            Some((sqlite_file("b.db"), options(1, false))),
+        ),
+        (
+            "PostgreSQL",
+            Some((postgres.clone(), StoreOptions::default())),
+        ),
+        (
+            "PostgreSQL, ping before use",
+            Some((postgres, options(10, true))),
+        ),
     ];
     println!("{TABLE_HEADER}");
     for (name, url) in stores {
         let store = match url {
-            Some(url) => Some(Arc::new(SqlStore::connect(&url, key()).await.unwrap())),
+            Some((url, options)) => Some(Arc::new(
+                SqlStore::connect_with(&url, key(), options).await.unwrap(),
+            )),
             None => None,
         };
         let e2e = e2e_on(store).await;

@@ -100,6 +100,12 @@ pub struct StoreOptions {
     /// store key lacks (true by default: a wrong `OVO_STORE_KEY` is an error at start, not at the
     /// first customer).
     pub check_keys: bool,
+    /// Whether the pool pings a connection before every use (false by default). A ping is a
+    /// round trip of its own, as long as the statement it guards: with it a two-phase debit
+    /// makes fourteen round trips to the database instead of seven. Without it, a connection the
+    /// server dropped fails the one statement that finds it out (a typed store error, which the
+    /// client treats as it treats any store outage) and the pool replaces it.
+    pub ping_before_use: bool,
 }
 
 impl Default for StoreOptions {
@@ -109,6 +115,7 @@ impl Default for StoreOptions {
             acquire_timeout: Duration::from_secs(5),
             keep_handled: Duration::from_secs(24 * 3600),
             check_keys: true,
+            ping_before_use: false,
         }
     }
 }
@@ -824,7 +831,8 @@ async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Pool, Error
         } else {
             options.max_connections.max(1)
         })
-        .acquire_timeout(options.acquire_timeout);
+        .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(options.ping_before_use);
     if memory {
         // The in-memory database lives as long as its one connection.
         pool = pool
@@ -878,6 +886,7 @@ async fn connect_postgres(url: &str, options: &StoreOptions) -> Result<Pool, Err
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections.max(1))
         .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(options.ping_before_use)
         .connect_with(connect)
         .await
         .map_err(|e| Error::Connect(one_line(&e)))?;

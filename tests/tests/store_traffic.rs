@@ -1,0 +1,115 @@
+//! How many times one operation reads and writes its stores (issue 11: every store round trip
+//! costs a debit latency and throughput). The counts are pinned, so a change that adds a write
+//! shows here, and so does one that drops a write-ahead write money safety needs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ovo_e2e::E2e;
+use ovo_flows::{
+    BoxFuture, CustomerTokens, FlowStore, MemoryFlowStore, MemoryTokenStore, StoreError,
+    StoredFlow, TokenStore,
+};
+use ovo_http::{DebitOutcome, DebitProgress};
+use ovo_model::snap::DirectDebitRequest;
+use ovo_model::{Idr, SnapMoney};
+
+const PHONE: &str = "6281500000031";
+const CUSTOMER: &str = "counted";
+
+/// Counts every call into the stores it wraps.
+#[derive(Debug, Default)]
+struct Counted {
+    flows: MemoryFlowStore,
+    tokens: MemoryTokenStore,
+    flow_gets: AtomicUsize,
+    flow_puts: AtomicUsize,
+    token_gets: AtomicUsize,
+    token_writes: AtomicUsize,
+}
+
+impl Counted {
+    fn snapshot(&self) -> [usize; 4] {
+        [
+            self.flow_gets.load(Ordering::SeqCst),
+            self.flow_puts.load(Ordering::SeqCst),
+            self.token_gets.load(Ordering::SeqCst),
+            self.token_writes.load(Ordering::SeqCst),
+        ]
+    }
+}
+
+impl FlowStore for Counted {
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<StoredFlow>, StoreError>> {
+        self.flow_gets.fetch_add(1, Ordering::SeqCst);
+        self.flows.get(id)
+    }
+    fn put<'a>(&'a self, flow: &'a StoredFlow) -> BoxFuture<'a, Result<u64, StoreError>> {
+        self.flow_puts.fetch_add(1, Ordering::SeqCst);
+        self.flows.put(flow)
+    }
+    fn unsettled(&self) -> BoxFuture<'_, Result<Vec<StoredFlow>, StoreError>> {
+        self.flows.unsettled()
+    }
+}
+
+impl TokenStore for Counted {
+    fn get<'a>(
+        &'a self,
+        customer: &'a str,
+    ) -> BoxFuture<'a, Result<Option<CustomerTokens>, StoreError>> {
+        self.token_gets.fetch_add(1, Ordering::SeqCst);
+        self.tokens.get(customer)
+    }
+    fn put<'a>(
+        &'a self,
+        customer: &'a str,
+        tokens: &'a CustomerTokens,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.token_writes.fetch_add(1, Ordering::SeqCst);
+        self.tokens.put(customer, tokens)
+    }
+    fn remove<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.token_writes.fetch_add(1, Ordering::SeqCst);
+        self.tokens.remove(customer)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_phase_debit_store_round_trips() {
+    let mut e2e = E2e::start().await;
+    let counted = Arc::new(Counted::default());
+    e2e.client = e2e
+        .builder_with(e2e.transport())
+        .token_store(counted.clone())
+        .flow_store(counted.clone())
+        .build();
+    e2e.account(PHONE, "1000000.00", "0.00").await;
+    e2e.link(CUSTOMER, PHONE).await;
+
+    let before = counted.snapshot();
+    let request = DirectDebitRequest::new("COUNT-1", SnapMoney::idr(Idr::from_rupiah(1_000)));
+    let DebitProgress::Webview(pending) = e2e.client.begin_debit(CUSTOMER, &request).await.unwrap()
+    else {
+        panic!("a two-phase debit asks for the PIN")
+    };
+    let begun = counted.snapshot();
+    let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
+    let outcome = e2e
+        .client
+        .finish_debit(&pending.id, &callback)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
+    let done = counted.snapshot();
+    let diff = |a: [usize; 4], b: [usize; 4]| [b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]];
+    // [flow gets, flow puts, token gets, token writes]
+    // begin: the customer's token for call 1; the flow written ahead of call 1 (a recurring
+    // debit captures in call 1) and again where it stops for the webview.
+    assert_eq!(diff(before, begun), [0, 2, 1, 0], "begin_debit");
+    // finish: the flow loaded by id; written ahead of Generate Token (its revision claims the
+    // callback: a second instance with the same callback stops there) and ahead of call 2 (it
+    // captures), and once with the outcome; the customer's token for Generate Token.
+    assert_eq!(diff(begun, done), [1, 3, 1, 0], "finish_debit");
+}
