@@ -253,13 +253,17 @@ fn chain(error: &dyn std::error::Error) -> String {
 async fn https_goes_through_the_proxys_tunnel_with_its_credentials() {
     let (target, requests) = tls_server().await;
     let proxy = proxy(Some(MERCHANT_CREDENTIALS)).await;
-    let transport = HyperTransport::builder()
+    let builder = HyperTransport::builder()
         .add_root_certificates_pem(TEST_CA)
         .unwrap()
         .proxy(&format!("http://merchant:s3cret@127.0.0.1:{}", proxy.port))
-        .unwrap()
-        .build()
         .unwrap();
+    let shown = format!("{builder:?}");
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("merchant") && shown.contains("127.0.0.1"),
+        "the builder shows the proxy without its credentials"
+    );
+    let transport = builder.build().unwrap();
     assert!(
         !format!("{transport:?}").contains("s3cret"),
         "{transport:?}"
