@@ -2,7 +2,6 @@
 //! One line per step; every step is checked, and the demo fails loudly if one misbehaves.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +30,7 @@ use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
 use ovo_store::{KEY_VARIABLE, SqlStore, StoreKey};
 use serde_json::{Value, json};
 
+use crate::temporary::TemporaryDir;
 use crate::{customer, enroll};
 
 const PHONE: &str = "6281234567890";
@@ -66,8 +66,9 @@ pub(crate) struct DemoArgs {
 /// B2B token.
 struct Stores {
     store: Arc<SqlStore>,
-    /// The temporary directory of the default SQLite file, removed at the end.
-    temporary: Option<PathBuf>,
+    /// The temporary directory of the default SQLite file, held only to be removed when dropped
+    /// (at the end, on an error, or on Ctrl-C).
+    _temporary: Option<TemporaryDir>,
 }
 
 /// Opens the database of `--database-url`, or a SQLite file in a temporary directory.
@@ -94,14 +95,9 @@ async fn open_stores(args: &DemoArgs) -> Result<(Stores, String), Failure> {
     let (url, temporary) = match &args.database_url {
         Some(url) => (url.clone(), None),
         None => {
-            let dir = std::env::temp_dir().join(format!(
-                "ovo-demo-{}-{:08x}",
-                std::process::id(),
-                rand::random::<u32>()
-            ));
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let dir = TemporaryDir::new("ovo-demo")?;
             (
-                format!("sqlite:{}", dir.join("ovo.db").display()),
+                format!("sqlite:{}", dir.path().join("ovo.db").display()),
                 Some(dir),
             )
         }
@@ -116,7 +112,7 @@ async fn open_stores(args: &DemoArgs) -> Result<(Stores, String), Failure> {
     Ok((
         Stores {
             store: Arc::new(store),
-            temporary,
+            _temporary: temporary,
         },
         format!("stores: {shown}; {}", key.1),
     ))
@@ -312,19 +308,30 @@ impl Demo {
     }
 }
 
-/// Runs the demo.
+/// Runs the demo. Ctrl-C (with `--open`, while it waits for you) stops it and removes its
+/// temporary keys and database: dropping the demo drops their directories.
 pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let result = runtime.block_on(demo(args));
+    let result = runtime.block_on(async {
+        tokio::select! {
+            result = demo(args) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
     match result {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(failure) => {
+        Some(Ok(())) => Ok(ExitCode::SUCCESS),
+        Some(Err(failure)) => {
             eprintln!("demo FAILED: {failure}");
             Ok(ExitCode::from(1))
+        }
+        None => {
+            eprintln!("demo interrupted: its temporary keys and database are removed");
+            // 128 + SIGINT, as a shell reports a process stopped by Ctrl-C.
+            Ok(ExitCode::from(130))
         }
     }
 }
@@ -350,7 +357,7 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
 
     // Keys and credentials, as a partner receives them.
     let provisioned = enroll::provision(&demo.base).await?;
-    let dir = provisioned.dir.clone();
+    let dir = provisioned.dir.path().to_owned();
     demo.say(format!(
         "keys generated in {} (signing pair, credential-sharing pair and certificate)",
         dir.display()
@@ -754,11 +761,9 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         demo.step,
         demo.started.elapsed().as_secs_f64()
     );
-    let _ = std::fs::remove_dir_all(&dir);
     stores.store.close().await;
-    if let Some(temporary) = &stores.temporary {
-        let _ = std::fs::remove_dir_all(temporary);
-    }
+    // The key and database directories go with `provisioned` and `stores`.
+    drop((provisioned, stores));
     sandbox.shutdown().await;
     Ok(())
 }

@@ -12,6 +12,7 @@ use ovo_http::{HyperTransport, Transport};
 use serde_json::json;
 
 use crate::keys;
+use crate::temporary::TemporaryDir;
 
 /// `cargo xtask sandbox enroll`.
 #[derive(Debug, Args)]
@@ -94,8 +95,8 @@ pub(crate) async fn control(
 /// A partner provisioned in a sandbox the way OVO provisions one: keys generated, enrolled,
 /// credentials decrypted.
 pub(crate) struct Provisioned {
-    /// The key directory (0700); remove it when done.
-    pub(crate) dir: PathBuf,
+    /// The key directory (0700), removed when this is dropped.
+    pub(crate) dir: TemporaryDir,
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
     pub(crate) padding: keys::Padding,
@@ -103,11 +104,12 @@ pub(crate) struct Provisioned {
 
 /// Provisions a partner in the sandbox at `base_url` with callbacks to its echo page.
 pub(crate) async fn provision(base_url: &str) -> Result<Provisioned, String> {
-    let dir = private_dir()?;
+    let dir = TemporaryDir::new("ovo-rs")?;
     for (name, text, private) in keys::generate(2048)?.files {
-        keys::write_new(&dir.join(name), text.as_bytes(), private)?;
+        keys::write_new(&dir.path().join(name), text.as_bytes(), private)?;
     }
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
+    let read =
+        |name: &str| std::fs::read_to_string(dir.path().join(name)).map_err(|e| e.to_string());
     let callback = format!("{base_url}/_sandbox/callback");
     let (client_id, encrypted) = enroll(
         base_url,
@@ -116,7 +118,7 @@ pub(crate) async fn provision(base_url: &str) -> Result<Provisioned, String> {
         vec![callback],
     )
     .await?;
-    let sharing = keys::private_key(&dir.join("sharing-private-pkcs8.pem"))?;
+    let sharing = keys::private_key(&dir.path().join("sharing-private-pkcs8.pem"))?;
     let (plaintext, padding) = keys::decrypt(&sharing, encrypted.as_bytes(), None)?;
     let credentials: serde_json::Value =
         serde_json::from_slice(&plaintext).map_err(|e| e.to_string())?;
@@ -133,22 +135,6 @@ pub(crate) async fn provision(base_url: &str) -> Result<Provisioned, String> {
         client_secret,
         padding,
     })
-}
-
-/// A fresh directory only its owner can enter.
-fn private_dir() -> Result<PathBuf, String> {
-    let dir = std::env::temp_dir().join(format!(
-        "ovo-rs-{}-{}",
-        std::process::id(),
-        hex::encode(random_bytes(6)?)
-    ));
-    let mut builder = std::fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
 }
 
 /// `cargo xtask sandbox enroll ...`.

@@ -446,7 +446,8 @@ pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
         let http = HyperTransport::new().map_err(|e| e.to_string())?;
         let sink = Arc::new(MemorySink::default());
         let transport = RecordingTransport::new(http.clone(), sink.clone());
-        let (client, person, _sandbox, cleanup) = match args.env {
+        // The sandbox's key directory, removed when dropped (at the end, or on an error).
+        let (client, person, _sandbox, _keys) = match args.env {
             Env::Sandbox => {
                 let sandbox = ovo_sandbox::Sandbox::start().await.map_err(|e| e.to_string())?;
                 let base = sandbox.base_url().to_owned();
@@ -459,7 +460,7 @@ pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
                     .build()
                     .map_err(|e| e.to_string())?;
                 let credentials = SnapCredentials {
-                    private_key: PrivateKey::from_pem_file(&provisioned.dir.join("signing-private-pkcs1.pem"), FilePermissions::Strict).map_err(|e| e.to_string())?,
+                    private_key: PrivateKey::from_pem_file(&provisioned.dir.path().join("signing-private-pkcs1.pem"), FilePermissions::Strict).map_err(|e| e.to_string())?,
                     client_secret: ClientSecret::new(provisioned.client_secret.clone()).map_err(|e| e.to_string())?,
                 };
                 (OvoClient::new(config, credentials, transport), Person::Program { pin }, Some(sandbox), Some(provisioned.dir))
@@ -482,9 +483,6 @@ pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
         let mut run = Run { client, sink, person, phone: args.phone.clone(), scenarios: Vec::new() };
         run.scenarios(&args.unregistered_phone).await?;
         write(&args.out, &run.scenarios, args.env)?;
-        if let Some(dir) = cleanup {
-            let _ = std::fs::remove_dir_all(dir);
-        }
         let accepted = run.scenarios.iter().filter(|s| s.actual.starts_with('2')).count();
         let as_expected = run.scenarios.iter().all(|s| s.actual == s.expected);
         println!(

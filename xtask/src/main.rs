@@ -25,10 +25,12 @@ mod evidence;
 mod keys;
 mod sandbox;
 mod signing;
+mod temporary;
 
-/// ovo-rs project tasks.
+/// `cargo xtask`: ovo-rs project tasks (the demo, the signature debugger, key setup, the
+/// sandbox, BI's evidence).
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", version, about)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about)]
 enum Cli {
     /// Run the full lifecycle (OVO direct and DOKU) through the real client against the
     /// embedded sandbox.

@@ -302,8 +302,10 @@ fn unusable_inputs_exit_2_with_one_line_naming_the_problem() {
 
     assert_one_line_error(&token("/nonexistent/key.pem", &[]), "/nonexistent/key.pem");
     assert_one_line_error(&token(&loose, &[]), "too open");
+    // A text file given as a key: the error says it is not PEM, and names the file.
     let garbage = write(dir.path(), "garbage.pem", "not a key\n");
-    assert_one_line_error(&token(&garbage, &[]), "PEM");
+    assert_one_line_error(&token(&garbage, &[]), "not PEM");
+    assert_one_line_error(&token(&garbage, &[]), "garbage.pem");
     let public_as_private = private_key_file(dir.path(), "rsa2048-public-spki.pem", 0o600);
     assert_one_line_error(&token(&public_as_private, &[]), "PUBLIC KEY");
     // The explicit opt-out reads the loose key.
@@ -348,6 +350,19 @@ fn unusable_inputs_exit_2_with_one_line_naming_the_problem() {
         "x",
     ]);
     assert_one_line_error(&out, "/nonexistent/pub.pem");
+    let out = xtask(&[
+        "verify",
+        "snap-token",
+        "--client-id",
+        "c",
+        "--timestamp",
+        ts,
+        "--public-key",
+        &garbage,
+        "--signature",
+        "x",
+    ]);
+    assert_one_line_error(&out, "not PEM");
 }
 
 #[test]

@@ -348,6 +348,11 @@ fn corrupted_or_mismatched_input_gets_one_clear_line() {
     assert!(garbage.contains("no padding decrypts"), "{garbage}");
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
     assert!(run("AAAA", None).contains("too open"));
+    // A text file given as the key: the error says it is not PEM.
+    std::fs::write(&private, "client_id=abc\nclient_secret=xyz\n").unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let not_pem = run("AAAA", None);
+    assert!(not_pem.contains("not PEM"), "{not_pem}");
 }
 
 #[test]
@@ -661,5 +666,71 @@ fn the_demo_waits_for_a_person_in_the_browser_with_open() {
     assert_eq!(
         pages, 4,
         "binding, debit and unbinding webviews, and DOKU's registration page: {transcript}"
+    );
+}
+
+#[test]
+fn help_and_usage_say_cargo_xtask() {
+    let out = xtask(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("`cargo xtask`"), "{help}");
+    assert!(help.contains("Usage: cargo xtask <COMMAND>"), "{help}");
+    let out = xtask(&["demo", "--help"]);
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Usage: cargo xtask demo [OPTIONS]"), "{help}");
+}
+
+#[test]
+fn ctrl_c_during_demo_open_removes_the_temporary_keys_and_database() {
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["demo", "--open"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut keys, mut database) = (None, None);
+    let mut transcript = String::new();
+    // Up to the first webview, where the demo waits for a person. The pipe stays open until the
+    // demo has exited.
+    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        transcript.push_str(&line);
+        transcript.push('\n');
+        if let Some((_, rest)) = line.split_once("keys generated in ") {
+            keys = rest.split(" (").next().map(std::path::PathBuf::from);
+        }
+        if let Some((_, rest)) = line.split_once("stores: SQLite at ") {
+            database = rest.split(';').next().map(std::path::PathBuf::from);
+        }
+        if line.trim().starts_with("http://") {
+            break;
+        }
+    }
+    let keys = keys.unwrap_or_else(|| panic!("no key directory shown: {transcript}"));
+    let database = database.unwrap_or_else(|| panic!("no database shown: {transcript}"));
+    let database_dir = database.parent().unwrap().to_path_buf();
+    assert!(
+        keys.join("signing-private-pkcs1.pem").exists(),
+        "{transcript}"
+    );
+    assert!(database.exists(), "{transcript}");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &demo.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let out = demo.wait_with_output().unwrap();
+    drop(lines);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{transcript}{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(!keys.exists(), "the keys are left in {}", keys.display());
+    assert!(
+        !database_dir.exists(),
+        "the database is left in {}",
+        database_dir.display()
     );
 }

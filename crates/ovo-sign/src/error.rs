@@ -121,7 +121,24 @@ pub enum KeyError {
         /// Its permission bits.
         mode: u32,
     },
-    /// The input is not valid PEM.
+    /// The input is not PEM at all: it has no `-----BEGIN` line (a text file that is not a key,
+    /// an empty file, or a key in binary DER form).
+    ///
+    /// ```
+    /// let error = ovo_sign::PrivateKey::from_pem(b"client_id=abc\n").unwrap_err();
+    /// assert!(matches!(error, ovo_sign::KeyError::NotPem { der: false }));
+    /// assert!(error.to_string().starts_with("not PEM"));
+    /// ```
+    #[error("{}", if *der {
+        "not PEM: this looks like a binary (DER) key; convert it to PEM (openssl pkey -inform DER -in KEY -out KEY.pem)"
+    } else {
+        "not PEM: a key file starts with a \"-----BEGIN ...-----\" line, and this one has none"
+    })]
+    NotPem {
+        /// Whether it looks like a DER key (binary, starting with an ASN.1 `SEQUENCE`).
+        der: bool,
+    },
+    /// The input has a PEM `-----BEGIN` line but is not valid PEM (a truncated or damaged file).
     #[error("not a valid PEM document: {0}")]
     Pem(pem_rfc7468::Error),
     /// The PEM block is of another kind than expected.

@@ -261,6 +261,11 @@ impl fmt::Debug for PublicKey {
 }
 
 fn decode_pem(pem: &[u8]) -> Result<(String, Vec<u8>), KeyError> {
+    if memchr::memmem::find(pem, b"-----BEGIN ").is_none() {
+        return Err(KeyError::NotPem {
+            der: pem.first() == Some(&0x30),
+        });
+    }
     let (label, der) = pem_rfc7468::decode_vec(pem).map_err(KeyError::Pem)?;
     Ok((label.to_owned(), der))
 }

@@ -124,11 +124,36 @@ fn a_key_of_the_other_kind_names_the_label() {
 
 #[test]
 fn garbage_is_a_pem_error_and_corrupt_der_is_invalid() {
+    // A text file, an empty file: not PEM, and the message says so.
+    for text in [
+        &b"not a key"[..],
+        b"client_id=abc\nclient_secret=xyz\n",
+        b"",
+    ] {
+        let error = PrivateKey::from_pem(text).unwrap_err();
+        assert!(
+            matches!(error, KeyError::NotPem { der: false }),
+            "{error:?}"
+        );
+        assert!(error.to_string().starts_with("not PEM"), "{error}");
+        assert!(matches!(
+            PublicKey::from_pem(text),
+            Err(KeyError::NotPem { der: false })
+        ));
+    }
+    // A DER key: not PEM either, with the conversion to make.
+    let der = PrivateKey::from_pem(&[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00]).unwrap_err();
+    assert!(matches!(der, KeyError::NotPem { der: true }), "{der:?}");
+    assert!(
+        der.to_string().contains("openssl pkey -inform DER"),
+        "{der}"
+    );
+    // PEM that is damaged: a PEM error.
+    let truncated = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n";
     assert!(matches!(
-        PrivateKey::from_pem(b"not a key"),
+        PrivateKey::from_pem(truncated.as_bytes()),
         Err(KeyError::Pem(_))
     ));
-    assert!(matches!(PublicKey::from_pem(b""), Err(KeyError::Pem(_))));
     let corrupt = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END RSA PRIVATE KEY-----\n";
     assert!(matches!(
         PrivateKey::from_pem(corrupt.as_bytes()),
