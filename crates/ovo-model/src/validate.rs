@@ -54,19 +54,31 @@ pub fn from_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Mode
 /// Parses a message, checking JSON types and presence only (for example to read a provider's
 /// response that breaks a documented limit without refusing it).
 pub fn from_json_unvalidated<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ModelError> {
+    // Most messages are well formed: they take serde_json's own path. Only a message that fails
+    // is read again, tracking the path, to name its field (parsing is deterministic, so the
+    // second reading fails at the same place).
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(error) if error.is_syntax() || error.is_eof() => Err(syntax(&error)),
+        Err(error) => Err(with_path::<T>(bytes).unwrap_or_else(|| syntax(&error))),
+    }
+}
+
+/// The error of a message that serde_json refused, with the path of the field it failed at;
+/// `None` if the tracked reading unexpectedly succeeds.
+fn with_path<T: DeserializeOwned>(bytes: &[u8]) -> Option<ModelError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            syntax(&inner)
-        } else {
-            field_error_from_serde(&path, &inner).into()
-        }
-    })?;
-    // Anything after the value (a second document, stray bytes) is malformed JSON.
-    deserializer.end().map_err(|error| syntax(&error))?;
-    Ok(value)
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => return deserializer.end().err().map(|error| syntax(&error)),
+        Err(error) => error,
+    };
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    Some(if inner.is_syntax() || inner.is_eof() {
+        syntax(&inner)
+    } else {
+        field_error_from_serde(&path, &inner).into()
+    })
 }
 
 fn syntax(error: &serde_json::Error) -> ModelError {
