@@ -51,6 +51,9 @@ mod config;
 mod customer;
 mod http;
 mod provider;
+/// Headless Chromium through chromedriver, for browser tests (feature `webdriver`, Unix).
+#[cfg(all(feature = "webdriver", unix))]
+pub mod webdriver;
 
 pub use config::{AcceptedEncoding, DokuPinRule, SandboxConfig};
 pub use customer::{Completed, Customer, WebviewError};
