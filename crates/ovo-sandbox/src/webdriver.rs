@@ -408,6 +408,25 @@ impl Session {
         }
     }
 
+    /// Waits (up to 30 s) until the first element matching `css` reads `expected`: after a click
+    /// that navigates, the old page may still be there, or the element may not be yet.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> Result<(), WebDriverError> {
+        let deadline = tokio::time::Instant::now() + URL_WAIT;
+        loop {
+            let text = self.text(css).await;
+            if matches!(&text, Ok(text) if text == expected) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let here = self.current_url().await.unwrap_or_default();
+                return Err(WebDriverError::new(format!(
+                    "{css} does not read {expected:?} after {URL_WAIT:?}: {text:?}, at {here}"
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// A PNG screenshot of the page.
     pub async fn screenshot(&self) -> Result<Vec<u8>, WebDriverError> {
         let png = self
