@@ -319,7 +319,7 @@ async fn callback(
                 Ok(outcome) => settle(&shop, &invoice, &outcome).await?,
                 // A second callback for it: the first one settled the order.
                 Err(ClientError::FlowFinished { .. }) => {}
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(callback_failure(error)),
             }
             Ok(Redirect::to(&format!("/orders/{invoice}")))
         }
@@ -332,9 +332,23 @@ async fn callback(
                 StatusCode::BAD_GATEWAY,
                 format!("OVO did not link the account: {not_linked:?}"),
             )),
-            Err(error) => Err(error.into()),
+            Err(error) => Err(callback_failure(error)),
         },
     }
+}
+
+/// A callback the SDK did not accept: none of these sent anything to OVO.
+fn callback_failure(error: ClientError) -> Failure {
+    let status = match error {
+        // No such flow (a forged or mistyped `state`).
+        ClientError::FlowNotFound { .. } => StatusCode::NOT_FOUND,
+        // The webview's time ran out before the customer came back: start again.
+        ClientError::FlowExpired { .. } => StatusCode::GONE,
+        // Another instance is finishing it right now (a double submit).
+        ClientError::FlowNotWaiting { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    Failure::new(status, error.to_string())
 }
 
 /// An order: paid, refused, pending or refunded; a paid one can be refunded.
