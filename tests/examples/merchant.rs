@@ -80,11 +80,11 @@ const SNAP_NOTIFICATIONS: &str = "/notifications/ovo";
 /// Where DOKU posts its notifications (registered with DOKU).
 const DOKU_NOTIFICATIONS: &str = "/notifications/doku";
 
-/// The merchant's client id and secrets, as the provider enrolled them.
+/// The merchant's client ids and secrets, as the providers enrolled them.
 const CLIENT_ID: &str = "oashop";
 const CLIENT_SECRET: &str = "shop-client-secret";
-const DOKU_CLIENT_ID: &str = "BRN-0201-SHOP";
-const DOKU_SECRET: &str = "SK-shop-doku-secret";
+pub(crate) const DOKU_CLIENT_ID: &str = "BRN-0201-SHOP";
+pub(crate) const DOKU_SECRET: &str = "SK-shop-doku-secret";
 
 /// Any error, for `main` and the setup.
 pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -102,12 +102,19 @@ struct Shop {
     _sandbox: SandboxHandle,
 }
 
-/// The shop, ready to serve on `listener`: its router and its URL. `database` is an sqlx SQLite
-/// URL (`sqlite:/path/to/shop.db`); the shop's orders and the SDK's store live there.
-pub(crate) async fn shop(
-    listener: &TcpListener,
-    database: &str,
-) -> Result<(Router, String), Error> {
+/// The shop, ready to serve.
+pub(crate) struct Opened {
+    /// Its routes.
+    pub(crate) router: Router,
+    /// Its address, `http://HOST:PORT`.
+    pub(crate) url: String,
+    /// The sandbox's address (its control API, for tests).
+    pub(crate) sandbox_url: String,
+}
+
+/// The shop, ready to serve on `listener`. `database` is an sqlx SQLite URL
+/// (`sqlite:/path/to/shop.db`); the shop's orders and the SDK's store live there.
+pub(crate) async fn shop(listener: &TcpListener, database: &str) -> Result<Opened, Error> {
     let url = format!("http://{}", listener.local_addr()?);
 
     // The sandbox plays OVO and DOKU: it enrolls the shop (client secret, public key, the
@@ -168,6 +175,7 @@ pub(crate) async fn shop(
     )
     .with_dedup(store);
 
+    let sandbox_url = sandbox.base_url().to_owned();
     let shop = Shop {
         url: url.clone(),
         client,
@@ -186,7 +194,11 @@ pub(crate) async fn shop(
         .route(SNAP_NOTIFICATIONS, post(snap_notification))
         .route(DOKU_NOTIFICATIONS, post(doku_notification))
         .with_state(Arc::new(shop));
-    Ok((router, url))
+    Ok(Opened {
+        router,
+        url,
+        sandbox_url,
+    })
 }
 
 /// Serves the shop until Ctrl-C, on a database in the temporary directory (the sandbox keeps
@@ -198,9 +210,9 @@ async fn main() -> Result<(), Error> {
         .parse()?;
     let listener = TcpListener::bind(listen).await?;
     let database = std::env::temp_dir().join(format!("ovo-merchant-{}.db", std::process::id()));
-    let (router, url) = shop(&listener, &format!("sqlite:{}", database.display())).await?;
-    println!("The shop is open at {url}/ (Ctrl-C to stop)");
-    axum::serve(listener, router)
+    let shop = shop(&listener, &format!("sqlite:{}", database.display())).await?;
+    println!("The shop is open at {}/ (Ctrl-C to stop)", shop.url);
+    axum::serve(listener, shop.router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -51,7 +51,6 @@ mod config;
 mod customer;
 mod http;
 mod provider;
-/// Headless Chromium through chromedriver, for browser tests (feature `webdriver`, Unix).
 #[cfg(all(feature = "webdriver", unix))]
 pub mod webdriver;
 
