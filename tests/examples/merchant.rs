@@ -212,6 +212,7 @@ async fn main() -> Result<(), Error> {
     let database = std::env::temp_dir().join(format!("ovo-merchant-{}.db", std::process::id()));
     let shop = shop(&listener, &format!("sqlite:{}", database.display())).await?;
     println!("The shop is open at {}/ (Ctrl-C to stop)", shop.url);
+    println!("OVO (the sandbox) is at {}", shop.sandbox_url);
     axum::serve(listener, shop.router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
