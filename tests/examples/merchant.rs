@@ -274,6 +274,8 @@ async fn link(State(shop): Shared) -> Result<Redirect, Failure> {
 /// "Pay": a new order, then the two-phase debit's call 1. The order records the flow's id before
 /// the browser leaves for the PIN webview.
 async fn pay(State(shop): Shared) -> Result<Redirect, Failure> {
+    // OVO asks for a balance inquiry before each direct debit [S].
+    shop.client.balance(CUSTOMER).await?;
     let invoice = new_invoice()?;
     sqlx::query("INSERT INTO shop_orders (invoice, customer, rupiah, status) VALUES (?, ?, ?, ?)")
         .bind(&invoice)
@@ -282,8 +284,6 @@ async fn pay(State(shop): Shared) -> Result<Redirect, Failure> {
         .bind("pending")
         .execute(&shop.orders)
         .await?;
-    // OVO asks for a balance inquiry before each direct debit [S].
-    shop.client.balance(CUSTOMER).await?;
     let mut request = DirectDebitRequest::new(&invoice, SnapMoney::idr(Idr::from_rupiah(PRICE)));
     // Where OVO notifies the payment's outcome.
     request.url_params = Some(vec![UrlParam {
@@ -291,7 +291,15 @@ async fn pay(State(shop): Shared) -> Result<Redirect, Failure> {
         kind: UrlParamType::PayNotify,
         is_deeplink: "N".into(),
     }]);
-    match shop.client.begin_debit(CUSTOMER, &request).await? {
+    let progress = match shop.client.begin_debit(CUSTOMER, &request).await {
+        Ok(progress) => progress,
+        // An error from a money-moving call means nothing that could move money was sent.
+        Err(error) => {
+            set_status(&shop, &invoice, "refused").await?;
+            return Err(error.into());
+        }
+    };
+    match progress {
         DebitProgress::Webview(pending) => {
             set_flow(&shop, &invoice, &pending.id).await?;
             Ok(Redirect::to(&pending.webview_url))
