@@ -51,6 +51,8 @@ mod config;
 mod customer;
 mod http;
 mod provider;
+#[cfg(all(feature = "webdriver", unix))]
+pub mod webdriver;
 
 pub use config::{AcceptedEncoding, DokuPinRule, SandboxConfig};
 pub use customer::{Completed, Customer, WebviewError};
