@@ -108,9 +108,34 @@ pub(crate) fn jitter() -> f64 {
 }
 
 /// Fresh `X-EXTERNAL-ID`s (unique per day \[P\]) and DOKU `Request-Id`s.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Ids {
-    counter: AtomicU64,
+    /// Six hex digits drawn once per client, that set its external ids apart from other
+    /// processes' (the time and [`COUNTER`] set them apart within this one).
+    salt: String,
+}
+
+/// One counter for every client of the process: two clients never make the same id in one
+/// millisecond, whatever their salts.
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Default for Ids {
+    fn default() -> Self {
+        let mut salt = [0u8; 3];
+        if ovo_sign::fill_random(&mut salt).is_err() {
+            // No system randomness (never seen on a running system): the process id and the
+            // clock's nanoseconds tell this process from others well enough for ids that need
+            // to be unique, not secret.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let mixed = std::process::id().rotate_left(12) ^ nanos;
+            salt.copy_from_slice(&mixed.to_le_bytes()[..3]);
+        }
+        Self {
+            salt: hex::encode(salt),
+        }
+    }
 }
 
 impl Ids {
@@ -121,14 +146,15 @@ impl Ids {
         hex::encode(buffer)
     }
 
-    /// Milliseconds, a process counter and 6 random hex digits: at most 32 characters.
+    /// Milliseconds, a process counter and the client's salt: at most 32 characters, and no
+    /// system call.
     pub(crate) fn external_id(
         &self,
         now: OffsetDateTime,
     ) -> Result<ExternalId, ovo_model::FieldError> {
-        let counter = self.counter.fetch_add(1, Ordering::Relaxed) % 1_000_000;
+        let counter = COUNTER.fetch_add(1, Ordering::Relaxed) % 1_000_000;
         let millis = now.unix_timestamp_nanos() / 1_000_000;
-        ExternalId::new(format!("{millis}{counter:06}{}", Self::random(3)))
+        ExternalId::new(format!("{millis}{counter:06}{}", self.salt))
     }
 
     /// A flow id: 32 random hex digits.
@@ -138,7 +164,7 @@ impl Ids {
 
     /// A DOKU `Request-Id` (≤ 128 \[S\]).
     pub(crate) fn request_id(&self) -> String {
-        let counter = self.counter.fetch_add(1, Ordering::Relaxed);
+        let counter = COUNTER.fetch_add(1, Ordering::Relaxed);
         format!("{}-{counter}", Self::random(16))
     }
 }
