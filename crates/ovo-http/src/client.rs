@@ -17,7 +17,7 @@ use tracing::Instrument as _;
 use crate::driver::Caller;
 use crate::error::ClientError;
 use crate::single_flight::SingleFlight;
-use crate::support::{ClientOptions, Clock, Ids, SystemClock};
+use crate::support::{ClientOptions, Clock, Exchanged, Ids, SystemClock};
 use crate::transport::Transport;
 
 pub(crate) struct Inner<T> {
@@ -274,8 +274,7 @@ impl<T: Transport> OvoClient<T> {
 
     /// Asks OVO for a B2B token.
     async fn fetch_b2b_token(&self) -> Result<B2bTokenResponse, ClientError> {
-        let received = self.send_call(&calls::b2b_token()?, None).await?;
-        expect_success(received)
+        self.expect_success(&calls::b2b_token()?, None).await
     }
 
     /// The B2B token shared by every instance: the stored one if usable; else the instance that
@@ -422,7 +421,8 @@ impl<T: Transport> OvoClient<T> {
             let refresh = tokens.refresh.clone().ok_or_else(not_bound)?;
             let received = self
                 .send_call(&calls::refresh(refresh.clone())?, None)
-                .await?;
+                .await?
+                .answered()?;
             match ovo_flows::read_snap_received(&received) {
                 Answer::Success(answer) => {
                     let answer: B2b2cTokenResponse = answer;
@@ -465,7 +465,7 @@ impl<T: Transport> OvoClient<T> {
                 ovo_sign::InputError::from(e).into(),
             ))
         })?;
-        match minified {
+        let exchanged = match minified {
             std::borrow::Cow::Borrowed(_) => self.send_call(call, customer).await,
             std::borrow::Cow::Owned(body) => {
                 let call = Call {
@@ -474,18 +474,20 @@ impl<T: Transport> OvoClient<T> {
                 };
                 self.send_call(&call, customer).await
             }
-        }
+        };
+        Ok(exchanged?.received)
     }
 
     /// The one call loop: supplies the credential, signs, sends, and retries as
     /// [`ovo_flows::RetryPolicy`] decides. A refused B2B token is renewed and the call re-signed
     /// once; a refused customer access token is refreshed and the call re-signed once (not
-    /// Generate Token, whose code is single-use): a refusal means nothing was done.
+    /// Generate Token, whose code is single-use): a refusal means nothing was done. What came of
+    /// the last attempt keeps the transport's error when no answer came.
     pub(crate) async fn send_call(
         &self,
         call: &Call,
         customer: Option<&str>,
-    ) -> Result<Received, ClientError> {
+    ) -> Result<Exchanged, ClientError> {
         let span = tracing::info_span!(
             "ovo.call",
             target = call.target.label(),
@@ -510,8 +512,8 @@ impl<T: Transport> OvoClient<T> {
                     }
                     _ => (None, None),
                 };
-                let received = self.exchange(call, token.as_ref()).await?;
-                if let Some(code) = refusal_code(&received) {
+                let exchanged = self.exchange(call, token.as_ref()).await?;
+                if let Some(code) = refusal_code(&exchanged.received) {
                     if let Some(generation) = b2b_generation
                         && ovo_flows::b2b_token_refused(code)
                         && !renewed_b2b
@@ -542,8 +544,12 @@ impl<T: Transport> OvoClient<T> {
                         continue;
                     }
                 }
-                let Some(wait) = self.inner.options.retry_wait(call, &received, attempt) else {
-                    return Ok(received);
+                let Some(wait) = self
+                    .inner
+                    .options
+                    .retry_wait(call, &exchanged.received, attempt)
+                else {
+                    return Ok(exchanged);
                 };
                 tracing::debug!(attempt, ?wait, "retrying");
                 tokio::time::sleep(wait).await;
@@ -555,7 +561,11 @@ impl<T: Transport> OvoClient<T> {
     }
 
     /// One signed exchange, without retries.
-    async fn exchange(&self, call: &Call, token: Option<&Secret>) -> Result<Received, ClientError> {
+    async fn exchange(
+        &self,
+        call: &Call,
+        token: Option<&Secret>,
+    ) -> Result<Exchanged, ClientError> {
         let now = self.now();
         let stamp = Stamp {
             now,
@@ -573,44 +583,39 @@ impl<T: Transport> OvoClient<T> {
             .transport
             .send(request.map(Bytes::from), self.inner.options.call_timeout)
             .await;
-        Ok(crate::support::received(sent))
+        Ok(Exchanged::new(sent))
+    }
+
+    /// Sends a call that must succeed (with retries, as every call): its success body; a refusal,
+    /// an unusable answer, or the transport's error (kind and cause kept) when no answer came.
+    pub(crate) async fn expect_success<B>(
+        &self,
+        call: &Call,
+        customer: Option<&str>,
+    ) -> Result<B, ClientError>
+    where
+        B: serde::de::DeserializeOwned + ovo_model::Validate,
+    {
+        let received = self.send_call(call, customer).await?.answered()?;
+        match ovo_flows::read_snap_received(&received) {
+            Answer::Success(body) => Ok(body),
+            Answer::Refused { code, message } => Err(ClientError::Refused { code, message }),
+            Answer::Unknown { status } => Err(ClientError::Unknown { status }),
+        }
     }
 }
 
 impl<T: Transport> Caller for OvoClient<T> {
-    fn call<'a>(
+    async fn call<'a>(
         &'a self,
         call: &'a Call,
         customer: Option<&'a str>,
-    ) -> impl std::future::Future<Output = Result<Received, ClientError>> + Send + 'a {
-        self.send_call(call, customer)
+    ) -> Result<Received, ClientError> {
+        Ok(self.send_call(call, customer).await?.received)
     }
 
     fn now(&self) -> OffsetDateTime {
         self.inner.clock.now()
-    }
-}
-
-/// The success body of a call that must succeed, or the error.
-pub(crate) fn expect_success<B>(received: Received) -> Result<B, ClientError>
-where
-    B: serde::de::DeserializeOwned + ovo_model::Validate,
-{
-    let failed = match &received {
-        Received::Failed { may_have_reached } => Some(*may_have_reached),
-        Received::Response(_) => None,
-    };
-    match (ovo_flows::read_snap_received(&received), failed) {
-        (Answer::Success(body), _) => Ok(body),
-        (Answer::Refused { code, message }, _) => Err(ClientError::Refused { code, message }),
-        (Answer::Unknown { .. }, Some(may_have_reached)) => Err(ClientError::Transport(
-            crate::transport::TransportError::new(if may_have_reached {
-                crate::transport::TransportErrorKind::Interrupted
-            } else {
-                crate::transport::TransportErrorKind::Connect
-            }),
-        )),
-        (Answer::Unknown { status }, None) => Err(ClientError::Unknown { status }),
     }
 }
 

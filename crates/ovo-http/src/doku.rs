@@ -1,7 +1,7 @@
 //! The DOKU OVO Recurring client: each call is a [`DokuOperation`] driven by the same loop and
 //! retry policy as OVO direct's flows.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use ovo_flows::{Call, DokuConfig, DokuOperation, DokuOutcome, Received};
@@ -18,8 +18,8 @@ use tracing::Instrument as _;
 
 use crate::driver::{Caller, Step, drive};
 use crate::error::ClientError;
-use crate::support::{ClientOptions, Clock, Ids, SystemClock};
-use crate::transport::Transport;
+use crate::support::{ClientOptions, Clock, Exchanged, Ids, SystemClock};
+use crate::transport::{Transport, TransportError};
 
 struct Inner<T> {
     config: DokuConfig,
@@ -86,8 +86,9 @@ impl<T: Transport> DokuClient<T> {
     }
 
     /// Sends one call: a call that moves no money is retried as the policy says (same
-    /// `Request-Id`, freshly signed); a payment or refund only if it certainly never left.
-    async fn send_call(&self, call: &Call) -> Result<Received, ClientError> {
+    /// `Request-Id`, freshly signed); a payment or refund only if it certainly never left. What
+    /// came of the last attempt keeps the transport's error when no answer came.
+    async fn send_call(&self, call: &Call) -> Result<Exchanged, ClientError> {
         let mut attempt = 0;
         loop {
             let request =
@@ -97,9 +98,13 @@ impl<T: Transport> DokuClient<T> {
                 .transport
                 .send(request.map(Bytes::from), self.inner.options.call_timeout)
                 .await;
-            let received = crate::support::received(sent);
-            let Some(wait) = self.inner.options.retry_wait(call, &received, attempt) else {
-                return Ok(received);
+            let exchanged = Exchanged::new(sent);
+            let Some(wait) = self
+                .inner
+                .options
+                .retry_wait(call, &exchanged.received, attempt)
+            else {
+                return Ok(exchanged);
             };
             tokio::time::sleep(wait).await;
             attempt += 1;
@@ -110,30 +115,56 @@ impl<T: Transport> DokuClient<T> {
         self.inner.clock.now()
     }
 
-    async fn run<R>(&self, mut operation: DokuOperation<R>) -> Result<DokuOutcome<R>, ClientError>
+    async fn run<R>(&self, operation: DokuOperation<R>) -> Result<DokuOutcome<R>, ClientError>
     where
         R: DeserializeOwned + Validate + Clone + std::fmt::Debug + PartialEq + Send,
     {
-        match drive(self, &self.inner.options, &mut operation, None).await? {
-            Step::Done(outcome) => Ok(outcome),
+        Ok(self.run_keeping_failure(operation).await?.0)
+    }
+
+    /// Drives `operation`; returns its outcome and the transport's error of its last call, if
+    /// that call got no answer.
+    async fn run_keeping_failure<R>(
+        &self,
+        mut operation: DokuOperation<R>,
+    ) -> Result<(DokuOutcome<R>, Option<TransportError>), ClientError>
+    where
+        R: DeserializeOwned + Validate + Clone + std::fmt::Debug + PartialEq + Send,
+    {
+        let caller = KeepingFailure {
+            client: self,
+            failure: Mutex::default(),
+        };
+        match drive(&caller, &self.inner.options, &mut operation, None).await? {
+            Step::Done(outcome) => Ok((
+                outcome,
+                caller
+                    .failure
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner),
+            )),
             Step::Webview(_) | Step::Pending => Err(ClientError::DeadlinePassed),
         }
     }
 
-    /// A call that must succeed: its answer, or the error.
+    /// A call that must succeed: its answer, or the error; the transport's own (kind and cause
+    /// kept) when no answer came.
     async fn safe<R>(&self, operation: DokuOperation<R>) -> Result<R, ClientError>
     where
         R: DeserializeOwned + Validate + Clone + std::fmt::Debug + PartialEq + Send,
     {
-        match self.run(operation).await? {
-            DokuOutcome::Answered(body) => Ok(body),
-            DokuOutcome::Refused { code, message } => Err(ClientError::Refused { code, message }),
-            DokuOutcome::Unknown { .. } => Err(ClientError::Unknown { status: None }),
-            DokuOutcome::NotSent => Err(ClientError::Transport(
-                crate::transport::TransportError::new(
-                    crate::transport::TransportErrorKind::Connect,
-                ),
-            )),
+        let (outcome, failure) = self.run_keeping_failure(operation).await?;
+        match (outcome, failure) {
+            (DokuOutcome::Answered(body), _) => Ok(body),
+            (DokuOutcome::Refused { code, message }, _) => {
+                Err(ClientError::Refused { code, message })
+            }
+            (DokuOutcome::Unknown { .. } | DokuOutcome::NotSent, Some(error)) => {
+                Err(ClientError::Transport(error))
+            }
+            (DokuOutcome::Unknown { .. } | DokuOutcome::NotSent, None) => {
+                Err(ClientError::Unknown { status: None })
+            }
         }
     }
 
@@ -198,16 +229,33 @@ impl<T: Transport> DokuClient<T> {
     }
 }
 
-impl<T: Transport> Caller for DokuClient<T> {
-    fn call<'a>(
+/// The caller of one operation: it keeps the transport's error of the last call, which the flow
+/// driver does not see, for [`DokuClient::safe`] to report.
+struct KeepingFailure<'c, T> {
+    client: &'c DokuClient<T>,
+    failure: Mutex<Option<TransportError>>,
+}
+
+impl<T> KeepingFailure<'_, T> {
+    fn keep(&self, failure: Option<TransportError>) {
+        *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = failure;
+    }
+}
+
+impl<T: Transport> Caller for KeepingFailure<'_, T> {
+    async fn call<'a>(
         &'a self,
         call: &'a Call,
         _customer: Option<&'a str>,
-    ) -> impl std::future::Future<Output = Result<Received, ClientError>> + Send + 'a {
-        self.send_call(call)
+    ) -> Result<Received, ClientError> {
+        // A call cut short by the operation's deadline leaves no error behind.
+        self.keep(None);
+        let exchanged = self.client.send_call(call).await?;
+        self.keep(exchanged.failure);
+        Ok(exchanged.received)
     }
 
     fn now(&self) -> OffsetDateTime {
-        self.inner.clock.now()
+        self.client.now()
     }
 }

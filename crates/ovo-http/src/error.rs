@@ -31,8 +31,27 @@ pub enum ClientError {
         /// The last HTTP status, if an answer came.
         status: Option<http::StatusCode>,
     },
-    /// No answer came back after the allowed retries.
-    #[error("transport: {0}")]
+    /// No answer came back after the allowed retries: the transport's last error, with its kind
+    /// ([`TransportError::kind`]) and its cause as `source()` (it reads as that error: its
+    /// `Display` and `source()` are the transport error's own).
+    ///
+    /// ```
+    /// use ovo_http::{ClientError, TransportError, TransportErrorKind};
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let error = ClientError::from(TransportError::with_source(TransportErrorKind::Connect, io));
+    /// match &error {
+    ///     ClientError::Transport(transport) => {
+    ///         assert_eq!(transport.kind(), TransportErrorKind::Connect);
+    ///         assert!(!transport.may_have_reached());
+    ///     }
+    ///     other => panic!("{other}"),
+    /// }
+    /// assert_eq!(error.to_string(), "could not connect");
+    /// let cause = std::error::Error::source(&error).map(ToString::to_string);
+    /// assert_eq!(cause.as_deref(), Some("refused"));
+    /// ```
+    #[error(transparent)]
     Transport(#[from] TransportError),
     /// A request could not be built or a flow could not continue.
     #[error("{0}")]

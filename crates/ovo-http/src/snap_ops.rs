@@ -13,7 +13,7 @@ use ovo_model::snap::{
 use time::OffsetDateTime;
 use tracing::Instrument as _;
 
-use crate::client::{OvoClient, expect_success};
+use crate::client::OvoClient;
 use crate::driver::{Record, Step, drive};
 use crate::error::ClientError;
 use crate::transport::Transport;
@@ -85,8 +85,7 @@ pub enum Resumed {
 impl<T: Transport> OvoClient<T> {
     /// Phone lookup, mandatory before linking \[S\].
     pub async fn lookup(&self, phone: &str) -> Result<LookupResponse, ClientError> {
-        let received = self.send_call(&calls::lookup(phone), None).await?;
-        expect_success(received)
+        self.expect_success(&calls::lookup(phone), None).await
     }
 
     /// Stores a new flow and drives it until it needs the customer or ends.
@@ -226,8 +225,7 @@ impl<T: Transport> OvoClient<T> {
     /// The customer's balances; to be called before each debit \[S\].
     pub async fn balance(&self, customer: &str) -> Result<BalanceInquiryResponse, ClientError> {
         let call = calls::balance(&BalanceInquiryRequest::default())?;
-        let received = self.send_call(&call, Some(customer)).await?;
-        expect_success(received)
+        self.expect_success(&call, Some(customer)).await
     }
 
     /// Starts a direct debit: call 1. Returns the PIN webview to send the customer to, or the
@@ -416,8 +414,7 @@ impl<T: Transport> OvoClient<T> {
         partner_reference_no: &str,
     ) -> Result<DebitStatusResponse, ClientError> {
         let call = calls::status(Authorization::Customer, partner_reference_no)?;
-        let received = self.send_call(&call, Some(customer)).await?;
-        expect_success(received)
+        self.expect_success(&call, Some(customer)).await
     }
 
     /// A refund of `customer`'s payment, with the partner's B2B token \[S\]; an unknown outcome is

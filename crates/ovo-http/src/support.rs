@@ -79,20 +79,47 @@ impl ClientOptions {
     }
 }
 
-/// What came of one exchange on the transport, as the flows read it.
-pub(crate) fn received(
-    sent: Result<http::Response<bytes::Bytes>, crate::transport::TransportError>,
-) -> ovo_flows::Received {
-    match sent {
-        Ok(response) => {
-            tracing::debug!(status = response.status().as_u16(), "answered");
-            ovo_flows::Received::Response(response.map(|body| body.to_vec()))
-        }
-        Err(error) => {
-            tracing::debug!(%error, "no answer");
-            ovo_flows::Received::Failed {
-                may_have_reached: error.may_have_reached(),
+/// What came of one call: what the flows read, and the transport's error when no answer came
+/// back, kept for the caller (a TLS failure and a refused connection read differently).
+#[derive(Debug)]
+pub(crate) struct Exchanged {
+    /// What the flows and the retry policy read.
+    pub(crate) received: ovo_flows::Received,
+    /// Why no answer came back: `Some` exactly when `received` is `Failed`.
+    pub(crate) failure: Option<crate::transport::TransportError>,
+}
+
+impl Exchanged {
+    /// What came of one exchange on the transport.
+    pub(crate) fn new(
+        sent: Result<http::Response<bytes::Bytes>, crate::transport::TransportError>,
+    ) -> Self {
+        match sent {
+            Ok(response) => {
+                tracing::debug!(status = response.status().as_u16(), "answered");
+                Self {
+                    received: ovo_flows::Received::Response(response.map(|body| body.to_vec())),
+                    failure: None,
+                }
             }
+            Err(error) => {
+                tracing::debug!(%error, "no answer");
+                Self {
+                    received: ovo_flows::Received::Failed {
+                        may_have_reached: error.may_have_reached(),
+                    },
+                    failure: Some(error),
+                }
+            }
+        }
+    }
+
+    /// The answer, or the transport's error (kind and cause kept) when none came back: what a
+    /// call that must succeed reports.
+    pub(crate) fn answered(self) -> Result<ovo_flows::Received, crate::error::ClientError> {
+        match self.failure {
+            Some(error) => Err(crate::error::ClientError::Transport(error)),
+            None => Ok(self.received),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! proxy's refusal and an answer too large read differently, and only the first three promise the
 //! request never left. Requests go through an HTTP proxy (a `CONNECT` tunnel for HTTPS) when one
 //! is set: an in-process proxy here, in front of a TLS server whose certificate a test CA signed.
+//! The clients' calls that must succeed report these errors as they are, kind and cause kept.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
 use std::convert::Infallible;
@@ -434,4 +435,188 @@ fn a_proxy_url_that_is_not_http_is_refused_without_quoting_it() {
         assert_eq!(error.kind(), TransportErrorKind::Malformed, "{url}");
         assert!(!chain(&error).contains("s3cret"), "{}", chain(&error));
     }
+}
+
+/// A client of OVO direct at `base_url` over `transport`, without retries, with `customer-1`
+/// bound (a usable access token in its store).
+async fn snap_client(
+    base_url: &str,
+    transport: HyperTransport,
+) -> ovo_http::OvoClient<HyperTransport> {
+    use ovo_http::ovo_model::Secret;
+    use ovo_http::ovo_sign::{ClientSecret, PrivateKey};
+    use ovo_http::{CustomerTokens, MemoryTokenStore, SnapConfig, SnapCredentials, TokenStore};
+    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ovo-sign/tests/vectors/keys/rsa2048-pkcs8.pem");
+    let credentials = SnapCredentials {
+        private_key: PrivateKey::from_pem(&std::fs::read(key).unwrap()).unwrap(),
+        client_secret: ClientSecret::new("secret").unwrap(),
+    };
+    let config = SnapConfig::builder(base_url, "partner")
+        .callback_url("http://merchant.test/ovo/callback")
+        .build()
+        .unwrap();
+    let tokens = Arc::new(MemoryTokenStore::default());
+    tokens
+        .put(
+            "customer-1",
+            &CustomerTokens::issued(
+                Secret::new("access-1"),
+                Some(Secret::new("refresh-1")),
+                time::OffsetDateTime::now_utc(),
+            ),
+        )
+        .await
+        .unwrap();
+    let mut options = ovo_http::ClientOptions::default();
+    options.retry.max_retries = 0;
+    ovo_http::OvoClient::builder(config, credentials, transport)
+        .options(options)
+        .token_store(tokens)
+        .build()
+}
+
+/// The transport error a client call failed with, or a panic naming what came instead.
+fn transport_error<T: std::fmt::Debug>(
+    result: Result<T, ovo_http::ClientError>,
+) -> ovo_http::TransportError {
+    match result {
+        Err(ovo_http::ClientError::Transport(error)) => error,
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_client_call_to_an_untrusted_certificate_reports_tls_with_its_cause() {
+    // The server's certificate is signed by the test CA, which this transport does not trust.
+    let (port, requests) = tls_server().await;
+    let client = snap_client(
+        &format!("https://127.0.0.1:{port}"),
+        HyperTransport::new().unwrap(),
+    )
+    .await;
+
+    let error = transport_error(client.balance("customer-1").await);
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+    assert!(!error.may_have_reached());
+    let client_error = ovo_http::ClientError::Transport(error);
+    let text = chain(&client_error);
+    assert!(
+        text.starts_with("TLS failed (certificate not trusted, or handshake refused): "),
+        "{text}"
+    );
+    assert!(text.contains("invalid peer certificate"), "{text}");
+    assert_eq!(
+        text.matches("TLS failed").count(),
+        1,
+        "each cause is said once: {text}"
+    );
+
+    // A call with the B2B token fails on fetching it: the same error, kept inside.
+    match client.lookup("6281234567890").await {
+        Err(ovo_http::ClientError::B2bToken(inner)) => {
+            let ovo_http::ClientError::Transport(error) = inner.as_ref() else {
+                panic!("{inner:?}");
+            };
+            assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+            assert!(chain(error).contains("invalid peer certificate"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "no request was sent");
+}
+
+#[tokio::test]
+async fn a_client_call_to_a_closed_port_reports_connect() {
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let base_url = format!("http://127.0.0.1:{port}");
+    let client = snap_client(&base_url, HyperTransport::new().unwrap()).await;
+    for error in [
+        transport_error(client.balance("customer-1").await),
+        transport_error(client.status("customer-1", "order-1").await),
+    ] {
+        assert_eq!(error.kind(), TransportErrorKind::Connect, "{error:?}");
+        assert!(!error.may_have_reached());
+        let text = chain(&ovo_http::ClientError::Transport(error));
+        assert!(text.starts_with("could not connect: "), "{text}");
+    }
+
+    // DOKU's calls report the same.
+    let mut options = ovo_http::ClientOptions::default();
+    options.retry.max_retries = 0;
+    let doku = ovo_http::DokuClient::with(
+        ovo_http::DokuConfig::new(&base_url, "client").unwrap(),
+        ovo_http::ovo_sign::ClientSecret::new("secret").unwrap(),
+        HyperTransport::new().unwrap(),
+        options,
+        Arc::new(ovo_http::SystemClock),
+    );
+    let request = ovo_http::ovo_model::doku::TokenListRequest::wallet_recurring("customer-1");
+    let error = transport_error(doku.tokens(&request).await);
+    assert_eq!(error.kind(), TransportErrorKind::Connect, "{error:?}");
+    assert!(
+        std::error::Error::source(&error).is_some(),
+        "the cause is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_client_call_through_a_proxy_refusing_its_credentials_reports_proxy() {
+    let (target, requests) = tls_server().await;
+    let proxy = proxy(Some(MERCHANT_CREDENTIALS)).await;
+    let transport = HyperTransport::builder()
+        .add_root_certificates_pem(TEST_CA)
+        .unwrap()
+        .proxy(&format!(
+            "http://merchant:wrong-password@127.0.0.1:{}",
+            proxy.port
+        ))
+        .unwrap()
+        .build()
+        .unwrap();
+    let client = snap_client(&format!("https://127.0.0.1:{target}"), transport).await;
+    let error = transport_error(client.balance("customer-1").await);
+    assert_eq!(error.kind(), TransportErrorKind::Proxy, "{error:?}");
+    assert!(!error.may_have_reached());
+    let client_error = ovo_http::ClientError::Transport(error);
+    let text = chain(&client_error);
+    assert!(
+        text.starts_with("the HTTP proxy could not be reached or refused the request: "),
+        "{text}"
+    );
+    assert!(text.contains("proxy authorization required"), "{text}");
+    assert!(
+        !text.contains("wrong-password") && !format!("{client_error:?}").contains("wrong-password")
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing reached OVO");
+}
+
+#[tokio::test]
+async fn a_doku_call_without_an_answer_reports_the_transports_error_not_an_unknown_answer() {
+    // A timeout may have reached DOKU: for a call that moves no money, the caller still reads
+    // the transport's error (kind and cause), not an unknown answer.
+    let transport = |_request: http::Request<Bytes>, _deadline: Duration| async {
+        Err::<http::Response<Bytes>, _>(ovo_http::TransportError::with_source(
+            TransportErrorKind::Timeout,
+            std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in 10 s"),
+        ))
+    };
+    let mut options = ovo_http::ClientOptions::default();
+    options.retry.max_retries = 0;
+    let doku = ovo_http::DokuClient::with(
+        ovo_http::DokuConfig::new("http://doku.test", "client").unwrap(),
+        ovo_http::ovo_sign::ClientSecret::new("secret").unwrap(),
+        transport,
+        options,
+        Arc::new(ovo_http::SystemClock),
+    );
+    let request = ovo_http::ovo_model::doku::TokenListRequest::wallet_recurring("customer-1");
+    let error = transport_error(doku.tokens(&request).await);
+    assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
+    assert_eq!(
+        chain(&ovo_http::ClientError::Transport(error)),
+        "no answer before the deadline: no answer in 10 s"
+    );
 }
