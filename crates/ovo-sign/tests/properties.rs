@@ -165,7 +165,10 @@ fn agrees_with_the_model(bytes: &[u8]) -> Result<(), TestCaseError> {
     match minify(bytes) {
         Ok(minified) => {
             prop_assert_eq!(Ok(minified.to_vec()), expected.clone());
-            prop_assert_eq!(matches!(minified, Cow::Borrowed(_)), expected == Ok(bytes.to_vec()));
+            prop_assert_eq!(
+                matches!(minified, Cow::Borrowed(_)),
+                expected == Ok(bytes.to_vec())
+            );
         }
         Err(ovo_sign::MinifyError::UnterminatedString { start }) => {
             prop_assert_eq!(Err(start), expected);
