@@ -25,8 +25,9 @@ use crate::error::MinifyError;
 /// - finding whether there is anything to remove: SIMD searches ([`memchr`]) for whitespace
 ///   bytes, and quote counts up to each one, jumping over the literals they fall in; a compact
 ///   body costs a few passes at 32 bytes a step;
-/// - removing it: eight bytes at a time as one `u64` (SWAR), with no branch on the bytes' values,
-///   which a pretty-printed body would mispredict at every token.
+/// - removing it: eight bytes at a time as one `u64` (SWAR), classified with no branch on the
+///   bytes' values (which a pretty-printed body would mispredict at every token), and copied by
+///   runs of kept bytes.
 ///
 /// Other bodies are lexed: bytes between literals one at a time, each literal searched to its
 /// end with `memchr2` for the next quote or backslash, and kept spans copied whole.
@@ -84,10 +85,10 @@ mod plain {
 
     /// `json` without whitespace outside literals, given the offset of the first such byte.
     ///
-    /// Each 8-byte word is classified at once, and its kept bytes are written one after the other
-    /// with an unconditional store and a cursor that advances by 0 or 1 (a word without anything
-    /// to drop is stored whole). The buffer has a word of slack, so that stores never go out of
-    /// it; what lies past the cursor is overwritten or cut off.
+    /// Each 8-byte word is classified at once, without a branch on its bytes; a word with nothing
+    /// to drop is stored whole, another one run of kept bytes at a time, each as a whole-word
+    /// store. The cursor never passes the input's offset, and the buffer has a word of slack, so
+    /// that stores never go out of it; what lies past the cursor is overwritten or cut off.
     pub(super) fn copy(json: &[u8], first: usize) -> Result<Vec<u8>, MinifyError> {
         let start = first - first % WORD;
         let mut out = Output {
@@ -140,9 +141,17 @@ mod plain {
                 self.len += WORD;
                 return;
             }
-            for k in 0..WORD {
-                self.bytes[self.len] = (bytes >> (8 * k)) as u8;
-                self.len += ((keep >> (8 * k)) & 1) as usize;
+            // Bit k of `runs`: byte k is kept (the multiply gathers bit 0 of each byte into the
+            // top byte). Each run of kept bytes is one 8-byte store of the word shifted down to
+            // it; the cursor moves by the run's length.
+            let mut runs = (keep.wrapping_mul(GATHER) >> 56) as u32;
+            while runs != 0 {
+                let start = runs.trailing_zeros();
+                let run = (!(runs >> start)).trailing_zeros();
+                let shifted = (bytes >> (8 * start)).to_le_bytes();
+                self.bytes[self.len..self.len + WORD].copy_from_slice(&shifted);
+                self.len += run as usize;
+                runs &= !0 << (start + run);
             }
         }
     }
@@ -166,6 +175,9 @@ mod plain {
     const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     /// `0x80` in every byte.
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    /// Multiplying by it moves bit 0 of byte k to bit 56 + k: the 64 partial products all land on
+    /// different bits, so nothing carries.
+    const GATHER: u64 = 0x0102_0408_1020_4080;
 
     /// The high bit of each byte of the result is set exactly where the byte of `word` is `byte`.
     fn equal(word: u64, byte: u8) -> u64 {
