@@ -38,7 +38,9 @@ const DEBIT_PRETTY: &[u8] = include_bytes!("debit-pretty-1024.json");
 
 /// Median nanoseconds per call of `a` and of `b`, in alternating batches over `total`.
 fn race(total: Duration, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
-    // A batch long enough (~2 ms) that reading the clock is noise.
+    // A batch long enough (~0.2 ms) that reading the clock is noise, and short enough that on a
+    // shared machine most batches run without being preempted: the median then ignores those
+    // that were.
     let once = {
         let start = Instant::now();
         for _ in 0..16 {
@@ -47,7 +49,7 @@ fn race(total: Duration, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64)
         }
         start.elapsed().as_secs_f64() / 32.0
     };
-    let batch = ((0.002 / once.max(1e-9)) as u32).clamp(1, 100_000);
+    let batch = ((0.0002 / once.max(1e-9)) as u32).clamp(1, 100_000);
     let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
     let start = Instant::now();
     while start.elapsed() < total || times_a.len() < 5 {

@@ -91,12 +91,18 @@ pub fn sha256_lower_hex(bytes: &[u8]) -> String {
 }
 
 /// Appends the lower-case hex of SHA-256 of `bytes` to `text`, without an intermediate string.
+///
+/// The 64 digits are written into a stack buffer and appended at once: pushing them one `char` at
+/// a time checks the capacity and encodes UTF-8 for each.
 pub(crate) fn push_sha256_lower_hex(text: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for byte in digest(&SHA256, bytes).as_ref() {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest(&SHA256, bytes).as_ref()) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
+    // Always ASCII; the check costs a pass over 64 bytes.
+    text.push_str(std::str::from_utf8(&hex).unwrap_or_default());
 }
 
 /// Standard base64 of SHA-256, as DOKU writes its `Digest` component.

@@ -122,6 +122,62 @@ fn lexical_bytes() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(byte, 0..200)
 }
 
+/// Bytes without a backslash or a carriage return (the bodies `minify` scans word by word, not
+/// lexed), weighted to quotes and whitespace, in runs long enough to cross many 8-byte words and
+/// end on any tail length.
+fn plain_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        4 => Just(b'"'),
+        5 => prop::sample::select(vec![b' ', b'\t', b'\n']),
+        1 => prop::sample::select(vec![0u8, 0x0b, 0x0c, 0x1f, 0x21, 0x7f, 0x80, 0xa0, 0xff]),
+        8 => prop::sample::select(b"{}[]:,aZ09.-".to_vec()),
+    ];
+    prop::collection::vec(byte, 0..300)
+}
+
+/// Strings that serde_json writes with escapes (`\"`, `\\`, `\n`, `\u001f`), runs of spaces and tabs,
+/// and multi-byte UTF-8, as keys and values of documents nested up to 12 levels deep.
+fn nested_value() -> impl Strategy<Value = Value> {
+    let text = "([\"\\\\ \t\n\u{1f}]|[a-z]{1,9}|é|日本|😀| {2,9}){0,8}";
+    let leaf = prop_oneof![
+        text.prop_map(Value::String),
+        any::<i32>().prop_map(Value::from),
+        Just(Value::Null),
+    ];
+    leaf.prop_recursive(12, 96, 4, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(text, inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Whitespace runs without a carriage return, so that a body stays on the word-by-word path.
+fn plain_whitespace() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec("[ \t\n]{0,9}", 64)
+}
+
+/// Checks `minify` against the byte-loop model: the same bytes or the same error, and borrowed
+/// exactly when nothing was removed.
+fn agrees_with_the_model(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let expected = reference_minify(bytes);
+    match minify(bytes) {
+        Ok(minified) => {
+            prop_assert_eq!(Ok(minified.to_vec()), expected.clone());
+            prop_assert_eq!(
+                matches!(minified, Cow::Borrowed(_)),
+                expected == Ok(bytes.to_vec())
+            );
+        }
+        Err(ovo_sign::MinifyError::UnterminatedString { start }) => {
+            prop_assert_eq!(Err(start), expected);
+        }
+        Err(other) => prop_assert!(false, "unexpected error {other:?}"),
+    }
+    Ok(())
+}
+
 fn flip_byte(bytes: &[u8], index: usize, to: u8) -> Option<Vec<u8>> {
     let mut changed = bytes.to_vec();
     let i = index % bytes.len().max(1);
@@ -172,6 +228,51 @@ proptest! {
             }
             Err(other) => prop_assert!(false, "unexpected error {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_word_by_word_path_equals_the_model(bytes in plain_bytes()) {
+        agrees_with_the_model(&bytes)?;
+    }
+
+    #[test]
+    fn pretty_and_spaced_documents_with_escapes_equal_the_model(
+        value in nested_value(),
+        pads in plain_whitespace(),
+        crlf in any::<bool>(),
+    ) {
+        let compact = serde_json::to_vec(&value).unwrap();
+        agrees_with_the_model(&compact)?;
+        prop_assert!(matches!(minify(&compact), Ok(Cow::Borrowed(_))));
+        let pretty = serde_json::to_vec_pretty(&value).unwrap();
+        agrees_with_the_model(&pretty)?;
+        prop_assert_eq!(minify(&pretty).unwrap().into_owned(), compact.clone());
+        let mut text = String::new();
+        spaced(&value, &pads, &mut 0, &mut text);
+        if crlf {
+            text = text.replace('\n', "\r\n");
+        }
+        agrees_with_the_model(text.as_bytes())?;
+        prop_assert_eq!(minify(text.as_bytes()).unwrap().into_owned(), compact);
+    }
+
+    #[test]
+    fn one_late_whitespace_run_in_a_compact_body_is_found(
+        value in nested_value(),
+        at in any::<prop::sample::Index>(),
+        pad in "[ \t\n]{1,9}",
+        truncate in any::<bool>(),
+    ) {
+        // A compact body with one whitespace run inserted at any byte, inside a literal or not,
+        // so that copying starts at any word and any quote parity; or cut short (unterminated).
+        let mut body = serde_json::to_vec(&value).unwrap();
+        let at = at.index(body.len() + 1);
+        if truncate {
+            body.truncate(at);
+        } else {
+            body.splice(at..at, pad.bytes());
+        }
+        agrees_with_the_model(&body)?;
     }
 
     #[test]
