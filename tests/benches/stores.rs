@@ -52,7 +52,7 @@ async fn run() {
     let options = |connections: u32, ping: bool| {
         let mut options = StoreOptions::default();
         options.max_connections = connections;
-        options.ping_before_use = ping;
+        options.ping_when_idle_for = ping.then_some(std::time::Duration::ZERO);
         options
     };
     let sqlite_file = |name: &str| format!("sqlite://{}", dir.join(name).display());

@@ -100,12 +100,15 @@ pub struct StoreOptions {
     /// store key lacks (true by default: a wrong `OVO_STORE_KEY` is an error at start, not at the
     /// first customer).
     pub check_keys: bool,
-    /// Whether the pool pings a connection before every use (false by default). A ping is a
-    /// round trip of its own, as long as the statement it guards: with it a two-phase debit
-    /// makes fourteen round trips to the database instead of seven. Without it, a connection the
-    /// server dropped fails the one statement that finds it out (a typed store error, which the
-    /// client treats as it treats any store outage) and the pool replaces it.
-    pub ping_before_use: bool,
+    /// A connection that sat idle in the pool longer than this is pinged before it is used
+    /// (30 s by default); `Some(Duration::ZERO)` pings before every use, `None` never.
+    ///
+    /// A ping is a round trip of its own, as long as the statement it guards: pinging before
+    /// every use (sqlx's default) makes a two-phase debit's seven round trips to the database
+    /// fourteen. A busy pool's connections are never idle that long, so they go unpinged; one
+    /// that waited (and that a firewall or load balancer may have cut meanwhile) is checked
+    /// and replaced before a flow's write depends on it.
+    pub ping_when_idle_for: Option<Duration>,
 }
 
 impl Default for StoreOptions {
@@ -115,7 +118,7 @@ impl Default for StoreOptions {
             acquire_timeout: Duration::from_secs(5),
             keep_handled: Duration::from_secs(24 * 3600),
             check_keys: true,
-            ping_before_use: false,
+            ping_when_idle_for: Some(Duration::from_secs(30)),
         }
     }
 }
@@ -809,6 +812,28 @@ const SUPPORTED: &str = match (cfg!(feature = "sqlite"), cfg!(feature = "postgre
     _ => "postgres (build with the `sqlite` feature for SQLite)",
 };
 
+/// The pool's check before it hands out a connection: a ping, only for a connection idle longer
+/// than `after` (see [`StoreOptions::ping_when_idle_for`]). A failed ping discards the
+/// connection and the pool opens another.
+fn ping_when_idle<C: sqlx::Connection>(
+    after: Option<Duration>,
+) -> impl for<'c> Fn(
+    &'c mut C,
+    sqlx::pool::PoolConnectionMetadata,
+) -> BoxFuture<'c, Result<bool, sqlx::Error>>
++ Send
++ Sync
++ 'static {
+    move |connection, metadata| {
+        Box::pin(async move {
+            if after.is_some_and(|after| metadata.idle_for >= after) {
+                connection.ping().await?;
+            }
+            Ok(true)
+        })
+    }
+}
+
 #[cfg(feature = "sqlite")]
 async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Pool, Error> {
     use std::str::FromStr as _;
@@ -832,7 +857,8 @@ async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Pool, Error
             options.max_connections.max(1)
         })
         .acquire_timeout(options.acquire_timeout)
-        .test_before_acquire(options.ping_before_use);
+        .test_before_acquire(false)
+        .before_acquire(ping_when_idle(options.ping_when_idle_for));
     if memory {
         // The in-memory database lives as long as its one connection.
         pool = pool
@@ -886,7 +912,8 @@ async fn connect_postgres(url: &str, options: &StoreOptions) -> Result<Pool, Err
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections.max(1))
         .acquire_timeout(options.acquire_timeout)
-        .test_before_acquire(options.ping_before_use)
+        .test_before_acquire(false)
+        .before_acquire(ping_when_idle(options.ping_when_idle_for))
         .connect_with(connect)
         .await
         .map_err(|e| Error::Connect(one_line(&e)))?;

@@ -15,7 +15,7 @@ use ovo_flows::{
     MemoryTokenStore, SecretSlot, StoreError, StoredFlow, TokenStore,
 };
 use ovo_model::Secret;
-use ovo_store::{Error, SqlStore, StoreKey};
+use ovo_store::{Error, SqlStore, StoreKey, StoreOptions};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -881,4 +881,55 @@ async fn sqlite_refresh_is_single_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_refresh_is_single_flight() {
     refresh_is_single_flight(&pg_url().await).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections the server dropped (a restart, a firewall cutting idle connections).
+
+/// Ends every other session on the store's PostgreSQL database, as a server restart or a
+/// firewall would.
+async fn drop_connections(url: &str) {
+    let admin = sqlx::PgPool::connect(url).await.unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE pid <> pg_backend_pid() AND datname = current_database()",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+}
+
+/// With `ping_when_idle_for` reached, a connection the server dropped is found out by the ping
+/// and replaced: the statement succeeds. Without a ping, the one statement that finds it out
+/// fails with a typed error, and the pool replaces the connection for the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_dropped_connections_are_replaced() {
+    let url = pg_url().await;
+    let text = key_text();
+    for ping in [Some(Duration::ZERO), None] {
+        let mut options = StoreOptions::default();
+        options.max_connections = 1;
+        options.ping_when_idle_for = ping;
+        let store = SqlStore::connect_with(&url, key(&text), options)
+            .await
+            .unwrap();
+        TokenStore::put(&store, "dropped", &tokens("a", "r"))
+            .await
+            .unwrap();
+        drop_connections(&url).await;
+        let first = TokenStore::get(&store, "dropped").await;
+        match ping {
+            Some(_) => assert!(
+                first.unwrap().is_some(),
+                "pinged: the first statement succeeds"
+            ),
+            None => assert!(
+                matches!(first, Err(StoreError::Unavailable(_))),
+                "unpinged: the first statement fails typed, got {first:?}"
+            ),
+        }
+        let second = TokenStore::get(&store, "dropped").await.unwrap();
+        assert!(second.is_some(), "the pool replaced the connection");
+    }
 }
