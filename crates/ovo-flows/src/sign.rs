@@ -5,7 +5,6 @@ use std::fmt;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Request};
 use ovo_model::Secret;
-use ovo_model::endpoint::header;
 use ovo_model::snap::ExternalId;
 use ovo_sign::{ClientSecret, PrivateKey, snap};
 use time::OffsetDateTime;
@@ -13,6 +12,52 @@ use time::OffsetDateTime;
 use crate::call::{Authorization, Call, Target};
 use crate::config::{DokuConfig, SnapConfig};
 use crate::error::FlowError;
+
+/// The catalogue's header names (`ovo_model::endpoint::header`) as `HeaderName`s made at compile
+/// time, so that signing a call parses no header name. Lowercase, as hyper writes them: header
+/// names are case-insensitive, and a test checks each against the catalogue.
+mod header {
+    use http::HeaderName;
+
+    pub(super) const X_TIMESTAMP: HeaderName = HeaderName::from_static("x-timestamp");
+    pub(super) const X_SIGNATURE: HeaderName = HeaderName::from_static("x-signature");
+    pub(super) const X_CLIENT_KEY: HeaderName = HeaderName::from_static("x-client-key");
+    pub(super) const X_PARTNER_ID: HeaderName = HeaderName::from_static("x-partner-id");
+    pub(super) const X_EXTERNAL_ID: HeaderName = HeaderName::from_static("x-external-id");
+    pub(super) const CHANNEL_ID: HeaderName = HeaderName::from_static("channel-id");
+    pub(super) const X_DEVICE_ID: HeaderName = HeaderName::from_static("x-device-id");
+    pub(super) const CLIENT_ID: HeaderName = HeaderName::from_static("client-id");
+    pub(super) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+    pub(super) const REQUEST_TIMESTAMP: HeaderName = HeaderName::from_static("request-timestamp");
+    pub(super) const SIGNATURE: HeaderName = HeaderName::from_static("signature");
+
+    #[cfg(test)]
+    mod tests {
+        use ovo_model::endpoint::header as catalogue;
+
+        #[test]
+        fn typed_names_are_the_catalogues() {
+            let pairs = [
+                (super::X_TIMESTAMP, catalogue::X_TIMESTAMP),
+                (super::X_SIGNATURE, catalogue::X_SIGNATURE),
+                (super::X_CLIENT_KEY, catalogue::X_CLIENT_KEY),
+                (super::X_PARTNER_ID, catalogue::X_PARTNER_ID),
+                (super::X_EXTERNAL_ID, catalogue::X_EXTERNAL_ID),
+                (super::CHANNEL_ID, catalogue::CHANNEL_ID),
+                (super::X_DEVICE_ID, catalogue::X_DEVICE_ID),
+                (super::CLIENT_ID, catalogue::CLIENT_ID),
+                (super::REQUEST_ID, catalogue::REQUEST_ID),
+                (super::REQUEST_TIMESTAMP, catalogue::REQUEST_TIMESTAMP),
+                (super::SIGNATURE, catalogue::SIGNATURE),
+            ];
+            for (typed, name) in pairs {
+                // `HeaderName == &str` ignores case, as HTTP does.
+                assert_eq!(typed, name);
+                assert_eq!(typed.as_str(), name.to_ascii_lowercase());
+            }
+        }
+    }
+}
 
 /// The partner's SNAP signing material.
 pub struct SnapCredentials {

@@ -12,8 +12,7 @@ pub(crate) fn hmac_sign(
     secret: &ClientSecret,
     message: &[u8],
 ) -> hmac::Tag {
-    let key = hmac::Key::new(algorithm, secret.expose_secret());
-    hmac::sign(&key, message)
+    hmac::sign(&secret.hmac_key(algorithm), message)
 }
 
 /// Accepts `tag` if it is the HMAC of `message` under any of `secrets`.
@@ -36,8 +35,7 @@ pub(crate) fn hmac_verify_any(
     }
     let mut matched = false;
     for secret in secrets {
-        let key = hmac::Key::new(algorithm, secret.expose_secret());
-        matched |= hmac::verify(&key, message, tag).is_ok();
+        matched |= hmac::verify(&secret.hmac_key(algorithm), message, tag).is_ok();
     }
     if matched {
         Ok(())

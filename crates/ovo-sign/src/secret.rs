@@ -1,10 +1,13 @@
 //! Shared secrets: the SNAP client secret and the DOKU secret key.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use zeroize::Zeroizing;
 
+use crate::backend::hmac;
 use crate::error::KeyError;
 use crate::files::{FilePermissions, read_private};
 
@@ -13,6 +16,11 @@ use crate::files::{FilePermissions, read_private};
 ///
 /// The bytes are zeroized on drop; `Debug` prints `ClientSecret([redacted])`; there is no
 /// `Display` and no `Serialize`. Read it only through [`ClientSecret::expose_secret`].
+///
+/// The HMAC key schedules made from it (HMAC-SHA512 for SNAP, HMAC-SHA256 for DOKU) are made
+/// once, at first use, and kept beside the bytes (shared by clones), so a signature hashes no
+/// key block again. They are the crypto backend's `hmac::Key`, which the backend does not
+/// zeroize on drop: the same holds for the key made afresh for every signature before.
 ///
 /// ```
 /// use ovo_sign::ClientSecret;
@@ -23,7 +31,14 @@ use crate::files::{FilePermissions, read_private};
 /// # Ok::<(), ovo_sign::KeyError>(())
 /// ```
 #[derive(Clone)]
-pub struct ClientSecret(Zeroizing<Vec<u8>>);
+pub struct ClientSecret(Zeroizing<Vec<u8>>, Arc<Schedules>);
+
+/// The HMAC keys made from a secret, each made at its first use.
+#[derive(Default)]
+struct Schedules {
+    sha256: OnceLock<hmac::Key>,
+    sha512: OnceLock<hmac::Key>,
+}
 
 impl ClientSecret {
     /// Wraps secret bytes; an empty secret is refused.
@@ -32,7 +47,7 @@ impl ClientSecret {
         if bytes.is_empty() {
             return Err(KeyError::EmptySecret);
         }
-        Ok(Self(bytes))
+        Ok(Self(bytes, Arc::default()))
     }
 
     /// Reads a secret from a text file. One trailing line ending (`\n` or `\r\n`), as editors and
@@ -54,6 +69,19 @@ impl ClientSecret {
     /// The secret bytes. Handle them with care: never log them.
     pub fn expose_secret(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The HMAC key for `algorithm`: the one kept for SHA-256 and SHA-512, made at first use;
+    /// made afresh for any other algorithm.
+    pub(crate) fn hmac_key(&self, algorithm: hmac::Algorithm) -> Cow<'_, hmac::Key> {
+        let slot = if algorithm == hmac::HMAC_SHA512 {
+            &self.1.sha512
+        } else if algorithm == hmac::HMAC_SHA256 {
+            &self.1.sha256
+        } else {
+            return Cow::Owned(hmac::Key::new(algorithm, &self.0));
+        };
+        Cow::Borrowed(slot.get_or_init(|| hmac::Key::new(algorithm, &self.0)))
     }
 }
 

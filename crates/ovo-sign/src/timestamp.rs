@@ -10,9 +10,11 @@ use time::{OffsetDateTime, UtcOffset};
 
 use crate::error::TimestampError;
 
+#[cfg(test)]
 const SNAP_MILLIS: &[FormatItem<'_>] = format_description!(
     "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory]:[offset_minute]"
 );
+#[cfg(test)]
 const SNAP_SECONDS: &[FormatItem<'_>] = format_description!(
     "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
 );
@@ -88,21 +90,57 @@ impl SnapTimestampFormat {
     }
 
     /// Writes `at` in this format, converted to the format's offset.
+    ///
+    /// The digits are written directly (a signature's timestamp is formatted on every call);
+    /// a property test holds them to the `time` crate's formatting of the same description.
     pub fn format(&self, at: OffsetDateTime) -> Result<String, TimestampError> {
         if !in_range(at) {
             return Err(TimestampError::Unrepresentable {
                 format: "a SNAP X-TIMESTAMP",
             });
         }
-        let description = match self.precision {
-            Precision::Millis => SNAP_MILLIS,
-            Precision::Seconds => SNAP_SECONDS,
-        };
-        at.to_offset(self.offset)
-            .format(description)
-            .map_err(|_| TimestampError::Unrepresentable {
-                format: "a SNAP X-TIMESTAMP",
-            })
+        let local = at.to_offset(self.offset);
+        let mut text = String::with_capacity(29);
+        // In range, a year has four digits in every offset (1969 to 9999).
+        push_digits(&mut text, local.year().unsigned_abs(), 4);
+        text.push('-');
+        push_digits(&mut text, u32::from(u8::from(local.month())), 2);
+        text.push('-');
+        push_digits(&mut text, u32::from(local.day()), 2);
+        text.push('T');
+        push_digits(&mut text, u32::from(local.hour()), 2);
+        text.push(':');
+        push_digits(&mut text, u32::from(local.minute()), 2);
+        text.push(':');
+        push_digits(&mut text, u32::from(local.second()), 2);
+        if self.precision == Precision::Millis {
+            text.push('.');
+            // Truncated, never rounded.
+            push_digits(&mut text, u32::from(local.millisecond()), 3);
+        }
+        text.push(if self.offset.is_negative() { '-' } else { '+' });
+        push_digits(
+            &mut text,
+            u32::from(self.offset.whole_hours().unsigned_abs()),
+            2,
+        );
+        text.push(':');
+        push_digits(
+            &mut text,
+            u32::from(self.offset.minutes_past_hour().unsigned_abs()),
+            2,
+        );
+        Ok(text)
+    }
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    let mut divisor = 10u32.pow(width - 1);
+    while divisor > 0 {
+        let digit = (value / divisor) % 10;
+        text.push(char::from(b'0' + digit as u8));
+        divisor /= 10;
     }
 }
 
@@ -189,6 +227,30 @@ mod tests {
             let at = parse_snap_timestamp(text).unwrap();
             let again = SnapTimestampFormat::OVO.format(at).unwrap();
             assert_eq!(parse_snap_timestamp(&again).unwrap(), at);
+        }
+    }
+
+    proptest::proptest! {
+        /// The digits written by hand are the `time` crate's, for any instant in range, any
+        /// offset and both precisions.
+        #[test]
+        fn snap_format_is_the_time_crates(
+            seconds in 0i64..253_402_214_400, // 1970-01-01 to 9998-12-31 in UTC
+            nanos in 0u32..1_000_000_000,
+            offset_seconds in -86_399i32..=86_399,
+            millis in proptest::bool::ANY,
+        ) {
+            let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+                + time::Duration::nanoseconds(i64::from(nanos));
+            let offset = UtcOffset::from_whole_seconds(offset_seconds).unwrap();
+            let (precision, description) = if millis {
+                (Precision::Millis, SNAP_MILLIS)
+            } else {
+                (Precision::Seconds, SNAP_SECONDS)
+            };
+            let ours = SnapTimestampFormat::new(offset, precision).format(at);
+            let local = at.to_offset(offset);
+            proptest::prop_assert_eq!(ours.unwrap(), local.format(description).unwrap());
         }
     }
 
