@@ -37,6 +37,9 @@ const WEBVIEW: Duration = Duration::from_secs(600);
 /// short here so that the restarted instance's clock can pass it while staying inside the
 /// provider's timestamp window.
 const ARRIVAL: Duration = Duration::from_secs(20);
+/// The operation deadline: a flow stored with a call in flight is the sending instance's until
+/// then, and `reconcile` takes it over only after it (so the restart runs later than that).
+const DEADLINE: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Point {
@@ -169,6 +172,7 @@ async fn child() {
     let mut options = ovo_e2e::quick_inquiries(ClientOptions::default());
     options.pacing.webview_timeout = WEBVIEW;
     options.pacing.arrival_horizon = ARRIVAL;
+    options.operation_deadline = DEADLINE;
     let client = OvoClient::builder(
         ovo_e2e::snap_config(&base),
         ovo_e2e::credentials(&var("OVO_CRASH_SECRET")),
@@ -307,6 +311,7 @@ async fn one_run(
     let mut options = ovo_e2e::quick_inquiries(ClientOptions::default());
     options.pacing.webview_timeout = WEBVIEW;
     options.pacing.arrival_horizon = ARRIVAL;
+    options.operation_deadline = DEADLINE;
     let client = |clock: Arc<TestClock>| {
         e2e.builder_with(e2e.transport())
             .options(options.clone())
@@ -348,12 +353,14 @@ async fn one_run(
     let customer_returns = point == Point::DebitWebview && run.is_multiple_of(2);
     let clock = if point == Point::DebitWebview && !customer_returns {
         Arc::new(TestClock::skewed(WEBVIEW.as_secs() as i64 + 60))
-    } else if point == Point::RefundStored {
-        // The reconciliation job runs later than a refund request could still arrive
-        // (`Pacing::arrival_horizon`): a refund absent from the history then was never made.
-        Arc::new(TestClock::skewed(ARRIVAL.as_secs() as i64 + 10))
     } else {
-        Arc::new(TestClock::default())
+        // The reconciliation job runs after the killed instance's operation deadline (before
+        // it, a flow with a call in flight is still that instance's), and later than a refund
+        // request could still arrive (`Pacing::arrival_horizon`): a refund absent from the
+        // history then was never made.
+        Arc::new(TestClock::skewed(
+            ARRIVAL.max(DEADLINE).as_secs() as i64 + 10,
+        ))
     };
     let restarted = client(Arc::clone(&clock));
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM ovo_flows")

@@ -12,8 +12,8 @@ use bytes::Bytes;
 use ovo_e2e::E2e;
 use ovo_flows::{DebitOutcome, LinkingOutcome, OvoEndpoint};
 use ovo_http::{
-    ClientError, ClientOptions, DebitProgress, FlowStore as _, MemoryFlowStore, MemoryTokenStore,
-    OvoClient, PendingDebit, Resumed, TokenStore as _, Transport,
+    ClientError, ClientOptions, Clock as _, DebitProgress, FlowStore as _, MemoryFlowStore,
+    MemoryTokenStore, OvoClient, PendingDebit, Resumed, TokenStore as _, Transport,
 };
 use ovo_model::snap::{BindingRequest, DirectDebitRequest};
 use ovo_model::{Idr, SnapMoney};
@@ -383,4 +383,134 @@ async fn an_unknown_debit_resumes_by_inquiry_on_another_instance() {
         b.finish_debit(&pending.id, &callback).await,
         Err(ClientError::FlowFinished { .. })
     ));
+}
+
+/// A flow stored with a call in flight belongs to the instance sending it until that instance's
+/// operation deadline: another instance's `reconcile` (a periodic job) leaves it alone, so it
+/// never settles by inquiry a capture that is still on its way. Past the deadline (the instance
+/// crashed or gave up) it is taken over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_leaves_a_flow_in_flight_to_its_instance() {
+    const PHONE: &str = "6281910000006";
+    let e2e = E2e::start().await;
+    e2e.account(PHONE, "30000.00", "0.00").await;
+    let shared = Shared::default();
+    let paths: Paths = Arc::default();
+    let b = shared.instance(&e2e, counting_paths(&e2e, Arc::clone(&paths)));
+    link(&e2e, &b, "cust-r6", PHONE).await;
+    let pending = begin(&b, "cust-r6", "INV-RESUME-6", 7_000).await;
+    let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
+
+    // Instance A holds call 2 on its way until the test lets it go.
+    let (reached, mut call_held) = tokio::sync::mpsc::channel::<()>(1);
+    let release = Arc::new(tokio::sync::Notify::new());
+    let inner = e2e.transport();
+    let debit_path = ovo_e2e::snap_config(&e2e.base()).path(OvoEndpoint::Debit);
+    let held = {
+        let release = Arc::clone(&release);
+        move |request: http::Request<Bytes>, deadline: Duration| {
+            let (inner, release, reached) = (inner.clone(), Arc::clone(&release), reached.clone());
+            let hold = request.uri().path() == debit_path;
+            async move {
+                if hold {
+                    let _ = reached.send(()).await;
+                    release.notified().await;
+                }
+                inner.send(request, deadline).await
+            }
+        }
+    };
+    let a = shared.instance(&e2e, held);
+    let id = pending.id.clone();
+    let finishing = tokio::spawn(async move { a.finish_debit(&id, &callback).await });
+    call_held.recv().await.unwrap();
+
+    // The periodic job on instance B, now: the flow is A's.
+    let settled = b.reconcile(e2e.clock.now()).await.unwrap();
+    assert!(
+        settled.is_empty(),
+        "took over a flow in flight: {settled:?}"
+    );
+    let statuses = sent_to(&e2e, &paths, OvoEndpoint::Status);
+    assert_eq!(statuses, 0, "no inquiry about a capture still on its way");
+    let stored = shared.flows.get(&pending.id).await.unwrap().unwrap();
+    let wake_at = stored
+        .wake_at
+        .expect("a flow in flight is stored with A's deadline");
+    assert!(wake_at > e2e.clock.now());
+
+    // A's call goes out and A settles the flow.
+    release.notify_one();
+    let outcome = finishing.await.unwrap().unwrap();
+    assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
+    assert_eq!(captures(&e2e).await.len(), 1);
+    // Nothing is left for the job, even past A's deadline.
+    let later = wake_at + time::Duration::seconds(1);
+    assert!(b.reconcile(later).await.unwrap().is_empty());
+}
+
+/// Past the deadline of the instance that wrote a flow with a call in flight (it crashed), the
+/// periodic job takes the flow over and settles it by inquiry, never sending the call again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_takes_over_a_flow_in_flight_past_its_deadline() {
+    const PHONE: &str = "6281910000007";
+    let e2e = E2e::start().await;
+    e2e.account(PHONE, "30000.00", "0.00").await;
+    let shared = Shared::default();
+    let paths: Paths = Arc::default();
+    let b = shared.instance_with(
+        &e2e,
+        counting_paths(&e2e, Arc::clone(&paths)),
+        ovo_e2e::quick_inquiries(ClientOptions::default()),
+    );
+    link(&e2e, &b, "cust-r7", PHONE).await;
+    let pending = begin(&b, "cust-r7", "INV-RESUME-7", 7_000).await;
+    let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
+
+    // Instance A sends call 2 and dies before its answer comes back: the call never returns.
+    let (reached, mut call_held) = tokio::sync::mpsc::channel::<()>(1);
+    let inner = e2e.transport();
+    let debit_path = ovo_e2e::snap_config(&e2e.base()).path(OvoEndpoint::Debit);
+    let dying = move |request: http::Request<Bytes>, deadline: Duration| {
+        let (inner, reached) = (inner.clone(), reached.clone());
+        let hold = request.uri().path() == debit_path;
+        async move {
+            let answer = inner.send(request, deadline).await;
+            if hold {
+                let _ = reached.send(()).await;
+                std::future::pending::<()>().await;
+            }
+            answer
+        }
+    };
+    let a = shared.instance(&e2e, dying);
+    let id = pending.id.clone();
+    let crashed = tokio::spawn(async move { a.finish_debit(&id, &callback).await });
+    call_held.recv().await.unwrap();
+    crashed.abort();
+    let debits = sent_to(&e2e, &paths, OvoEndpoint::Debit);
+
+    let stored = shared.flows.get(&pending.id).await.unwrap().unwrap();
+    let deadline = stored
+        .wake_at
+        .expect("stored with the dead instance's deadline");
+    assert!(b.reconcile(e2e.clock.now()).await.unwrap().is_empty());
+    let settled = b.reconcile(deadline).await.unwrap();
+    assert!(
+        matches!(
+            settled.as_slice(),
+            [(id, Resumed::Debit(DebitOutcome::Paid { .. }))] if *id == pending.id
+        ),
+        "{settled:?}"
+    );
+    assert_eq!(
+        sent_to(&e2e, &paths, OvoEndpoint::Debit),
+        debits,
+        "call 2 never sent again"
+    );
+    assert!(
+        sent_to(&e2e, &paths, OvoEndpoint::Status) >= 1,
+        "settled by inquiry"
+    );
+    assert_eq!(captures(&e2e).await.len(), 1);
 }

@@ -92,9 +92,11 @@ where
         let unsettled_before = flow.unsettled_outcome().is_some();
         match flow.poll(now) {
             Action::Send(call) => {
-                // Write-ahead: the store knows a call may be on its way before it is.
+                // Write-ahead: the store knows a call may be on its way before it is. Its
+                // wake-up is this drive's deadline: until then the flow is this instance's, and
+                // `reconcile` leaves it alone (after it, the instance crashed or gave up).
                 if let Some(record) = record.as_mut()
-                    && let Err(error) = record.save(flow, false, None).await
+                    && let Err(error) = record.save(flow, false, Some(deadline)).await
                 {
                     if let ClientError::Store(ovo_flows::StoreError::Conflict) = error {
                         // Another instance advanced this flow: it is theirs.

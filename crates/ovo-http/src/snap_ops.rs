@@ -298,11 +298,14 @@ impl<T: Transport> OvoClient<T> {
     }
 
     /// Settles what a crash, a restart or an outage left behind: every unsettled stored flow
-    /// that is past its `wake_at` at `now` (its webview deadline or next inquiry), or has none (it
-    /// was stored with a call in flight, or ended `Unknown`), is resumed as [`OvoClient::resume`]
-    /// does. A call stored in flight is taken as lost: a debit or refund is settled by status
-    /// inquiries and never sent again; a flow whose customer has not come back stays waiting
-    /// until its webview deadline, then ends. Returns each flow resumed with what came of it.
+    /// that is past its `wake_at` at `now`, or has none (it ended `Unknown`), is resumed as
+    /// [`OvoClient::resume`] does. A flow's `wake_at` is its webview deadline, its next inquiry,
+    /// or, while a call is in flight, the operation deadline of the instance sending it: a flow
+    /// still being driven is left to its instance, and one whose instance crashed or gave up is
+    /// taken over once that deadline passed. A call stored in flight is then taken as lost: a
+    /// debit or refund is settled by status inquiries and never sent again; a flow whose
+    /// customer has not come back stays waiting until its webview deadline, then ends. Returns
+    /// each flow resumed with what came of it.
     ///
     /// A flow another instance advanced meanwhile (a [`StoreError::Conflict`]) or finished is
     /// skipped. A store failure ends the pass with the error (run it again later); any other
