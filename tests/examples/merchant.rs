@@ -564,7 +564,15 @@ async fn refund(State(shop): Shared, Path(invoice): Path<String>) -> Result<Redi
     let request = RefundRequest::new(&invoice, refund_no(&invoice), money);
     let outcome = match shop.client.refund(CUSTOMER, &request).await {
         Ok(outcome) => outcome,
-        // An error means nothing that could refund was sent: the order is paid again.
+        // The flow store failed, or a `reconcile` pass took the flow over (it settles a flow
+        // whose call is in flight as if the shop had crashed): the refund may have been sent.
+        // Leave it pending; `reconcile` settles it.
+        Err(error @ ClientError::Store(_)) => {
+            tracing::warn!(invoice, %error, "the refund's outcome is not known yet");
+            set_status_from(&shop, &invoice, "refunding", "refund pending").await?;
+            return Ok(Redirect::to(&format!("/orders/{invoice}")));
+        }
+        // Any other error means nothing that could refund was sent: the order is paid again.
         Err(error) => {
             set_status_from(&shop, &invoice, "refunding", "paid").await?;
             return Err(error.into());

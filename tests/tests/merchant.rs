@@ -2,8 +2,9 @@
 //! the shop's home page, "Link OVO", OVO's OTP/PIN webview, back on the shop; "Pay", OVO's PIN
 //! webview, the order page saying paid (and OVO's signed notification received); "Refund", and
 //! the order refunded, once (a second refund, or two at once, is refused). And a DOKU payment's
-//! notification, verified, handled once and acknowledged by the shop's DOKU route, and the shop's
-//! store key (no browser needed).
+//! notification, verified, handled once and acknowledged by the shop's DOKU route; a refund left
+//! unknown, settled by the shop's periodic reconcile; and the shop's store key (no browser
+//! needed).
 //!
 //! Needs Debian's `chromium` and `chromium-driver`: without them the test is reported ignored,
 //! unless `OVO_REQUIRE_BROWSER=1` (set by CI), where it fails. A `harness = false` target:
@@ -41,6 +42,14 @@ fn main() {
             runtime.block_on(a_doku_notification_is_verified_and_acknowledged());
             Ok(())
         }),
+        Trial::test("a_refund_left_unknown_is_settled_by_reconcile", || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            runtime.block_on(a_refund_left_unknown_is_settled_by_reconcile());
+            Ok(())
+        }),
         Trial::test(
             "only_a_missing_store_key_falls_back_to_a_throwaway_one",
             || {
@@ -74,10 +83,27 @@ fn http_client() -> Client<HttpConnector, Full<bytes::Bytes>> {
 
 /// POSTs an empty form to `url`; returns the status.
 async fn post(http: &Client<HttpConnector, Full<bytes::Bytes>>, url: &str) -> u16 {
-    let request = http::Request::post(url)
+    send(http, http::Method::POST, url).await.0
+}
+
+/// One request with an empty body: the status and the `Location` header (a redirect's target).
+async fn send(
+    http: &Client<HttpConnector, Full<bytes::Bytes>>,
+    method: http::Method,
+    url: &str,
+) -> (u16, String) {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(url)
         .body(Full::new(bytes::Bytes::new()))
         .unwrap();
-    http.request(request).await.unwrap().status().as_u16()
+    let answer = http.request(request).await.unwrap();
+    let location = answer
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (answer.status().as_u16(), location)
 }
 
 /// An order's status and whether its notification was handled, from the database.
@@ -160,6 +186,62 @@ async fn a_customer_links_pays_and_is_refunded_in_the_browser(
     session.open(&order).await?;
     assert_eq!(session.text("#status").await?, "refunded");
     session.close().await
+}
+
+/// A refund whose answer is lost, while OVO's status inquiries fail too, ends `Unknown`: the
+/// order says "refund pending" (and cannot be refunded again). Once OVO answers again, the
+/// shop's periodic `reconcile` (every 30 s) settles the stored refund flow by status inquiry and
+/// maps it back to the order: refunded. Without a browser: the sandbox's `Customer` completes the
+/// webviews.
+async fn a_refund_left_unknown_is_settled_by_reconcile() {
+    let (shop, orders, _directory) = open_shop().await;
+    let http = http_client();
+    let customer = ovo_sandbox::Customer::new(merchant::PHONE, merchant::PIN);
+    // Link, then pay: each time the shop sends the customer to OVO's webview, and OVO sends
+    // them back to the shop's callback.
+    let (status, webview) = send(&http, http::Method::POST, &format!("{}/link", shop.url)).await;
+    assert_eq!(status, 303);
+    let back = customer.complete(&webview).await.unwrap().redirect;
+    assert_eq!(
+        send(&http, http::Method::GET, &back).await,
+        (303, "/".to_owned())
+    );
+    let (status, webview) = send(&http, http::Method::POST, &format!("{}/pay", shop.url)).await;
+    assert_eq!(status, 303);
+    let back = customer.complete(&webview).await.unwrap().redirect;
+    let (status, order) = send(&http, http::Method::GET, &back).await;
+    assert_eq!(status, 303);
+    let invoice = order.strip_prefix("/orders/").unwrap();
+    assert_eq!(order_row(&orders, invoice).await.0, "paid");
+
+    // OVO refunds, but its answer is lost; its status inquiries fail.
+    let faults = format!("{}/_sandbox/faults", shop.sandbox_url);
+    let plan = serde_json::json!({"rules": [
+        {"endpoint": "refund", "every": 1, "action": {"kind": "drop_after_commit"}},
+        {"endpoint": "status", "every": 1, "action": {"kind": "status", "status": 500}},
+    ]});
+    let request = http::Request::put(&faults)
+        .header("content-type", "application/json")
+        .body(Full::new(bytes::Bytes::from(plan.to_string())))
+        .unwrap();
+    assert_eq!(http.request(request).await.unwrap().status(), 200);
+    let refund = format!("{}{order}/refund", shop.url);
+    // The shop waits for the SDK's status inquiries (about 20 s), then shows the order.
+    assert_eq!(post(&http, &refund).await, 303);
+    assert_eq!(order_row(&orders, invoice).await.0, "refund pending");
+    // Never refunded twice blindly.
+    assert_eq!(post(&http, &refund).await, 409);
+
+    // OVO answers again: the next reconcile pass settles it.
+    let (status, _) = send(&http, http::Method::DELETE, &faults).await;
+    assert_eq!(status, 200);
+    for _ in 0..90 {
+        if order_row(&orders, invoice).await.0 == "refunded" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(order_row(&orders, invoice).await.0, "refunded");
 }
 
 /// `OVO_STORE_KEY`: a missing one falls back to a throwaway key (for the demo); a malformed or
