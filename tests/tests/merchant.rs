@@ -196,35 +196,12 @@ async fn a_customer_links_pays_and_is_refunded_in_the_browser(
 async fn a_refund_left_unknown_is_settled_by_reconcile() {
     let (shop, orders, _directory) = open_shop().await;
     let http = http_client();
-    let customer = ovo_sandbox::Customer::new(merchant::PHONE, merchant::PIN);
-    // Link, then pay: each time the shop sends the customer to OVO's webview, and OVO sends
-    // them back to the shop's callback.
-    let (status, webview) = send(&http, http::Method::POST, &format!("{}/link", shop.url)).await;
-    assert_eq!(status, 303);
-    let back = customer.complete(&webview).await.unwrap().redirect;
-    assert_eq!(
-        send(&http, http::Method::GET, &back).await,
-        (303, "/".to_owned())
-    );
-    let (status, webview) = send(&http, http::Method::POST, &format!("{}/pay", shop.url)).await;
-    assert_eq!(status, 303);
-    let back = customer.complete(&webview).await.unwrap().redirect;
-    let (status, order) = send(&http, http::Method::GET, &back).await;
-    assert_eq!(status, 303);
+    let order = link_and_pay(&shop, &http).await;
     let invoice = order.strip_prefix("/orders/").unwrap();
     assert_eq!(order_row(&orders, invoice).await.0, "paid");
 
     // OVO refunds, but its answer is lost; its status inquiries fail.
-    let faults = format!("{}/_sandbox/faults", shop.sandbox_url);
-    let plan = serde_json::json!({"rules": [
-        {"endpoint": "refund", "every": 1, "action": {"kind": "drop_after_commit"}},
-        {"endpoint": "status", "every": 1, "action": {"kind": "status", "status": 500}},
-    ]});
-    let request = http::Request::put(&faults)
-        .header("content-type", "application/json")
-        .body(Full::new(bytes::Bytes::from(plan.to_string())))
-        .unwrap();
-    assert_eq!(http.request(request).await.unwrap().status(), 200);
+    let faults = plan_faults(&shop, &http, "refund").await;
     let refund = format!("{}{order}/refund", shop.url);
     // The shop waits for the SDK's status inquiries (about 20 s), then shows the order.
     assert_eq!(post(&http, &refund).await, 303);
@@ -242,6 +219,51 @@ async fn a_refund_left_unknown_is_settled_by_reconcile() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     assert_eq!(order_row(&orders, invoice).await.0, "refunded");
+}
+
+/// Links the customer and pays, without a browser (the sandbox's `Customer` completes the
+/// webviews). Returns the order's path, `/orders/INV-...`.
+async fn link_and_pay(
+    shop: &merchant::Opened,
+    http: &Client<HttpConnector, Full<bytes::Bytes>>,
+) -> String {
+    let customer = ovo_sandbox::Customer::new(merchant::PHONE, merchant::PIN);
+    // Each time, the shop sends the customer to OVO's webview, and OVO sends them back to the
+    // shop's callback.
+    let (status, webview) = send(http, http::Method::POST, &format!("{}/link", shop.url)).await;
+    assert_eq!(status, 303);
+    let back = customer.complete(&webview).await.unwrap().redirect;
+    assert_eq!(
+        send(http, http::Method::GET, &back).await,
+        (303, "/".to_owned())
+    );
+    let (status, webview) = send(http, http::Method::POST, &format!("{}/pay", shop.url)).await;
+    assert_eq!(status, 303);
+    let back = customer.complete(&webview).await.unwrap().redirect;
+    let (status, order) = send(http, http::Method::GET, &back).await;
+    assert_eq!(status, 303);
+    assert!(order.starts_with("/orders/INV-"), "{order}");
+    order
+}
+
+/// Has the sandbox drop its answers to `endpoint` (after handling the request: money moves)
+/// and fail the status inquiries; returns the fault plan's URL (`DELETE` it to end them).
+async fn plan_faults(
+    shop: &merchant::Opened,
+    http: &Client<HttpConnector, Full<bytes::Bytes>>,
+    endpoint: &str,
+) -> String {
+    let faults = format!("{}/_sandbox/faults", shop.sandbox_url);
+    let plan = serde_json::json!({"rules": [
+        {"endpoint": endpoint, "every": 1, "action": {"kind": "drop_after_commit"}},
+        {"endpoint": "status", "every": 1, "action": {"kind": "status", "status": 500}},
+    ]});
+    let request = http::Request::put(&faults)
+        .header("content-type", "application/json")
+        .body(Full::new(bytes::Bytes::from(plan.to_string())))
+        .unwrap();
+    assert_eq!(http.request(request).await.unwrap().status(), 200);
+    faults
 }
 
 /// `OVO_STORE_KEY`: a missing one falls back to a throwaway key (for the demo); a malformed or
