@@ -532,8 +532,14 @@ async fn order(State(shop): Shared, Path(invoice): Path<String>) -> Result<Html<
         @if status == "expired" {
             p { "OVO's page timed out before you confirmed: nothing was charged." }
         }
-        @if status == "refunding" || status == "refund pending" {
-            p { "OVO has not confirmed the refund yet: the shop checks again every 30 seconds. Reload this page later." }
+        @if status == "refunding" {
+            p { "The refund is on its way to OVO: reload this page in a moment." }
+        }
+        @if status == "refund pending" {
+            p {
+                "OVO has not confirmed the refund yet; the shop asks OVO again every 30 seconds. "
+                "Reload this page later."
+            }
         }
         p { a id="home" href="/" { "Back to the shop" } }
     }))
@@ -541,9 +547,12 @@ async fn order(State(shop): Shared, Path(invoice): Path<String>) -> Result<Html<
 
 /// "Refund": the whole amount, through the client (a B2B token, then OVO's refund call).
 async fn refund(State(shop): Shared, Path(invoice): Path<String>) -> Result<Redirect, Failure> {
-    // Claim the order first, in one statement: of two requests at once (a double click, two
-    // tabs, two instances), exactly one moves it from paid to refunding and goes on; the other is
-    // told no. Reading the status and then refunding would let both through.
+    let Some(order) = load_order(&shop, &invoice).await? else {
+        return Err(Failure::new(StatusCode::NOT_FOUND, "no such order"));
+    };
+    // Claim the order, in one statement: of two requests at once (a double click, two tabs, two
+    // instances), exactly one moves it from paid to refunding and goes on; the other is told no.
+    // Checking the status read above and then refunding would let both through.
     let claimed = sqlx::query(
         "UPDATE shop_orders SET status = 'refunding' WHERE invoice = ? AND status = 'paid'",
     )
@@ -551,13 +560,10 @@ async fn refund(State(shop): Shared, Path(invoice): Path<String>) -> Result<Redi
     .execute(&shop.orders)
     .await?
     .rows_affected();
-    let Some(order) = load_order(&shop, &invoice).await? else {
-        return Err(Failure::new(StatusCode::NOT_FOUND, "no such order"));
-    };
     if claimed != 1 {
         return Err(Failure::new(
             StatusCode::CONFLICT,
-            format!("This order is {}: it cannot be refunded.", order.status),
+            "This order is not paid (or is being refunded): it cannot be refunded.",
         ));
     }
     let money = SnapMoney::idr(Idr::from_rupiah(order.rupiah));
