@@ -15,8 +15,8 @@
 //! 2. **Pay**: the shop creates an order and starts a two-phase debit (`begin_debit`): call 1
 //!    moves no money, the customer confirms with the PIN in OVO's webview, and the callback
 //!    finishes it (`finish_debit`: Generate Token, then call 2, which captures).
-//! 3. The **order page** says paid, refused or pending, and whether OVO's signed payment
-//!    notification arrived; a paid order has a **Refund** button (`refund`).
+//! 3. The **order page** says paid, refused, expired or pending, and whether OVO's signed
+//!    payment notification arrived; a paid order has a **Refund** button (`refund`).
 //!
 //! What a merchant must do, and this shop shows:
 //!
@@ -29,8 +29,11 @@
 //! - Verify each notification over the raw bytes received, handle it, and only then acknowledge
 //!   it (`commit`, answer 2xx); if your handler failed, `release` it and answer non-2xx, so the
 //!   provider's retry is handled.
-//! - Never pay or refund twice blindly: an `Unknown` outcome stays pending, and the stored flow
-//!   is settled later with `client.resume(flow_id)` (from a periodic job, say).
+//! - Never pay or refund twice blindly: claim the order in your database before a money-moving
+//!   call (one request wins, the others are told no), and leave an `Unknown` outcome pending.
+//! - Settle what is pending: `client.reconcile(now)` at start (what a crash left behind) and then
+//!   periodically settles every stored debit and refund left `Unknown` or past its deadline, and
+//!   `client.resume(flow_id)` settles one debit when its order page is opened.
 //!
 //! Against OVO's staging, drop the sandbox: build `SnapConfig::staging(..)` with your client id
 //! and the callback URL registered with OVO, load your own keys, set `OVO_STORE_KEY`, and give
@@ -40,8 +43,10 @@
 //! `OVO_MERCHANT_LISTEN` sets the address to listen on (`127.0.0.1:0` by default: a free port).
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -50,18 +55,19 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
+use ovo_flows::{Action, Debit, Flow as _, FlowKind, Refund};
 use ovo_http::ovo_model::snap::{
-    BindingRequest, DirectDebitRequest, RefundRequest, UrlParam, UrlParamType,
+    BindingRequest, DirectDebitRequest, RefundRequest, TransactionStatus, UrlParam, UrlParamType,
 };
 use ovo_http::ovo_model::{Idr, SnapMoney};
 use ovo_http::ovo_sign::{ClientSecret, PrivateKey, PublicKey};
 use ovo_http::{
     ClientError, DebitOutcome, DebitProgress, DokuNotificationVerifier, HyperTransport,
-    LinkingOutcome, NotificationError, OvoClient, RefundOutcome, SnapConfig, SnapCredentials,
-    SnapNotifyVerifier,
+    LinkingOutcome, NotificationError, OvoClient, RefundOutcome, Resumed, SnapConfig,
+    SnapCredentials, SnapNotifyVerifier,
 };
 use ovo_sandbox::{AccountSpec, DokuPartnerSpec, PartnerSpec, Sandbox, SandboxHandle};
-use ovo_store::{SqlStore, StoreKey};
+use ovo_store::{KEY_VARIABLE, SqlStore, StoreKey};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 
@@ -79,6 +85,8 @@ const CALLBACK: &str = "/ovo/callback";
 const SNAP_NOTIFICATIONS: &str = "/notifications/ovo";
 /// Where DOKU posts its notifications (registered with DOKU).
 const DOKU_NOTIFICATIONS: &str = "/notifications/doku";
+/// How often the shop settles what is left pending (`OvoClient::reconcile`).
+const RECONCILE_EVERY: Duration = Duration::from_secs(30);
 
 /// The merchant's client ids and secrets, as the providers enrolled them.
 const CLIENT_ID: &str = "oashop";
@@ -135,12 +143,8 @@ pub(crate) async fn shop(listener: &TcpListener, database: &str) -> Result<Opene
     )?;
     sandbox.add_account(&AccountSpec::new(PHONE, PIN, Idr::from_rupiah(100_000)))?;
 
-    // The durable store: tokens and flows sealed with the store key (`OVO_STORE_KEY` in
-    // production: without it, the tokens cannot be opened after a restart).
-    let key = match StoreKey::from_env() {
-        Ok(key) => key,
-        Err(_) => StoreKey::parse(&StoreKey::generate()?)?, // a throwaway key for the demo
-    };
+    // The durable store: tokens and flows sealed with the store key.
+    let key = store_key(std::env::var_os(KEY_VARIABLE).as_deref())?;
     let store = Arc::new(SqlStore::connect(database, key).await?);
     let orders = store.sqlite_pool().ok_or("not a SQLite store")?.clone();
     sqlx::query(
@@ -176,14 +180,17 @@ pub(crate) async fn shop(listener: &TcpListener, database: &str) -> Result<Opene
     .with_dedup(store);
 
     let sandbox_url = sandbox.base_url().to_owned();
-    let shop = Shop {
+    let shop = Arc::new(Shop {
         url: url.clone(),
         client,
         orders,
         snap_notifications,
         doku_notifications,
         _sandbox: sandbox,
-    };
+    });
+    // Settles what is pending, now (what a crash or a restart left behind) and every 30 s, for
+    // as long as the shop is served.
+    tokio::spawn(reconcile_periodically(Arc::downgrade(&shop)));
     let router = Router::new()
         .route("/", get(home))
         .route("/link", post(link))
@@ -193,7 +200,7 @@ pub(crate) async fn shop(listener: &TcpListener, database: &str) -> Result<Opene
         .route("/orders/{invoice}/refund", post(refund))
         .route(SNAP_NOTIFICATIONS, post(snap_notification))
         .route(DOKU_NOTIFICATIONS, post(doku_notification))
-        .with_state(Arc::new(shop));
+        .with_state(shop);
     Ok(Opened {
         router,
         url,
@@ -201,15 +208,43 @@ pub(crate) async fn shop(listener: &TcpListener, database: &str) -> Result<Opene
     })
 }
 
-/// Serves the shop until Ctrl-C, on a database in the temporary directory (the sandbox keeps
-/// nothing across runs, so neither does the shop).
+/// The store key, from `OVO_STORE_KEY`'s value: base64 of 32 random bytes (several,
+/// comma-separated, to rotate). In production it must be set: without the same key after a
+/// restart, the stored tokens and flows cannot be opened. Only a *missing* variable falls back to
+/// a throwaway key, for this demo; a malformed one is an error, never silently replaced (the shop
+/// would otherwise start, then fail to read everything it stored).
+pub(crate) fn store_key(value: Option<&OsStr>) -> Result<StoreKey, Error> {
+    match value {
+        None => {
+            println!("{KEY_VARIABLE} is not set: using a throwaway store key (demo only)");
+            Ok(StoreKey::parse(&StoreKey::generate()?)?)
+        }
+        Some(value) => {
+            let value = value
+                .to_str()
+                .ok_or_else(|| format!("{KEY_VARIABLE} is not valid UTF-8"))?;
+            Ok(StoreKey::parse(value)?)
+        }
+    }
+}
+
+/// Serves the shop until Ctrl-C, on a database in a fresh private temporary directory (the
+/// sandbox keeps nothing across runs, so neither does the shop). A real shop keeps its database.
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    // The SDK and the shop log through `tracing`: errors the customer only sees as "something
+    // went wrong" are here, for you.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .init();
     let listen: SocketAddr = std::env::var("OVO_MERCHANT_LISTEN")
         .unwrap_or_else(|_| "127.0.0.1:0".to_owned())
         .parse()?;
     let listener = TcpListener::bind(listen).await?;
-    let database = std::env::temp_dir().join(format!("ovo-merchant-{}.db", std::process::id()));
+    // Readable by this user only (0700): the database holds customers' (sealed) tokens. Removed
+    // with its files when `directory` is dropped, at the end of `main`.
+    let directory = tempfile::Builder::new().prefix("ovo-merchant-").tempdir()?;
+    let database = directory.path().join("shop.db");
     let shop = shop(&listener, &format!("sqlite:{}", database.display())).await?;
     println!("The shop is open at {}/ (Ctrl-C to stop)", shop.url);
     println!("OVO (the sandbox) is at {}", shop.sandbox_url);
@@ -218,10 +253,81 @@ async fn main() -> Result<(), Error> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    Ok(())
+}
+
+// ----- Settling what is pending -----
+
+/// Runs [`reconcile`] now and then every [`RECONCILE_EVERY`], until the shop is dropped. Several
+/// instances may each run it: the SDK skips a flow another instance is advancing.
+async fn reconcile_periodically(shop: Weak<Shop>) {
+    let mut every = tokio::time::interval(RECONCILE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await; // the first tick is immediate: the start-up pass
+        let Some(shop) = shop.upgrade() else { return };
+        if let Err(error) = reconcile(&shop).await {
+            tracing::error!(%error, "reconciling the pending payments and refunds failed");
+        }
+    }
+}
+
+/// One pass: `client.reconcile` settles every stored debit and refund left `Unknown` (or
+/// stored with a call in flight when the shop crashed) by status inquiries, never by sending
+/// again, and ends the debits whose webview timed out; each settled flow is mapped back to its
+/// order.
+async fn reconcile(shop: &Shop) -> Result<(), Error> {
+    let now = time::OffsetDateTime::now_utc();
+    for (flow_id, resumed) in shop.client.reconcile(now).await? {
+        match resumed {
+            Resumed::Debit(outcome) => {
+                if let Some(invoice) = order_of_flow(shop, &flow_id).await? {
+                    settle(shop, &invoice, &outcome).await?;
+                }
+            }
+            Resumed::Refund(outcome) => match order_of_flow(shop, &flow_id).await? {
+                Some(invoice) => settle_refund(shop, &invoice, &outcome).await?,
+                // Not one of this shop's refunds: nothing to update, but a person should look.
+                None => tracing::warn!(flow = %flow_id, ?outcome, "a refund of no known order"),
+            },
+            // A linking waiting for the customer, or ended: no order to update.
+            _ => {}
+        }
     }
     Ok(())
+}
+
+/// The order a stored debit or refund flow is for. A debit's flow id is on its order (recorded
+/// before the browser left for the webview); if the shop crashed before recording it, the stored
+/// debit still names its `partnerReferenceNo`, the invoice. `client.refund` does not return its
+/// flow's id, so a refund is found through the stored flow's `partnerRefundNo`, which this shop
+/// makes from the invoice ([`refund_no`]).
+async fn order_of_flow(shop: &Shop, flow_id: &str) -> Result<Option<String>, Error> {
+    let on_order: Option<(String,)> =
+        sqlx::query_as("SELECT invoice FROM shop_orders WHERE flow_id = ?")
+            .bind(flow_id)
+            .fetch_optional(&shop.orders)
+            .await?;
+    if let Some((invoice,)) = on_order {
+        return Ok(Some(invoice));
+    }
+    let Some(stored) = shop.client.flow_store().get(flow_id).await? else {
+        return Ok(None);
+    };
+    Ok(match stored.kind {
+        FlowKind::Debit => {
+            let debit: Debit = ovo_flows::from_state(&stored.state, stored.secrets)?;
+            Some(debit.reference().to_owned())
+        }
+        FlowKind::Refund => {
+            let refund: Refund = ovo_flows::from_state(&stored.state, stored.secrets)?;
+            refund
+                .refund_no()
+                .strip_prefix(REFUND_PREFIX)
+                .map(str::to_owned)
+        }
+        _ => None,
+    })
 }
 
 // ----- Pages -----
@@ -295,7 +401,7 @@ async fn pay(State(shop): Shared) -> Result<Redirect, Failure> {
         Ok(progress) => progress,
         // An error from a money-moving call means nothing that could move money was sent.
         Err(error) => {
-            set_status(&shop, &invoice, "refused").await?;
+            set_status_from(&shop, &invoice, "pending", "refused").await?;
             return Err(error.into());
         }
     };
@@ -340,6 +446,12 @@ async fn callback(
                 Ok(outcome) => settle(&shop, &invoice, &outcome).await?,
                 // A second callback for it: the first one settled the order.
                 Err(ClientError::FlowFinished { .. }) => {}
+                // The webview timed out before the customer came back: the SDK ended the debit
+                // without capturing anything. Say so on the order before answering.
+                Err(error @ ClientError::FlowExpired { .. }) => {
+                    set_status_from(&shop, &invoice, "pending", "expired").await?;
+                    return Err(callback_failure(error));
+                }
                 Err(error) => return Err(callback_failure(error)),
             }
             Ok(Redirect::to(&format!("/orders/{invoice}")))
@@ -349,9 +461,13 @@ async fn callback(
             Ok(LinkingOutcome::Linked(_)) | Err(ClientError::FlowFinished { .. }) => {
                 Ok(Redirect::to("/"))
             }
-            Ok(not_linked) => Err(Failure::new(
+            Ok(LinkingOutcome::Refused { message, .. }) => Err(Failure::new(
                 StatusCode::BAD_GATEWAY,
-                format!("OVO did not link the account: {not_linked:?}"),
+                format!("OVO did not link the account: {message}"),
+            )),
+            Ok(LinkingOutcome::NotLinked { reason }) => Err(Failure::new(
+                StatusCode::BAD_GATEWAY,
+                format!("OVO did not link the account: {reason}. Please try again."),
             )),
             Err(error) => Err(callback_failure(error)),
         },
@@ -360,21 +476,45 @@ async fn callback(
 
 /// A callback the SDK did not accept: none of these sent anything to OVO.
 fn callback_failure(error: ClientError) -> Failure {
-    let status = match error {
+    match error {
         // No such flow (a forged or mistyped `state`).
-        ClientError::FlowNotFound { .. } => StatusCode::NOT_FOUND,
+        ClientError::FlowNotFound { .. } => {
+            Failure::new(StatusCode::NOT_FOUND, "This link is not known to the shop.")
+        }
         // The webview's time ran out before the customer came back: start again.
-        ClientError::FlowExpired { .. } => StatusCode::GONE,
+        ClientError::FlowExpired { .. } => Failure::new(
+            StatusCode::GONE,
+            "OVO's page timed out before you came back: nothing was charged. Please start again.",
+        ),
         // Another instance is finishing it right now (a double submit).
-        ClientError::FlowNotWaiting { .. } => StatusCode::CONFLICT,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    Failure::new(status, error.to_string())
+        ClientError::FlowNotWaiting { .. } => Failure::new(
+            StatusCode::CONFLICT,
+            "This is being handled already: see your orders on the shop's home page.",
+        ),
+        error => Failure::from(error),
+    }
 }
 
-/// An order: paid, refused, pending or refunded; a paid one can be refunded.
+/// An order: pending, paid, refused, expired, refunding, refund pending or refunded; a paid one
+/// can be refunded. A pending debit is settled here first, so that "reload this page later" is
+/// true.
 async fn order(State(shop): Shared, Path(invoice): Path<String>) -> Result<Html<String>, Failure> {
-    let Some((rupiah_paid, status, notified)) = load_order(&shop, &invoice).await? else {
+    let Some(Order {
+        status, flow_id, ..
+    }) = load_order(&shop, &invoice).await?
+    else {
+        return Err(Failure::new(StatusCode::NOT_FOUND, "no such order"));
+    };
+    if let ("pending", Some(flow_id)) = (status.as_str(), flow_id) {
+        settle_pending_debit(&shop, &invoice, &flow_id).await?;
+    }
+    let Some(Order {
+        rupiah: rupiah_paid,
+        status,
+        notified,
+        ..
+    }) = load_order(&shop, &invoice).await?
+    else {
         return Err(Failure::new(StatusCode::NOT_FOUND, "no such order"));
     };
     Ok(page(html! {
@@ -389,33 +529,75 @@ async fn order(State(shop): Shared, Path(invoice): Path<String>) -> Result<Html<
         @if status == "pending" {
             p { "Waiting for OVO: reload this page later." }
         }
+        @if status == "expired" {
+            p { "OVO's page timed out before you confirmed: nothing was charged." }
+        }
+        @if status == "refunding" {
+            p { "The refund is on its way to OVO: reload this page in a moment." }
+        }
+        @if status == "refund pending" {
+            p {
+                "OVO has not confirmed the refund yet; the shop asks OVO again every 30 seconds. "
+                "Reload this page later."
+            }
+        }
         p { a id="home" href="/" { "Back to the shop" } }
     }))
 }
 
 /// "Refund": the whole amount, through the client (a B2B token, then OVO's refund call).
 async fn refund(State(shop): Shared, Path(invoice): Path<String>) -> Result<Redirect, Failure> {
-    let Some((amount, status, _)) = load_order(&shop, &invoice).await? else {
+    let Some(order) = load_order(&shop, &invoice).await? else {
         return Err(Failure::new(StatusCode::NOT_FOUND, "no such order"));
     };
-    if status != "paid" {
+    // Claim the order, in one statement: of two requests at once (a double click, two tabs, two
+    // instances), exactly one moves it from paid to refunding and goes on; the other is told no.
+    // Checking the status read above and then refunding would let both through.
+    let claimed = sqlx::query(
+        "UPDATE shop_orders SET status = 'refunding' WHERE invoice = ? AND status = 'paid'",
+    )
+    .bind(&invoice)
+    .execute(&shop.orders)
+    .await?
+    .rows_affected();
+    if claimed != 1 {
         return Err(Failure::new(
             StatusCode::CONFLICT,
-            format!("the order is {status}"),
+            "This order is not paid (or is being refunded): it cannot be refunded.",
         ));
     }
-    let money = SnapMoney::idr(Idr::from_rupiah(amount));
-    // The refund's reference is ours, unique per refund: one full refund per order here.
-    let request = RefundRequest::new(&invoice, format!("RF-{invoice}"), money);
-    let status = match shop.client.refund(CUSTOMER, &request).await? {
-        RefundOutcome::Refunded { .. } => "refunded",
-        // Refused or certainly not refunded: the order stays paid.
-        RefundOutcome::Refused { .. } | RefundOutcome::NotRefunded => "paid",
-        // Maybe refunded: never refund again blindly; settle the stored flow with `resume`.
-        _ => "refund pending",
+    let money = SnapMoney::idr(Idr::from_rupiah(order.rupiah));
+    let request = RefundRequest::new(&invoice, refund_no(&invoice), money);
+    let outcome = match shop.client.refund(CUSTOMER, &request).await {
+        Ok(outcome) => outcome,
+        // The flow store failed, or a `reconcile` pass took the flow over (it settles a flow
+        // whose call is in flight as if the shop had crashed): the refund may have been sent.
+        // Leave it pending; `reconcile` settles it.
+        Err(error @ ClientError::Store(_)) => {
+            tracing::warn!(invoice, %error, "the refund's outcome is not known yet");
+            set_status_from(&shop, &invoice, "refunding", "refund pending").await?;
+            return Ok(Redirect::to(&format!("/orders/{invoice}")));
+        }
+        // Any other error means nothing that could refund was sent: the order is paid again.
+        Err(error) => {
+            set_status_from(&shop, &invoice, "refunding", "paid").await?;
+            return Err(error.into());
+        }
     };
-    set_status(&shop, &invoice, status).await?;
+    // If the shop crashes before this line, the order stays "refunding": the refund's stored
+    // flow is settled by `reconcile` at the next start, and mapped back to the order. (Had the
+    // shop crashed before the SDK stored the flow, nothing was sent; the order then stays
+    // "refunding" and a person must look at it.)
+    settle_refund(&shop, &invoice, &outcome).await?;
     Ok(Redirect::to(&format!("/orders/{invoice}")))
+}
+
+/// The refund's reference (`partnerRefundNo`) is ours, unique per refund: one full refund per
+/// order here, so it is made from the invoice, and `reconcile` maps a refund back to its order.
+const REFUND_PREFIX: &str = "RF-";
+
+fn refund_no(invoice: &str) -> String {
+    format!("{REFUND_PREFIX}{invoice}")
 }
 
 // ----- Notifications -----
@@ -429,13 +611,36 @@ async fn snap_notification(State(shop): Shared, headers: HeaderMap, body: Bytes)
         Err(refused) => return refusal(&refused),
     };
     let notify = verified.notification();
-    let handled = match (
-        &notify.original_partner_reference_no,
-        notify.latest_transaction_status.as_str(),
-    ) {
-        (Some(invoice), "00") => mark_notified(&shop, invoice, "paid").await,
-        (Some(invoice), _) => mark_notified(&shop, invoice, "pending").await,
-        (None, _) => Ok(()),
+    let handled = match &notify.original_partner_reference_no {
+        Some(invoice) => {
+            let status = match &notify.latest_transaction_status {
+                // Paid, if OVO captured what the order asks for: a different (or missing) amount
+                // leaves the order as it is, for a person to look at.
+                TransactionStatus::Success => {
+                    let captured = notify.amount.as_ref().map(|amount| amount.value);
+                    match order_amount(&shop, invoice).await {
+                        Ok(Some(amount)) if captured == Some(amount) => "paid",
+                        Ok(Some(amount)) => {
+                            tracing::error!(
+                                invoice,
+                                ?captured,
+                                ?amount,
+                                "OVO notified a payment of another amount than the order's"
+                            );
+                            "pending"
+                        }
+                        Ok(None) => "pending",
+                        Err(error) => return acknowledge(verified, Err(error), now).await,
+                    }
+                }
+                // Still in progress (initiated, paying, pending, or a status not known here).
+                status if status.is_pending() => "pending",
+                // Canceled, failed or not found: nothing was captured.
+                _ => "refused",
+            };
+            mark_notified(&shop, invoice, status).await
+        }
+        None => Ok(()),
     };
     acknowledge(verified, handled, now).await
 }
@@ -476,10 +681,19 @@ async fn acknowledge<T>(
     match handled {
         Ok(()) => match verified.commit(now).await {
             Ok(_) => StatusCode::OK.into_response(),
-            Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            Err(error) => {
+                // Handled, but not recorded as handled: the provider's retry is handled again
+                // (the handlers above are idempotent, so that is harmless).
+                tracing::error!(%error, "a handled notification could not be committed");
+                StatusCode::SERVICE_UNAVAILABLE.into_response()
+            }
         },
-        Err(_) => {
-            let _ = verified.release().await;
+        Err(error) => {
+            tracing::error!(%error, "a notification's handler failed; the provider will retry");
+            if let Err(error) = verified.release().await {
+                // Its claim lapses after the store's lease: the retry after that is handled.
+                tracing::error!(%error, "a failed notification could not be released");
+            }
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
@@ -492,9 +706,18 @@ fn refusal(error: &NotificationError) -> Response {
     let status = match error {
         NotificationError::Duplicate { .. } => StatusCode::OK,
         NotificationError::InProgress { .. } => StatusCode::CONFLICT,
-        NotificationError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        NotificationError::Body(_) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::UNAUTHORIZED,
+        NotificationError::Store(_) => {
+            tracing::error!(%error, "a notification could not be checked against the store");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        NotificationError::Body(_) => {
+            tracing::warn!(%error, "a malformed notification was refused");
+            StatusCode::BAD_REQUEST
+        }
+        _ => {
+            tracing::warn!(%error, "a notification was refused");
+            StatusCode::UNAUTHORIZED
+        }
     };
     status.into_response()
 }
@@ -508,16 +731,41 @@ fn new_invoice() -> Result<String, Failure> {
     Ok(format!("INV-{}", hex::encode_upper(random)))
 }
 
-async fn load_order(
-    shop: &Shop,
-    invoice: &str,
-) -> Result<Option<(u64, String, bool)>, sqlx::Error> {
-    let row: Option<(i64, String, bool)> =
-        sqlx::query_as("SELECT rupiah, status, notified FROM shop_orders WHERE invoice = ?")
-            .bind(invoice)
-            .fetch_optional(&shop.orders)
-            .await?;
-    Ok(row.map(|(amount, status, notified)| (amount.unsigned_abs(), status, notified)))
+/// An order, as the shop stores it.
+struct Order {
+    rupiah: u64,
+    status: String,
+    flow_id: Option<String>,
+    notified: bool,
+}
+
+async fn load_order(shop: &Shop, invoice: &str) -> Result<Option<Order>, sqlx::Error> {
+    let row: Option<(i64, String, Option<String>, bool)> = sqlx::query_as(
+        "SELECT rupiah, status, flow_id, notified FROM shop_orders WHERE invoice = ?",
+    )
+    .bind(invoice)
+    .fetch_optional(&shop.orders)
+    .await?;
+    row.map(|(rupiah, status, flow_id, notified)| {
+        Ok(Order {
+            // SQLite has signed integers only: a negative amount is a corrupt row, not a price.
+            rupiah: u64::try_from(rupiah).map_err(|error| sqlx::Error::ColumnDecode {
+                index: "rupiah".into(),
+                source: Box::new(error),
+            })?,
+            status,
+            flow_id,
+            notified,
+        })
+    })
+    .transpose()
+}
+
+/// The amount an order asks for, to compare with what a notification says was captured.
+async fn order_amount(shop: &Shop, invoice: &str) -> Result<Option<Idr>, sqlx::Error> {
+    Ok(load_order(shop, invoice)
+        .await?
+        .map(|order| Idr::from_rupiah(order.rupiah)))
 }
 
 async fn set_flow(shop: &Shop, invoice: &str, flow_id: &str) -> Result<(), sqlx::Error> {
@@ -529,10 +777,18 @@ async fn set_flow(shop: &Shop, invoice: &str, flow_id: &str) -> Result<(), sqlx:
         .map(drop)
 }
 
-async fn set_status(shop: &Shop, invoice: &str, status: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE shop_orders SET status = ? WHERE invoice = ?")
-        .bind(status)
+/// Moves an order from status `from` to `to`, and only from `from`: a late or repeated outcome
+/// never overwrites a later state (a refunded order never becomes paid again).
+async fn set_status_from(
+    shop: &Shop,
+    invoice: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE shop_orders SET status = ? WHERE invoice = ? AND status = ?")
+        .bind(to)
         .bind(invoice)
+        .bind(from)
         .execute(&shop.orders)
         .await
         .map(drop)
@@ -553,16 +809,74 @@ async fn mark_notified(shop: &Shop, invoice: &str, status: &str) -> Result<(), s
     .map(drop)
 }
 
-/// Records a debit's outcome on its order.
+/// Records a debit's outcome on its order, if the order is still pending.
 async fn settle(shop: &Shop, invoice: &str, outcome: &DebitOutcome) -> Result<(), sqlx::Error> {
     let status = match outcome {
         DebitOutcome::Paid { .. } => "paid",
-        DebitOutcome::Refused { .. } | DebitOutcome::Abandoned { .. } => "refused",
-        // Maybe paid: the order stays pending until `client.resume(flow_id)` settles it (or
+        DebitOutcome::Refused { .. } => "refused",
+        DebitOutcome::Abandoned { reason } => {
+            if *reason == ovo_http::Reason::WebviewTimedOut {
+                "expired"
+            } else {
+                "refused"
+            }
+        }
+        // Maybe paid: the order stays pending until `resume` or `reconcile` settles it (or
         // OVO's notification arrives). Never ask the customer to pay again blindly.
-        _ => "pending",
+        DebitOutcome::Unknown => return Ok(()),
     };
-    set_status(shop, invoice, status).await
+    set_status_from(shop, invoice, "pending", status).await
+}
+
+/// Records a refund's outcome on its order, claimed by [`refund`] ("refunding") or left
+/// "refund pending".
+async fn settle_refund(
+    shop: &Shop,
+    invoice: &str,
+    outcome: &RefundOutcome,
+) -> Result<(), sqlx::Error> {
+    let status = match outcome {
+        RefundOutcome::Refunded { .. } => "refunded",
+        // Refused, or certainly not refunded: the order is paid again (and can be refunded).
+        RefundOutcome::Refused { .. } | RefundOutcome::NotRefunded => "paid",
+        // Maybe refunded: never refund again blindly; `reconcile` settles the stored flow.
+        RefundOutcome::Unknown => "refund pending",
+    };
+    sqlx::query(
+        "UPDATE shop_orders SET status = ?
+         WHERE invoice = ? AND status IN ('refunding', 'refund pending')",
+    )
+    .bind(status)
+    .bind(invoice)
+    .execute(&shop.orders)
+    .await
+    .map(drop)
+}
+
+/// Settles a pending order's debit now, by its stored flow: `resume` makes OVO's status
+/// inquiries for a debit left `Unknown`, ends one whose webview timed out, and leaves one whose
+/// customer is still in the webview. A failure leaves the order pending (and is logged): the
+/// page still shows.
+async fn settle_pending_debit(shop: &Shop, invoice: &str, flow_id: &str) -> Result<(), Failure> {
+    match shop.client.resume(flow_id).await {
+        Ok(Resumed::Debit(outcome)) => settle(shop, invoice, &outcome).await?,
+        // The flow was settled, but not the order (the shop stopped in between): the stored
+        // flow holds the outcome.
+        Err(ClientError::FlowFinished { .. }) => {
+            if let Some(stored) = shop.client.flow_store().get(flow_id).await? {
+                let mut debit: Debit = ovo_flows::from_state(&stored.state, stored.secrets)?;
+                if let Action::Done(outcome) = debit.poll(time::OffsetDateTime::now_utc()) {
+                    settle(shop, invoice, &outcome).await?;
+                }
+            }
+        }
+        // Still in OVO's webview, or not a debit: nothing to record yet.
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(invoice, %error, "the pending debit could not be resumed");
+        }
+    }
+    Ok(())
 }
 
 // ----- HTML and errors -----
@@ -585,8 +899,7 @@ fn rupiah(amount: u64) -> String {
     format!("Rp {amount}")
 }
 
-/// A failed page: its status and what to tell the customer (never a token: the SDK's errors do
-/// not carry secrets).
+/// A failed page: its status and what to tell the customer.
 #[derive(Debug)]
 struct Failure {
     status: StatusCode,
@@ -602,10 +915,15 @@ impl Failure {
     }
 }
 
-/// Any error of the SDK, the store or the database is a 500 page saying what failed.
+/// Any other error of the SDK, the store or the database is logged for you, and is a 500 page
+/// telling the customer no more than that: its text is for the merchant, not the customer.
 impl<E: std::error::Error> From<E> for Failure {
     fn from(error: E) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+        tracing::error!(%error, "a page failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please try again later.",
+        )
     }
 }
 

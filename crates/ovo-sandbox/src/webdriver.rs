@@ -2,6 +2,11 @@
 //! webview pages (and of a merchant's pages around them). Feature `webdriver`; not part of the
 //! sandbox proper, and nothing here is needed to use it.
 //!
+//! For the sandbox's pages and a test shop's only, never a real provider's: to explain a failure
+//! on a machine nobody can see, a [`WebDriverError`] shows the page's whole source (which a real
+//! webview fills with live tokens and sessions). The URLs in its messages are shown without their
+//! query string and fragment, where webview URLs carry their tokens.
+//!
 //! A browser test is a `harness = false` test target (`[[test]] name = "..." harness = false`)
 //! whose `main` runs [`trial`]s: libtest cannot skip a test at run time, so a missing browser
 //! would read "passed"; a trial reads "ignored" instead, and fails where `OVO_REQUIRE_BROWSER`
@@ -104,6 +109,25 @@ pub struct WebDriverError(String);
 impl WebDriverError {
     fn new(message: impl Into<String>) -> Self {
         Self(message.into())
+    }
+}
+
+/// `url` for an error message: without its query string and fragment (a webview's URL carries
+/// its token there), marked `?…` where something was cut.
+fn shown(url: &str) -> String {
+    match url.split_once(['?', '#']) {
+        Some((before, _)) => format!("{before}?…"),
+        None => url.to_owned(),
+    }
+}
+
+/// A command's `value` that must be a string.
+fn string_value(what: &str, value: Value) -> Result<String, WebDriverError> {
+    match value {
+        Value::String(text) => Ok(text),
+        other => Err(WebDriverError::new(format!(
+            "{what}: chromedriver answered {other} instead of a string"
+        ))),
     }
 }
 
@@ -274,14 +298,17 @@ impl Session {
                 .request(request)
                 .await
                 .map_err(|e| e.to_string())?;
-            let ok = response.status().is_success();
+            let status = response.status();
             let body = response
                 .into_body()
                 .collect()
                 .await
                 .map_err(|e| e.to_string())?
                 .to_bytes();
-            Ok::<_, String>((ok, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+            // Every WebDriver answer, success or error, is JSON with a `value`.
+            let answer: Value = serde_json::from_slice(&body)
+                .map_err(|e| format!("{status}, not a WebDriver answer ({e})"))?;
+            Ok::<_, String>((status.is_success(), answer))
         };
         tokio::time::timeout(COMMAND, exchange)
             .await
@@ -297,7 +324,12 @@ impl Session {
         body: Value,
     ) -> Result<Value, WebDriverError> {
         match self.send(method, url, &body).await? {
-            (true, answer) => Ok(answer["value"].clone()),
+            (true, Value::Object(mut answer)) if answer.contains_key("value") => {
+                Ok(answer.remove("value").unwrap_or(Value::Null))
+            }
+            (true, answer) => Err(WebDriverError::new(format!(
+                "WebDriver {url}: no value in {answer}"
+            ))),
             (false, answer) => Err(WebDriverError::new(format!(
                 "WebDriver {url}: {}",
                 answer["value"]["message"]
@@ -338,7 +370,7 @@ impl Session {
         let source = self
             .session_command(Method::GET, "/source", Value::Null)
             .await?;
-        Ok(source.as_str().unwrap_or_default().to_owned())
+        string_value("the page's source", source)
     }
 
     /// The id of the first element matching `css`, waiting up to 10 s for it to appear. The error
@@ -355,8 +387,11 @@ impl Session {
                 .map(str::to_owned)
                 .ok_or_else(|| WebDriverError::new(format!("{css}: not an element: {found}"))),
             Err(error) => {
-                let here = self.current_url().await.unwrap_or_default();
-                let page = self.source().await.unwrap_or_default();
+                let here = self.where_shown().await;
+                let page = self
+                    .source()
+                    .await
+                    .unwrap_or_else(|e| format!("(not read: {e})"));
                 Err(WebDriverError::new(format!(
                     "no {css}: {error}\nat {here}\npage: {page}"
                 )))
@@ -387,7 +422,15 @@ impl Session {
         let text = self
             .session_command(Method::GET, &format!("/element/{id}/text"), Value::Null)
             .await?;
-        Ok(text.as_str().unwrap_or_default().to_owned())
+        string_value(&format!("the text of {css}"), text)
+    }
+
+    /// The browser's URL for an error message (without its query), or why it is unknown.
+    async fn where_shown(&self) -> String {
+        match self.current_url().await {
+            Ok(url) => shown(&url),
+            Err(error) => format!("(an unknown URL: {error})"),
+        }
     }
 
     /// Waits (up to 30 s) until the browser is at a URL starting with `prefix`; returns it.
@@ -399,9 +442,14 @@ impl Session {
                 return Ok(here);
             }
             if tokio::time::Instant::now() >= deadline {
-                let page = self.source().await.unwrap_or_default();
+                let page = self
+                    .source()
+                    .await
+                    .unwrap_or_else(|e| format!("(not read: {e})"));
                 return Err(WebDriverError::new(format!(
-                    "not at {prefix} after {URL_WAIT:?} but at {here}\npage: {page}"
+                    "not at {} after {URL_WAIT:?} but at {}\npage: {page}",
+                    shown(prefix),
+                    shown(&here)
                 )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -418,7 +466,7 @@ impl Session {
                 return Ok(());
             }
             if tokio::time::Instant::now() >= deadline {
-                let here = self.current_url().await.unwrap_or_default();
+                let here = self.where_shown().await;
                 return Err(WebDriverError::new(format!(
                     "{css} does not read {expected:?} after {URL_WAIT:?}: {text:?}, at {here}"
                 )));
@@ -433,7 +481,7 @@ impl Session {
             .session_command(Method::GET, "/screenshot", Value::Null)
             .await?;
         base64::engine::general_purpose::STANDARD
-            .decode(png.as_str().unwrap_or_default())
+            .decode(string_value("the screenshot", png)?)
             .map_err(|e| WebDriverError::new(format!("screenshot: {e}")))
     }
 
