@@ -242,6 +242,60 @@ fn check_proxies(matcher: &Matcher) -> Result<(), TransportError> {
     Ok(())
 }
 
+/// The proxy variables [`HyperTransportBuilder::proxy_from_env`] reads, each with the names
+/// hyper-util's matcher tries in turn (`NO_PROXY` aside).
+const PROXY_VARIABLES: [[&str; 2]; 3] = [
+    ["HTTPS_PROXY", "https_proxy"],
+    ["HTTP_PROXY", "http_proxy"],
+    ["ALL_PROXY", "all_proxy"],
+];
+
+/// The values of [`PROXY_VARIABLES`] as hyper-util's matcher reads them (the first name set,
+/// empty when none is), paired with the first name; none in a CGI program (`REQUEST_METHOD`
+/// set), where the matcher reads none either.
+fn environment_proxies() -> Vec<(&'static str, String)> {
+    if std::env::var_os("REQUEST_METHOD").is_some() {
+        return Vec::new();
+    }
+    PROXY_VARIABLES
+        .iter()
+        .map(|[upper, lower]| {
+            let value = std::env::var(upper)
+                .or_else(|_| std::env::var(lower))
+                .unwrap_or_default();
+            (*upper, value)
+        })
+        .collect()
+}
+
+/// Refuses a proxy variable that is set but that hyper-util's matcher would silently ignore
+/// (not a URL, a scheme it does not know): requests would go straight out instead of through
+/// the proxy the deployment asked for. The error names the variable and never quotes its value,
+/// which may hold credentials.
+fn check_environment_proxies(variables: &[(&str, String)]) -> Result<(), TransportError> {
+    for (name, value) in variables {
+        if value.trim().is_empty() {
+            continue;
+        }
+        let matcher = Matcher::builder().all(value.as_str()).build();
+        if matcher
+            .intercept(&http::Uri::from_static("https://ovo.invalid/"))
+            .is_none()
+        {
+            return Err(TransportError::with_source(
+                TransportErrorKind::Malformed,
+                UnusableProxyVariable((*name).to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A proxy variable whose value is not a proxy URL. Never quotes the value.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is set but is not a proxy URL like http://host:port")]
+struct UnusableProxyVariable(String);
+
 impl HyperTransportBuilder {
     /// Trusts the certificates in `pem` as well as the webpki roots.
     ///
@@ -369,7 +423,8 @@ impl HyperTransportBuilder {
     }
 
     /// The transport. With [`proxy_from_env`](Self::proxy_from_env), a variable naming a
-    /// proxy other than `http://` is [`TransportErrorKind::Malformed`].
+    /// proxy other than `http://`, or one that is set but not a proxy URL at all, is
+    /// [`TransportErrorKind::Malformed`] (naming the variable, never quoting its value).
     ///
     /// ```
     /// let transport = ovo_http::HyperTransport::builder().build()?;
@@ -394,7 +449,10 @@ impl HyperTransportBuilder {
                     .no(no_proxy.as_str())
                     .build(),
             ),
-            ProxySetting::Environment => Some(Matcher::from_env()),
+            ProxySetting::Environment => {
+                check_environment_proxies(&environment_proxies())?;
+                Some(Matcher::from_env())
+            }
         };
         if let Some(matcher) = &proxy {
             check_proxies(matcher)?;
@@ -696,5 +754,55 @@ impl Transport for HyperTransport {
         tokio::time::timeout(deadline, exchange)
             .await
             .map_err(|_| TransportError::new(TransportErrorKind::Timeout))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    fn variables(https: &str, http: &str, all: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("HTTPS_PROXY", https.to_owned()),
+            ("HTTP_PROXY", http.to_owned()),
+            ("ALL_PROXY", all.to_owned()),
+        ]
+    }
+
+    #[test]
+    fn a_proxy_variable_the_matcher_would_ignore_is_malformed_and_never_quoted() {
+        for value in [
+            "ftp://merchant:s3cret@egress.internal:21",
+            "http://merchant:s3cret@egress internal:3128",
+            "merchant:s3cret@",
+        ] {
+            for (at, name) in [(0, "HTTPS_PROXY"), (1, "HTTP_PROXY"), (2, "ALL_PROXY")] {
+                let mut set = variables("", "", "");
+                set[at].1 = value.to_owned();
+                let error = check_environment_proxies(&set).unwrap_err();
+                assert_eq!(error.kind(), TransportErrorKind::Malformed, "{value}");
+                let cause = std::error::Error::source(&error).unwrap().to_string();
+                assert!(cause.contains(name), "{cause}");
+                let shown = format!("{error} {error:?} {cause}");
+                assert!(!shown.contains("s3cret"), "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn unset_empty_and_usable_proxy_variables_pass() {
+        for https in [
+            "",
+            "  ",
+            "http://egress.internal:3128",
+            "http://merchant:s3cret@egress.internal:3128",
+            "egress.internal:3128",
+        ] {
+            check_environment_proxies(&variables(https, https, "")).unwrap();
+            check_environment_proxies(&variables("", "", https)).unwrap();
+        }
+        check_environment_proxies(&[]).unwrap();
     }
 }
