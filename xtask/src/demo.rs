@@ -30,7 +30,6 @@ use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
 use ovo_store::{KEY_VARIABLE, SqlStore, StoreKey};
 use serde_json::{Value, json};
 
-use crate::temporary::TemporaryDir;
 use crate::{customer, enroll};
 
 const PHONE: &str = "6281234567890";
@@ -68,7 +67,7 @@ struct Stores {
     store: Arc<SqlStore>,
     /// The temporary directory of the default SQLite file, held only to be removed when dropped
     /// (at the end, on an error, or on Ctrl-C).
-    _temporary: Option<TemporaryDir>,
+    _temporary: Option<tempfile::TempDir>,
 }
 
 /// Opens the database of `--database-url`, or a SQLite file in a temporary directory.
@@ -95,7 +94,7 @@ async fn open_stores(args: &DemoArgs) -> Result<(Stores, String), Failure> {
     let (url, temporary) = match &args.database_url {
         Some(url) => (url.clone(), None),
         None => {
-            let dir = TemporaryDir::new("ovo-demo")?;
+            let dir = crate::temporary::directory("ovo-demo")?;
             (
                 format!("sqlite:{}", dir.path().join("ovo.db").display()),
                 Some(dir),

@@ -12,7 +12,6 @@ use ovo_http::{HyperTransport, Transport};
 use serde_json::json;
 
 use crate::keys;
-use crate::temporary::TemporaryDir;
 
 /// `cargo xtask sandbox enroll`.
 #[derive(Debug, Args)]
@@ -96,7 +95,7 @@ pub(crate) async fn control(
 /// credentials decrypted.
 pub(crate) struct Provisioned {
     /// The key directory (0700), removed when this is dropped.
-    pub(crate) dir: TemporaryDir,
+    pub(crate) dir: tempfile::TempDir,
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
     pub(crate) padding: keys::Padding,
@@ -104,7 +103,7 @@ pub(crate) struct Provisioned {
 
 /// Provisions a partner in the sandbox at `base_url` with callbacks to its echo page.
 pub(crate) async fn provision(base_url: &str) -> Result<Provisioned, String> {
-    let dir = TemporaryDir::new("ovo-rs")?;
+    let dir = crate::temporary::directory("ovo-rs")?;
     for (name, text, private) in keys::generate(2048)?.files {
         keys::write_new(&dir.path().join(name), text.as_bytes(), private)?;
     }

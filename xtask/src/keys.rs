@@ -275,18 +275,9 @@ pub(crate) fn encrypt(key: &RsaPublicKey, plaintext: &[u8]) -> Result<String, St
     Ok(base64::engine::general_purpose::STANDARD.encode(ciphertext))
 }
 
-/// `ovo-sign`'s error for a file that is not PEM at all (a text file that is not a key, a DER
-/// key), so that every command words it the same way; `None` for anything else.
-fn not_pem(bytes: &[u8]) -> Option<ovo_sign::KeyError> {
-    match ovo_sign::PublicKey::from_pem(bytes) {
-        Err(error @ ovo_sign::KeyError::NotPem { .. }) => Some(error),
-        _ => None,
-    }
-}
-
 /// A public key from SPKI PEM or an X.509 certificate PEM.
 pub(crate) fn sharing_public_key(pem: &str) -> Result<RsaPublicKey, String> {
-    if let Some(error) = not_pem(pem.as_bytes()) {
+    if let Some(error) = ovo_sign::pem_problem(pem.as_bytes()) {
         return Err(format!("sharing public key: {error}"));
     }
     if pem.contains("BEGIN CERTIFICATE") {
@@ -307,14 +298,18 @@ pub(crate) fn private_key(path: &Path) -> Result<RsaPrivateKey, String> {
             path.display()
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if let Some(error) = not_pem(&bytes) {
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
+    );
+    // Only the PEM header is checked (`ovo_sign::pem_problem` decodes nothing): a private key must
+    // not go through a public-key parser, which would copy its material to memory never wiped.
+    if let Some(error) = ovo_sign::pem_problem(&bytes) {
         return Err(format!("{}: {error}", path.display()));
     }
-    let pem = String::from_utf8(bytes)
+    let pem = std::str::from_utf8(&bytes)
         .map_err(|_| format!("{}: not PEM: the file is not text", path.display()))?;
-    RsaPrivateKey::from_pkcs8_pem(&pem)
-        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
+    RsaPrivateKey::from_pkcs8_pem(pem)
+        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
         .map_err(|_| {
             format!(
                 "{}: not an unencrypted RSA private key (PKCS#8 or PKCS#1 PEM)",

@@ -1,56 +1,52 @@
 //! Temporary directories removed when dropped: at the end of a run, on an error, and when a
 //! Ctrl-C drops the task that owns them.
 
-use std::path::{Path, PathBuf};
+use tempfile::TempDir;
 
-/// A directory under the system's temporary directory, owner-only (0700), removed with all it
-/// holds when dropped.
-#[derive(Debug)]
-pub(crate) struct TemporaryDir {
-    path: PathBuf,
-}
-
-impl TemporaryDir {
-    /// A fresh directory named `PREFIX-PID-RANDOM`.
-    pub(crate) fn new(prefix: &str) -> Result<Self, String> {
-        let path = std::env::temp_dir().join(format!(
-            "{prefix}-{}-{:012x}",
-            std::process::id(),
-            rand::random::<u64>() & 0xFFFF_FFFF_FFFF
-        ));
-        let mut builder = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Self { path })
-    }
-
-    /// Its path.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for TemporaryDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
+/// A fresh directory under the system's temporary directory, named `PREFIX-` and random
+/// characters, owner-only (0700, not tempfile's default, which leaves it to the umask), removed
+/// with all it holds when dropped.
+pub(crate) fn directory(prefix: &str) -> Result<TempDir, String> {
+    let prefix = format!("{prefix}-");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).rand_bytes(12);
+    #[cfg(unix)]
+    let owner_only = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700);
+    #[cfg(unix)]
+    builder.permissions(owner_only);
+    builder
+        .tempdir()
+        .map_err(|e| format!("temporary directory: {e}"))
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::TemporaryDir;
+    use super::directory;
 
     #[test]
     fn dropping_it_removes_it_and_what_it_holds() {
-        let dir = TemporaryDir::new("xtask-test").unwrap();
+        let dir = directory("xtask-test").unwrap();
         let path = dir.path().to_owned();
+        assert!(
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("xtask-test-")
+        );
         std::fs::write(path.join("key.pem"), "secret").unwrap();
         drop(dir);
         assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_its_owner_may_enter_it() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = directory("xtask-test").unwrap();
+        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
     }
 }

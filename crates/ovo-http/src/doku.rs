@@ -148,7 +148,7 @@ impl<T: Transport> DokuClient<T> {
     }
 
     /// A call that must succeed: its answer, or the error; the transport's own (kind and cause
-    /// kept) when no answer came.
+    /// kept) when no answer came, [`ClientError::DeadlinePassed`] when none could be sent in time.
     async fn safe<R>(&self, operation: DokuOperation<R>) -> Result<R, ClientError>
     where
         R: DeserializeOwned + Validate + Clone + std::fmt::Debug + PartialEq + Send,
@@ -162,9 +162,10 @@ impl<T: Transport> DokuClient<T> {
             (DokuOutcome::Unknown { .. } | DokuOutcome::NotSent, Some(error)) => {
                 Err(ClientError::Transport(error))
             }
-            (DokuOutcome::Unknown { .. } | DokuOutcome::NotSent, None) => {
-                Err(ClientError::Unknown { status: None })
-            }
+            // Nothing sent and no transport error: the operation's deadline passed before a
+            // call could go out.
+            (DokuOutcome::NotSent, None) => Err(ClientError::DeadlinePassed),
+            (DokuOutcome::Unknown { .. }, None) => Err(ClientError::Unknown { status: None }),
         }
     }
 

@@ -192,6 +192,8 @@ pub struct HyperTransportBuilder {
     roots: rustls::RootCertStore,
     max_body_bytes: usize,
     proxy: ProxySetting,
+    /// `no_proxy`'s hosts, kept apart from the proxy so that the order of the calls is free.
+    no_proxy: String,
 }
 
 /// Where the proxy comes from.
@@ -199,8 +201,8 @@ pub struct HyperTransportBuilder {
 enum ProxySetting {
     /// No proxy: every connection goes straight to its destination.
     Direct,
-    /// `HyperTransportBuilder::proxy`, with `no_proxy`'s exceptions.
-    Url { url: ProxyUrl, no_proxy: String },
+    /// `HyperTransportBuilder::proxy` (with `no_proxy`'s exceptions, whenever it was called).
+    Url(ProxyUrl),
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, read by `build`.
     Environment,
 }
@@ -241,6 +243,60 @@ fn check_proxies(matcher: &Matcher) -> Result<(), TransportError> {
     }
     Ok(())
 }
+
+/// The proxy variables [`HyperTransportBuilder::proxy_from_env`] reads, each with the names
+/// hyper-util's matcher tries in turn (`NO_PROXY` aside).
+const PROXY_VARIABLES: [[&str; 2]; 3] = [
+    ["HTTPS_PROXY", "https_proxy"],
+    ["HTTP_PROXY", "http_proxy"],
+    ["ALL_PROXY", "all_proxy"],
+];
+
+/// The values of [`PROXY_VARIABLES`] as hyper-util's matcher reads them (the first name set,
+/// empty when none is), paired with the first name; none in a CGI program (`REQUEST_METHOD`
+/// set), where the matcher reads none either.
+fn environment_proxies() -> Vec<(&'static str, String)> {
+    if std::env::var_os("REQUEST_METHOD").is_some() {
+        return Vec::new();
+    }
+    PROXY_VARIABLES
+        .iter()
+        .map(|[upper, lower]| {
+            let value = std::env::var(upper)
+                .or_else(|_| std::env::var(lower))
+                .unwrap_or_default();
+            (*upper, value)
+        })
+        .collect()
+}
+
+/// Refuses a proxy variable that is set but that hyper-util's matcher would silently ignore
+/// (not a URL, a scheme it does not know): requests would go straight out instead of through
+/// the proxy the deployment asked for. The error names the variable and never quotes its value,
+/// which may hold credentials.
+fn check_environment_proxies(variables: &[(&str, String)]) -> Result<(), TransportError> {
+    for (name, value) in variables {
+        if value.trim().is_empty() {
+            continue;
+        }
+        let matcher = Matcher::builder().all(value.as_str()).build();
+        if matcher
+            .intercept(&http::Uri::from_static("https://ovo.invalid/"))
+            .is_none()
+        {
+            return Err(TransportError::with_source(
+                TransportErrorKind::Malformed,
+                UnusableProxyVariable((*name).to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A proxy variable whose value is not a proxy URL. Never quotes the value.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is set but is not a proxy URL like http://host:port")]
+struct UnusableProxyVariable(String);
 
 impl HyperTransportBuilder {
     /// Trusts the certificates in `pem` as well as the webpki roots.
@@ -292,6 +348,11 @@ impl HyperTransportBuilder {
     /// a host it does not allow) is [`TransportErrorKind::Proxy`]: the request never left. The
     /// credentials are never shown by `Debug` nor in an error.
     ///
+    /// A forwarded plain-HTTP request has no tunnel to tell the proxy's answers from the
+    /// provider's: only a `407` is read as the proxy's own. A `502`, `503` or `504` the proxy
+    /// writes itself (the sandbox is down, say) is read as the provider's answer. Plain HTTP is
+    /// for the local sandbox only; every provider call is HTTPS, through a tunnel.
+    ///
     /// A URL that is not an `http://` URL (an `https://` or SOCKS proxy) is
     /// [`TransportErrorKind::Malformed`].
     ///
@@ -316,38 +377,30 @@ impl HyperTransportBuilder {
             .intercept(&http::Uri::from_static("https://ovo.invalid/"))
             .map(|intercept| intercept.uri().clone())
             .ok_or_else(|| malformed("the proxy URL is not a URL like http://host:port"))?;
-        let no_proxy = match std::mem::replace(&mut self.proxy, ProxySetting::Direct) {
-            ProxySetting::Url { no_proxy, .. } => no_proxy,
-            ProxySetting::Direct | ProxySetting::Environment => String::new(),
-        };
-        self.proxy = ProxySetting::Url {
-            url: ProxyUrl {
-                url: url.to_owned(),
-                shown,
-            },
-            no_proxy,
-        };
+        self.proxy = ProxySetting::Url(ProxyUrl {
+            url: url.to_owned(),
+            shown,
+        });
         Ok(self)
     }
 
     /// The hosts reached without the [`proxy`](Self::proxy): a comma-separated list as in
     /// `NO_PROXY` (`example.com` also matches its subdomains, `.example.com` likewise; IP
-    /// addresses and networks such as `10.0.0.0/8`; `*` for every host). Without a proxy, or
-    /// with [`proxy_from_env`](Self::proxy_from_env) (which reads `NO_PROXY` itself), it does
+    /// addresses and networks such as `10.0.0.0/8`; `*` for every host). It may come before or
+    /// after [`proxy`](Self::proxy); a second call replaces the first. Without a proxy, or with
+    /// [`proxy_from_env`](Self::proxy_from_env) (which reads `NO_PROXY` itself), it does
     /// nothing.
     ///
     /// ```
     /// let transport = ovo_http::HyperTransport::builder()
-    ///     .proxy("http://egress.internal:3128")?
     ///     .no_proxy("localhost, 127.0.0.1, sandbox.internal")
+    ///     .proxy("http://egress.internal:3128")?
     ///     .build()?;
     /// # let _ = transport;
     /// # Ok::<(), ovo_http::TransportError>(())
     /// ```
     pub fn no_proxy(mut self, hosts: &str) -> Self {
-        if let ProxySetting::Url { no_proxy, .. } = &mut self.proxy {
-            hosts.clone_into(no_proxy);
-        }
+        hosts.clone_into(&mut self.no_proxy);
         self
     }
 
@@ -369,7 +422,8 @@ impl HyperTransportBuilder {
     }
 
     /// The transport. With [`proxy_from_env`](Self::proxy_from_env), a variable naming a
-    /// proxy other than `http://` is [`TransportErrorKind::Malformed`].
+    /// proxy other than `http://`, or one that is set but not a proxy URL at all, is
+    /// [`TransportErrorKind::Malformed`] (naming the variable, never quoting its value).
     ///
     /// ```
     /// let transport = ovo_http::HyperTransport::builder().build()?;
@@ -388,13 +442,16 @@ impl HyperTransportBuilder {
             .with_no_client_auth();
         let proxy = match self.proxy {
             ProxySetting::Direct => None,
-            ProxySetting::Url { url, no_proxy } => Some(
+            ProxySetting::Url(url) => Some(
                 Matcher::builder()
                     .all(url.url.as_str())
-                    .no(no_proxy.as_str())
+                    .no(self.no_proxy.as_str())
                     .build(),
             ),
-            ProxySetting::Environment => Some(Matcher::from_env()),
+            ProxySetting::Environment => {
+                check_environment_proxies(&environment_proxies())?;
+                Some(Matcher::from_env())
+            }
         };
         if let Some(matcher) = &proxy {
             check_proxies(matcher)?;
@@ -449,6 +506,7 @@ impl HyperTransport {
             },
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             proxy: ProxySetting::Direct,
+            no_proxy: String::new(),
         }
     }
 }
@@ -534,9 +592,9 @@ impl Service<http::Uri> for ProxyConnector {
                 let io = tunnel.call(destination).await.map_err(|error| {
                     // A failure to reach the proxy is kept as it is (its cause is a
                     // `ProxyFailure::Unreachable`); anything else is the proxy's refusal.
-                    let reached = std::error::Error::source(&error)
+                    let unreachable = std::error::Error::source(&error)
                         .is_some_and(|cause| cause.is::<ProxyFailure>());
-                    if reached {
+                    if unreachable {
                         Box::new(error) as BoxError
                     } else {
                         Box::new(ProxyFailure::Refused(Box::new(error)))
@@ -696,5 +754,83 @@ impl Transport for HyperTransport {
         tokio::time::timeout(deadline, exchange)
             .await
             .map_err(|_| TransportError::new(TransportErrorKind::Timeout))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    fn variables(https: &str, http: &str, all: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("HTTPS_PROXY", https.to_owned()),
+            ("HTTP_PROXY", http.to_owned()),
+            ("ALL_PROXY", all.to_owned()),
+        ]
+    }
+
+    #[test]
+    fn a_proxy_variable_the_matcher_would_ignore_is_malformed_and_never_quoted() {
+        for value in [
+            "ftp://merchant:s3cret@egress.internal:21",
+            "http://merchant:s3cret@egress internal:3128",
+            "merchant:s3cret@",
+        ] {
+            for (at, name) in [(0, "HTTPS_PROXY"), (1, "HTTP_PROXY"), (2, "ALL_PROXY")] {
+                let mut set = variables("", "", "");
+                set[at].1 = value.to_owned();
+                let error = check_environment_proxies(&set).unwrap_err();
+                assert_eq!(error.kind(), TransportErrorKind::Malformed, "{value}");
+                let cause = std::error::Error::source(&error).unwrap().to_string();
+                assert!(cause.contains(name), "{cause}");
+                let shown = format!("{error} {error:?} {cause}");
+                assert!(!shown.contains("s3cret"), "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn unset_empty_and_usable_proxy_variables_pass() {
+        for https in [
+            "",
+            "  ",
+            "http://egress.internal:3128",
+            "http://merchant:s3cret@egress.internal:3128",
+            "egress.internal:3128",
+        ] {
+            check_environment_proxies(&variables(https, https, "")).unwrap();
+            check_environment_proxies(&variables("", "", https)).unwrap();
+        }
+        check_environment_proxies(&[]).unwrap();
+    }
+
+    #[test]
+    fn no_proxy_holds_whether_it_comes_before_or_after_the_proxy() {
+        let before = HyperTransport::builder()
+            .no_proxy("sandbox.internal")
+            .proxy("http://egress.internal:3128")
+            .unwrap();
+        let after = HyperTransport::builder()
+            .proxy("http://egress.internal:3128")
+            .unwrap()
+            .no_proxy("sandbox.internal");
+        let replaced = HyperTransport::builder()
+            .no_proxy("sandbox.internal")
+            .proxy("http://first.internal:3128")
+            .unwrap()
+            .proxy("http://egress.internal:3128")
+            .unwrap();
+        for builder in [before, after, replaced] {
+            let transport = builder.build().unwrap();
+            let matcher = transport.proxy.as_ref().unwrap();
+            let direct = http::Uri::from_static("https://sandbox.internal/");
+            assert!(matcher.intercept(&direct).is_none());
+            let proxied = matcher
+                .intercept(&http::Uri::from_static("https://api.ovo.id/"))
+                .unwrap();
+            assert_eq!(proxied.uri().host(), Some("egress.internal"));
+        }
     }
 }

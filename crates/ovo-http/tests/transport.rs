@@ -620,3 +620,30 @@ async fn a_doku_call_without_an_answer_reports_the_transports_error_not_an_unkno
         "no answer before the deadline: no answer in 10 s"
     );
 }
+
+#[tokio::test]
+async fn a_doku_call_past_its_operation_deadline_is_deadline_passed_not_an_unknown_answer() {
+    // No time left before the first call: nothing is sent, and the caller is told why.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let transport = move |_request: http::Request<Bytes>, _deadline: Duration| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<_, ovo_http::TransportError>(http::Response::new(Bytes::new())) }
+    };
+    let mut options = ovo_http::ClientOptions::default();
+    options.operation_deadline = Duration::ZERO;
+    let doku = ovo_http::DokuClient::with(
+        ovo_http::DokuConfig::new("http://doku.test", "client").unwrap(),
+        ovo_http::ovo_sign::ClientSecret::new("secret").unwrap(),
+        transport,
+        options,
+        Arc::new(ovo_http::SystemClock),
+    );
+    let request = ovo_http::ovo_model::doku::TokenListRequest::wallet_recurring("customer-1");
+    let error = doku.tokens(&request).await.unwrap_err();
+    assert!(
+        matches!(error, ovo_http::ClientError::DeadlinePassed),
+        "{error:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing was sent");
+}

@@ -60,7 +60,11 @@ pub fn from_json_unvalidated<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Mod
     match serde_json::from_slice(bytes) {
         Ok(value) => Ok(value),
         Err(error) if error.is_syntax() || error.is_eof() => Err(syntax(&error)),
-        Err(error) => Err(with_path::<T>(bytes).unwrap_or_else(|| syntax(&error))),
+        // Should the tracked reading succeed after all, the error is still a data error (a field
+        // refused), at a path that is not known.
+        Err(error) => {
+            Err(with_path::<T>(bytes).unwrap_or_else(|| field_error_from_serde("", &error).into()))
+        }
     }
 }
 
@@ -218,5 +222,46 @@ pub(crate) mod check {
             item.validate_at(&at.index(i))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    /// A message that refuses its first reading only (no real message does): the tracked
+    /// re-reading then succeeds.
+    #[derive(Debug)]
+    struct RefusedOnce;
+
+    static REFUSED: AtomicBool = AtomicBool::new(false);
+
+    impl<'de> serde::Deserialize<'de> for RefusedOnce {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            u8::deserialize(deserializer)?;
+            if REFUSED.swap(true, Ordering::SeqCst) {
+                Ok(Self)
+            } else {
+                Err(serde::de::Error::custom("refused once"))
+            }
+        }
+    }
+
+    #[test]
+    fn a_data_error_the_tracked_reading_does_not_repeat_stays_a_data_error() {
+        match from_json_unvalidated::<RefusedOnce>(b"7") {
+            Err(ModelError::Field(error)) => {
+                assert_eq!(error.path, "");
+                assert!(
+                    matches!(&error.kind, FieldErrorKind::WrongType { detail } if detail == "refused once"),
+                    "{error:?}"
+                );
+            }
+            other => panic!("want a field error, got {other:?}"),
+        }
     }
 }

@@ -260,11 +260,35 @@ impl fmt::Debug for PublicKey {
     }
 }
 
+/// Why `bytes` cannot be a PEM key at all, without decoding them: [`KeyError::NotPem`] when there
+/// is no `-----BEGIN ` line (a text file that is not a key, an empty file, a binary DER key),
+/// `None` otherwise.
+///
+/// It only looks for the PEM header, so it is cheap and safe on private key material: nothing is
+/// base64-decoded or copied. `None` does not mean the key is valid; the parsers
+/// ([`PrivateKey::from_pem`], [`PublicKey::from_pem`]) still have the last word. It lets a tool
+/// that parses keys with another library word "not PEM" the way `ovo-sign` does.
+///
+/// ```
+/// use ovo_sign::{KeyError, pem_problem};
+///
+/// assert!(matches!(pem_problem(b"client_id=abc\n"), Some(KeyError::NotPem { der: false })));
+/// assert!(matches!(pem_problem(&[0x30, 0x82, 0x04, 0xa4]), Some(KeyError::NotPem { der: true })));
+/// assert!(pem_problem(b"-----BEGIN PRIVATE KEY-----\n...").is_none());
+/// ```
+pub fn pem_problem(bytes: &[u8]) -> Option<KeyError> {
+    if memchr::memmem::find(bytes, b"-----BEGIN ").is_none() {
+        Some(KeyError::NotPem {
+            der: bytes.first() == Some(&0x30),
+        })
+    } else {
+        None
+    }
+}
+
 fn decode_pem(pem: &[u8]) -> Result<(String, Vec<u8>), KeyError> {
-    if memchr::memmem::find(pem, b"-----BEGIN ").is_none() {
-        return Err(KeyError::NotPem {
-            der: pem.first() == Some(&0x30),
-        });
+    if let Some(error) = pem_problem(pem) {
+        return Err(error);
     }
     let (label, der) = pem_rfc7468::decode_vec(pem).map_err(KeyError::Pem)?;
     Ok((label.to_owned(), der))

@@ -57,7 +57,7 @@ pub use backend::{CRYPTO_BACKEND, RandomError, fill_random};
 pub use encoding::{SignatureEncoding, sha256_base64, sha256_lower_hex};
 pub use error::{InputError, KeyError, MinifyError, SignError, TimestampError, VerifyError};
 pub use files::{FilePermissions, insecure_mode};
-pub use keys::{PrivateKey, PublicKey};
+pub use keys::{PrivateKey, PublicKey, pem_problem};
 pub use minify::minify;
 pub use secret::ClientSecret;
 pub use signature::Signature;

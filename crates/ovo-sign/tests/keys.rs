@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ovo_sign::{ClientSecret, FilePermissions, KeyError, PrivateKey, PublicKey};
+use ovo_sign::{ClientSecret, FilePermissions, KeyError, PrivateKey, PublicKey, pem_problem};
 
 fn key_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -163,6 +163,35 @@ fn garbage_is_a_pem_error_and_corrupt_der_is_invalid() {
         PublicKey::from_pkcs1_der(&[0x30, 0x03, 0x02, 0x01, 0x01]),
         Err(KeyError::Invalid { .. })
     ));
+}
+
+#[test]
+fn pem_problem_agrees_with_the_parsers_without_decoding() {
+    // Not PEM: the same error the parsers give, for text, an empty file and DER.
+    for bytes in [
+        &b"not a key"[..],
+        b"client_id=abc\nclient_secret=xyz\n",
+        b"",
+        &[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00],
+    ] {
+        let problem = pem_problem(bytes).map(|e| e.to_string());
+        let parsed = PrivateKey::from_pem(bytes).unwrap_err().to_string();
+        assert_eq!(problem.as_deref(), Some(parsed.as_str()));
+        assert!(matches!(
+            pem_problem(bytes),
+            Some(KeyError::NotPem { der }) if der == (bytes.first() == Some(&0x30))
+        ));
+    }
+    // PEM keys, private and public, and even damaged PEM: no problem it can tell without decoding.
+    for name in [
+        "rsa2048-pkcs1.pem",
+        "rsa2048-pkcs8.pem",
+        "rsa2048-public-spki.pem",
+    ] {
+        assert!(pem_problem(&pem(name)).is_none(), "{name}");
+    }
+    let truncated = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n";
+    assert!(pem_problem(truncated.as_bytes()).is_none());
 }
 
 #[test]
