@@ -128,23 +128,22 @@ pub fn sign_snap(
             "a DOKU call is signed with sign_doku",
         ));
     };
-    let path = config.path(*endpoint);
-    let uri = match query {
-        Some(query) => format!("{}{path}?{query}", config.base_url),
-        None => format!("{}{path}", config.base_url),
-    };
     // OVO's own GET endpoints sign the path with its query [I].
-    let signed_path = match query {
-        Some(query) => format!("{path}?{query}"),
-        None => path,
-    };
+    let mut signed_path = config.path(*endpoint);
+    if let Some(query) = query {
+        signed_path.push('?');
+        signed_path.push_str(query);
+    }
+    let mut uri = String::with_capacity(config.base_url.len() + signed_path.len());
+    uri.push_str(&config.base_url);
+    uri.push_str(&signed_path);
     let timestamp = config.timestamp_format.format(stamp.now)?;
     let method = call.method();
-    let mut request = Request::builder()
-        .method(method.clone())
-        .uri(uri)
-        .body(call.body.clone())
-        .map_err(|_| FlowError::InvalidHeader)?;
+    let mut request = Request::new(call.body.clone());
+    *request.method_mut() = method.clone();
+    *request.uri_mut() = uri.parse().map_err(|_| FlowError::InvalidHeader)?;
+    // Room for every header a SNAP call carries, so the map never grows while it is filled.
+    *request.headers_mut() = http::HeaderMap::with_capacity(12);
     let headers = request.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(header::X_TIMESTAMP, plain(&timestamp)?);
@@ -202,10 +201,10 @@ pub fn sign_snap(
     let signature = signature.into_header_value();
     headers.insert(header::X_SIGNATURE, sensitive(&signature)?);
     if let Some(token) = bearer {
-        headers.insert(
-            AUTHORIZATION,
-            sensitive(&format!("Bearer {}", token.expose()))?,
-        );
+        let mut value = String::with_capacity(7 + token.expose().len());
+        value.push_str("Bearer ");
+        value.push_str(token.expose());
+        headers.insert(AUTHORIZATION, sensitive(&value)?);
     }
     Ok(request)
 }
