@@ -870,7 +870,8 @@ async fn settle_pending_debit(shop: &Shop, invoice: &str, flow_id: &str) -> Resu
                 }
             }
         }
-        // Still in OVO's webview, or not a debit: nothing to record yet.
+        // Still in OVO's webview, a call of it still on its way (another request of this shop
+        // is finishing it), or not a debit: nothing to record yet.
         Ok(_) => {}
         Err(error) => {
             tracing::warn!(invoice, %error, "the pending debit could not be resumed");

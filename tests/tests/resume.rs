@@ -438,6 +438,12 @@ async fn reconcile_leaves_a_flow_in_flight_to_its_instance() {
         .wake_at
         .expect("a flow in flight is stored with A's deadline");
     assert!(wake_at > e2e.clock.now());
+    // Resuming it by id (an order page reloaded) is told the same, and does nothing.
+    assert_eq!(
+        b.resume(&pending.id).await.unwrap(),
+        Resumed::InFlight { until: wake_at }
+    );
+    assert_eq!(sent_to(&e2e, &paths, OvoEndpoint::Status), 0);
 
     // A's call goes out and A settles the flow.
     release.notify_one();

@@ -80,6 +80,21 @@ pub enum Resumed {
     WaitingForCustomer,
     /// A linking or unbinding ended without the customer (its webview expired).
     Ended,
+    /// A call of the flow is on its way, sent by an instance (this one or another) whose
+    /// operation deadline has not passed: nothing was done. The flow is that instance's until
+    /// `until`; resume it after that, when its instance has settled it or crashed.
+    InFlight {
+        /// When the sending instance's operation deadline passes.
+        until: OffsetDateTime,
+    },
+}
+
+/// What resuming a debit or refund came to.
+enum Resumption<O> {
+    /// Driven: its outcome (`Unknown` if still not settled).
+    Driven(O),
+    /// Left to the instance sending its call, until then.
+    Held(OffsetDateTime),
 }
 
 impl<T: Transport> OvoClient<T> {
@@ -273,8 +288,16 @@ impl<T: Transport> OvoClient<T> {
 
     /// Resumes stored flow `id` without a callback: a debit or refund left `Unknown` (after a
     /// crash, a deadline or an outage) is settled by status inquiries; a flow waiting for the
-    /// customer is left waiting (or ended, if its webview expired).
+    /// customer is left waiting (or ended, if its webview expired); a flow with a call in flight
+    /// is left to the instance sending it until that instance's operation deadline
+    /// ([`Resumed::InFlight`]).
     pub async fn resume(&self, id: &str) -> Result<Resumed, ClientError> {
+        self.resume_at(id, self.now()).await
+    }
+
+    /// [`OvoClient::resume`] as of `now`: `reconcile`'s time decides whether a call in flight is
+    /// still its sender's.
+    async fn resume_at(&self, id: &str, now: OffsetDateTime) -> Result<Resumed, ClientError> {
         let stored = self
             .inner
             .flows
@@ -282,15 +305,19 @@ impl<T: Transport> OvoClient<T> {
             .await?
             .ok_or_else(|| ClientError::FlowNotFound { id: id.to_owned() })?;
         match stored.kind {
-            FlowKind::Debit => match self.resume_as::<Debit>(id, stored.kind).await {
-                Ok(outcome) => Ok(Resumed::Debit(outcome)),
+            FlowKind::Debit => match self.resume_as::<Debit>(id, stored.kind, now).await {
+                Ok(Resumption::Driven(outcome)) => Ok(Resumed::Debit(outcome)),
+                Ok(Resumption::Held(until)) => Ok(Resumed::InFlight { until }),
                 // The customer is still in the PIN webview and its deadline has not passed.
                 Err(ClientError::FlowNotWaiting { .. }) => Ok(Resumed::WaitingForCustomer),
                 Err(error) => Err(error),
             },
-            FlowKind::Refund => Ok(Resumed::Refund(
-                self.resume_as::<Refund>(id, stored.kind).await?,
-            )),
+            FlowKind::Refund => Ok(
+                match self.resume_as::<Refund>(id, stored.kind, now).await? {
+                    Resumption::Driven(outcome) => Resumed::Refund(outcome),
+                    Resumption::Held(until) => Resumed::InFlight { until },
+                },
+            ),
             FlowKind::Linking => self.resume_waiting::<Linking>(id, stored.kind).await,
             FlowKind::Unbinding => self.resume_waiting::<Unbinding>(id, stored.kind).await,
             _ => Err(ClientError::FlowNotWaiting { id: id.to_owned() }),
@@ -355,7 +382,11 @@ impl<T: Transport> OvoClient<T> {
         let mut resumed = Vec::with_capacity(due.len());
         for flow in due {
             let span = tracing::info_span!("ovo.reconcile", flow = %flow.id);
-            match self.resume(&flow.id).instrument(span).await {
+            match self.resume_at(&flow.id, now).instrument(span).await {
+                Ok(Resumed::InFlight { .. }) => {
+                    // Written ahead of a call again since it was listed: its sender's.
+                    tracing::debug!(flow = %flow.id, "a call of it is in flight; skipped");
+                }
                 Ok(result) => resumed.push((flow.id, result)),
                 Err(
                     ClientError::Store(StoreError::Conflict)
@@ -373,18 +404,32 @@ impl<T: Transport> OvoClient<T> {
         Ok(resumed)
     }
 
-    async fn resume_as<F>(&self, id: &str, kind: FlowKind) -> Result<F::Outcome, ClientError>
+    async fn resume_as<F>(
+        &self,
+        id: &str,
+        kind: FlowKind,
+        held_at: OffsetDateTime,
+    ) -> Result<Resumption<F::Outcome>, ClientError>
     where
         F: Flow + Send,
     {
         let (mut flow, stored): (F, _) = self.load(id, kind).await?;
+        // A call in flight whose sender's deadline (stored when the flow was written ahead of
+        // the call) has not passed is still that instance's: taking it as lost now would
+        // inquire about a capture or refund that may be still on its way. (`held_at` is the
+        // time `reconcile` was asked about; the flow itself runs on the client's clock.)
+        if let (ovo_flows::Action::Wait, Some(until)) = (flow.poll(held_at), stored.wake_at)
+            && until > held_at
+        {
+            return Ok(Resumption::Held(until));
+        }
         flow.handle(self.now(), Event::Reconcile)?;
         let record = Record {
             store: self.inner.flows.as_ref(),
             flow: stored,
         };
         match drive(self, &self.inner.options, &mut flow, Some(record)).await? {
-            Step::Done(outcome) => Ok(outcome),
+            Step::Done(outcome) => Ok(Resumption::Driven(outcome)),
             Step::Webview(_) | Step::Pending => {
                 Err(ClientError::FlowNotWaiting { id: id.to_owned() })
             }

@@ -41,6 +41,11 @@ pub struct ClientOptions {
     pub pacing: ovo_flows::Pacing,
     /// The longest one operation (`begin_debit`, `finish_debit`, `refund`...) may take. When it
     /// passes, a flow that may have moved money ends `Unknown` and stays stored, to be resumed.
+    ///
+    /// It is also how long a flow with a call in flight stays this instance's: `resume` and
+    /// `reconcile` on any instance leave it alone until then (their clocks are assumed to agree
+    /// within a call timeout), so that a crashed instance's flows wait this long to be taken
+    /// over. Keep it minutes, not days (60 s by default).
     pub operation_deadline: Duration,
 }
 

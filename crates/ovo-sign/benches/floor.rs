@@ -110,11 +110,7 @@ fn against_both_floors(
     let (time, floor) = race(total, &mut ours, oneshot);
     report(scheme, time, floor);
     let (time, floor) = race(total, &mut ours, prepared);
-    report(
-        &format!("  the same, against the prepared-key floor"),
-        time,
-        floor,
-    );
+    report("  the same, against the prepared-key floor", time, floor);
 }
 
 /// SHA-256 of `body` plus a one-shot HMAC (key setup included) of `message`.

@@ -19,8 +19,10 @@ use crate::files::{FilePermissions, read_private};
 ///
 /// The HMAC key schedules made from it (HMAC-SHA512 for SNAP, HMAC-SHA256 for DOKU) are made
 /// once, at first use, and kept beside the bytes (shared by clones), so a signature hashes no
-/// key block again. They are the crypto backend's `hmac::Key`, which the backend does not
-/// zeroize on drop: the same holds for the key made afresh for every signature before.
+/// key block again. A schedule is as good as the key for making HMACs, and it is the crypto
+/// backend's `hmac::Key`, which `ring` does not zeroize on drop: it stays in memory, unwiped,
+/// until the last clone of the secret is dropped (a key made afresh for every signature, as
+/// before, left the same state unwiped on the stack once per signature).
 ///
 /// ```
 /// use ovo_sign::ClientSecret;

@@ -218,6 +218,10 @@ mod tests {
         assert!(parse_doku_timestamp("0001-01-01T00:00:00Z").is_err());
         let ancient = time::macros::datetime!(0001-01-01 00:00 UTC);
         assert!(SnapTimestampFormat::OVO.format(ancient).is_err());
+        let late = time::macros::datetime!(9999-01-01 00:00 UTC);
+        assert!(SnapTimestampFormat::OVO.format(late).is_err());
+        let early = time::macros::datetime!(1969-12-31 23:59:59.999 UTC);
+        assert!(SnapTimestampFormat::OVO.format(early).is_err());
         assert!(format_doku_timestamp(ancient).is_err());
         // Every edge of the range formats back to itself in Jakarta time.
         for text in [
@@ -235,9 +239,9 @@ mod tests {
         /// offset and both precisions.
         #[test]
         fn snap_format_is_the_time_crates(
-            seconds in 0i64..253_402_214_400, // 1970-01-01 to 9998-12-31 in UTC
+            seconds in 0i64..253_370_764_800, // 1970-01-01 up to 9999-01-01 (excluded), in UTC
             nanos in 0u32..1_000_000_000,
-            offset_seconds in -86_399i32..=86_399,
+            offset_seconds in -93_599i32..=93_599, // every offset `time` allows, to ±25:59:59
             millis in proptest::bool::ANY,
         ) {
             let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap()

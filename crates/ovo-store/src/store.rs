@@ -104,8 +104,8 @@ pub struct StoreOptions {
     /// (30 s by default); `Some(Duration::ZERO)` pings before every use, `None` never.
     ///
     /// A ping is a round trip of its own, as long as the statement it guards: pinging before
-    /// every use (sqlx's default) makes a two-phase debit's seven round trips to the database
-    /// fourteen. A busy pool's connections are never idle that long, so they go unpinged; one
+    /// every use (sqlx's default) makes a two-phase debit's eight round trips to the database
+    /// sixteen. A busy pool's connections are never idle that long, so they go unpinged; one
     /// that waited (and that a firewall or load balancer may have cut meanwhile) is checked
     /// and replaced before a flow's write depends on it.
     pub ping_when_idle_for: Option<Duration>,
