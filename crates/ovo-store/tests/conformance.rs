@@ -933,3 +933,39 @@ async fn postgres_dropped_connections_are_replaced() {
         assert!(second.is_some(), "the pool replaced the connection");
     }
 }
+
+/// The default's branch: a connection idle for `ping_when_idle_for` is pinged (and so replaced
+/// when the server dropped it), one used more recently is not (and so fails the one statement).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_pings_only_connections_idle_long_enough() {
+    let url = pg_url().await;
+    let text = key_text();
+    // Long enough that dropping the connections (a new pool and one statement) takes less,
+    // even on a loaded machine.
+    let idle = Duration::from_secs(3);
+    for waited in [Duration::from_millis(3_500), Duration::ZERO] {
+        let mut options = StoreOptions::default();
+        options.max_connections = 1;
+        options.ping_when_idle_for = Some(idle);
+        let store = SqlStore::connect_with(&url, key(&text), options)
+            .await
+            .unwrap();
+        TokenStore::put(&store, "idle", &tokens("a", "r"))
+            .await
+            .unwrap();
+        drop_connections(&url).await;
+        tokio::time::sleep(waited).await;
+        let first = TokenStore::get(&store, "idle").await;
+        if waited >= idle {
+            assert!(
+                first.unwrap().is_some(),
+                "idle long enough: pinged and replaced"
+            );
+        } else {
+            assert!(
+                matches!(first, Err(StoreError::Unavailable(_))),
+                "used just now: not pinged, got {first:?}"
+            );
+        }
+    }
+}
