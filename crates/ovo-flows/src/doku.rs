@@ -252,16 +252,8 @@ where
     }
 
     fn handle(&mut self, _now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
-        // Reconciling a flow stored while a call was in flight (a crash, a lost process): the
-        // call may have reached the provider, and its answer is lost.
-        if matches!(event, Event::Reconcile) && matches!(self.phase, Phase::Awaiting) {
-            return self.handle(
-                _now,
-                Event::Received(crate::call::Received::Failed {
-                    may_have_reached: true,
-                }),
-            );
-        }
+        // Reconciling with a call in flight: the call was lost, and may have reached DOKU.
+        let event = event.reconciled(matches!(self.phase, Phase::Awaiting));
         let received = match (&self.phase, event) {
             (_, Event::Timer | Event::Reconcile) => return Ok(()),
             (Phase::Start, Event::Cancel) => {

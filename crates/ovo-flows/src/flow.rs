@@ -69,6 +69,22 @@ pub enum Event {
     Cancel,
 }
 
+impl Event {
+    /// The event as a flow reads it. A flow stored with a call in flight (`call_in_flight`: it
+    /// polls [`Action::Wait`]) and reconciled after a crash or a lost process has lost that
+    /// call's answer, and the call may have reached the provider: [`Event::Reconcile`] then
+    /// means exactly what [`Received::Failed`] with `may_have_reached` means. Every other event
+    /// is itself.
+    pub(crate) fn reconciled(self, call_in_flight: bool) -> Self {
+        match self {
+            Self::Reconcile if call_in_flight => Self::Received(Received::Failed {
+                may_have_reached: true,
+            }),
+            other => other,
+        }
+    }
+}
+
 /// A protocol flow: linking, a debit, a refund, an unbinding, a DOKU call.
 pub trait Flow: Serialize + for<'de> Deserialize<'de> {
     /// How the flow ends.

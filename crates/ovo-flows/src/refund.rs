@@ -207,18 +207,11 @@ impl Flow for Refund {
     }
 
     fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
-        // Reconciling a flow stored while a call was in flight (a crash, a lost process): the
-        // call may have reached the provider, and its answer is lost.
-        if matches!(event, Event::Reconcile)
-            && matches!(self.phase, Phase::AwaitingRefund | Phase::AwaitingStatus)
-        {
-            return self.handle(
-                now,
-                Event::Received(crate::call::Received::Failed {
-                    may_have_reached: true,
-                }),
-            );
-        }
+        // Reconciling with a call in flight: the call was lost, and may have reached OVO.
+        let event = event.reconciled(matches!(
+            self.phase,
+            Phase::AwaitingRefund | Phase::AwaitingStatus
+        ));
         self.phase = match (&self.phase, event) {
             (_, Event::Timer) => return Ok(()),
             (

@@ -194,18 +194,11 @@ impl Flow for Unbinding {
     }
 
     fn handle(&mut self, now: OffsetDateTime, event: Event) -> Result<(), FlowError> {
-        // Reconciling a flow stored while a call was in flight (a crash, a lost process): the
-        // call may have reached the provider, and its answer is lost.
-        if matches!(event, Event::Reconcile)
-            && matches!(self.phase, Phase::AwaitingFirst | Phase::AwaitingSecond)
-        {
-            return self.handle(
-                now,
-                Event::Received(crate::call::Received::Failed {
-                    may_have_reached: true,
-                }),
-            );
-        }
+        // Reconciling with a call in flight: the call was lost, and may have reached OVO.
+        let event = event.reconciled(matches!(
+            self.phase,
+            Phase::AwaitingFirst | Phase::AwaitingSecond
+        ));
         self.phase = match (&self.phase, event) {
             (_, Event::Timer | Event::Reconcile) => return Ok(()),
             (Phase::AwaitingFirst | Phase::AwaitingSecond | Phase::Done { .. }, Event::Cancel) => {
