@@ -77,7 +77,8 @@ impl Driver {
             token.as_ref(),
             &stamp,
         )?;
-        Ok(match self.agent.run(request) {
+        // ureq has no `Bytes` body; it sends a `Vec<u8>`.
+        Ok(match self.agent.run(request.map(|body| body.to_vec())) {
             Ok(mut response) => {
                 let body = response.body_mut().read_to_vec()?;
                 let (parts, _) = response.into_parts();

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use bytes::Bytes;
+
 use ovo_model::Secret;
 use ovo_model::endpoint::{DokuEndpoint, OvoEndpoint};
 
@@ -112,8 +114,8 @@ pub struct Call {
     /// The body bytes, serialized once by the flow: retries and the debit's second call send
     /// exactly these bytes. They are compact JSON (as `serde_json` writes it), so [`crate::sign_snap`]
     /// signs them without minifying; a body built by hand must be compact too (`OvoClient::execute`
-    /// minifies one for you).
-    pub body: Vec<u8>,
+    /// minifies one for you). Shared, so signing and re-sending a call copy no body.
+    pub body: Bytes,
     /// The credential.
     pub authorization: Authorization,
     /// Whether it may be sent again.
@@ -131,13 +133,17 @@ impl Call {
     /// assert_eq!(call.resend, Resend::OnlyIfNotSent);
     /// assert!(call.moves_money());
     /// ```
-    pub fn ovo(endpoint: OvoEndpoint, body: Vec<u8>, authorization: Authorization) -> Self {
+    pub fn ovo(
+        endpoint: OvoEndpoint,
+        body: impl Into<Bytes>,
+        authorization: Authorization,
+    ) -> Self {
         Self {
             target: Target::Ovo {
                 endpoint,
                 query: None,
             },
-            body,
+            body: body.into(),
             authorization,
             resend: if endpoint.moves_money() {
                 Resend::OnlyIfNotSent

@@ -1,6 +1,7 @@
 //! The single calls: tokens, lookup, balance, status, Generate Token. Each body is serialized
 //! here, once.
 
+use bytes::Bytes;
 use ovo_model::endpoint::OvoEndpoint;
 use ovo_model::snap::{
     B2b2cTokenRequest, B2bTokenRequest, BalanceInquiryRequest, DebitStatusRequest,
@@ -27,7 +28,7 @@ pub(crate) fn body_text<T: Serialize + Validate>(message: &T) -> Result<String, 
 ///
 /// ```
 /// let call = ovo_flows::calls::b2b_token()?;
-/// assert_eq!(call.body, br#"{"grantType":"client_credentials"}"#);
+/// assert_eq!(call.body, &br#"{"grantType":"client_credentials"}"#[..]);
 /// # Ok::<(), ovo_flows::FlowError>(())
 /// ```
 pub fn b2b_token() -> Result<Call, FlowError> {
@@ -67,7 +68,7 @@ fn get(endpoint: OvoEndpoint, query: String, authorization: Authorization) -> Ca
             endpoint,
             query: Some(query),
         },
-        body: Vec::new(),
+        body: Bytes::new(),
         authorization,
         resend: Resend::Safe,
     }

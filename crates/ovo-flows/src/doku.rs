@@ -4,6 +4,7 @@
 
 use std::marker::PhantomData;
 
+use bytes::Bytes;
 use ovo_model::endpoint::DokuEndpoint;
 use ovo_model::{ResponseCode, Secret, Validate};
 use serde::de::DeserializeOwned;
@@ -71,7 +72,7 @@ enum Phase {
 /// let mut pay = DokuOperation::<PaymentResponse>::payment(&request, "req-1")?;
 /// let Action::Send(call) = pay.poll(time::OffsetDateTime::now_utc()) else { panic!() };
 /// assert!(call.moves_money());
-/// assert_eq!(call.body, br#"{"customer":{"id":"C"},"order":{"invoice_number":"INV-1","amount":1000},"ovo_account":{"token_id":"t"}}"#);
+/// assert_eq!(call.body, &br#"{"customer":{"id":"C"},"order":{"invoice_number":"INV-1","amount":1000},"ovo_account":{"token_id":"t"}}"#[..]);
 /// assert!(!ovo_flows::to_state(&pay)?.contains("token_id"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -230,7 +231,7 @@ where
                             endpoint: self.endpoint,
                             request_id: self.request_id.clone(),
                         },
-                        body: body.expose().as_bytes().to_vec(),
+                        body: Bytes::copy_from_slice(body.expose().as_bytes()),
                         authorization: Authorization::Doku,
                         resend: if self.endpoint.moves_money() {
                             Resend::OnlyIfNotSent

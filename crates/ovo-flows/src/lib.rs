@@ -64,7 +64,7 @@ pub use linking::{Linking, LinkingOutcome};
 pub use reason::{DEFAULT_MAX_INQUIRIES, Pacing, Reason};
 pub use refund::{Refund, RefundOutcome};
 pub use retry::{Retry, RetryPolicy, retry_after};
-pub use sign::{SnapCredentials, Stamp, sign_doku, sign_snap};
+pub use sign::{SnapCredentials, SnapSigner, Stamp, sign_doku, sign_snap};
 pub use store::{
     BoxFuture, Claim, DedupStore, FlowStore, MemoryDedup, MemoryFlowStore, MemorySharedTokens,
     MemoryTokenStore, SharedLease, SharedTokens, StoreError, StoredFlow, TokenStore,

@@ -1,14 +1,17 @@
 //! Turning a [`Call`] into a signed `http::Request`: the only place headers are written.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
-use http::{HeaderValue, Request};
+use http::{HeaderMap, HeaderValue, Request, Uri};
 use ovo_model::Secret;
 use ovo_model::snap::ExternalId;
 use ovo_sign::{ClientSecret, PrivateKey, snap};
 use time::OffsetDateTime;
 
+use crate::OvoEndpoint;
 use crate::call::{Authorization, Call, Target};
 use crate::config::{DokuConfig, SnapConfig};
 use crate::error::FlowError;
@@ -86,7 +89,7 @@ pub struct Stamp {
 }
 
 fn sensitive(value: &str) -> Result<HeaderValue, FlowError> {
-    let mut value = HeaderValue::from_str(value).map_err(|_| FlowError::InvalidHeader)?;
+    let mut value = plain(value)?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -95,9 +98,148 @@ fn plain(value: &str) -> Result<HeaderValue, FlowError> {
     HeaderValue::from_str(value).map_err(|_| FlowError::InvalidHeader)
 }
 
+/// A header value made from a `String` it takes over, so the bytes are not copied again.
+fn owned(value: String, is_sensitive: bool) -> Result<HeaderValue, FlowError> {
+    let mut value = HeaderValue::try_from(value).map_err(|_| FlowError::InvalidHeader)?;
+    value.set_sensitive(is_sensitive);
+    Ok(value)
+}
+
+/// Signs SNAP calls for one configuration, with what every call shares made once: each
+/// endpoint's path and URI, and the header values of the client id, `CHANNEL-ID` and
+/// `X-DEVICE-ID`. [`sign`](Self::sign) gives the same request as [`sign_snap`] with less work per
+/// call (no URI parsed, no constant header copied); the client signs with one.
+///
+/// ```
+/// # let pem = std::fs::read("../ovo-sign/tests/vectors/keys/rsa2048-pkcs8.pem").unwrap();
+/// use ovo_flows::{SnapConfig, SnapCredentials, SnapSigner, Stamp};
+///
+/// let config = SnapConfig::builder("http://127.0.0.1:9", "oamerchantg")
+///     .callback_url("https://merchant.example/cb").build()?;
+/// let credentials = SnapCredentials {
+///     private_key: ovo_sign::PrivateKey::from_pem(&pem)?,
+///     client_secret: ovo_sign::ClientSecret::new("secret")?,
+/// };
+/// let signer = SnapSigner::new(config);
+/// let call = ovo_flows::calls::b2b_token()?;
+/// let stamp = Stamp { now: time::OffsetDateTime::now_utc(), external_id: ovo_model::snap::ExternalId::new("1")? };
+/// let request = signer.sign(&credentials, &call, None, &stamp)?;
+/// assert_eq!(request.uri(), "http://127.0.0.1:9/OVOSNAP/v1.0/access-token/b2b");
+/// let same = ovo_flows::sign_snap(signer.config(), &credentials, &call, None, &stamp)?;
+/// assert_eq!((request.uri(), request.headers()), (same.uri(), same.headers()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SnapSigner {
+    config: SnapConfig,
+    prepared: Prepared,
+}
+
+impl SnapSigner {
+    /// Prepares `config`. What cannot be prepared (a value no header may carry) is left to each
+    /// call, which reports it as [`sign_snap`] does.
+    pub fn new(config: SnapConfig) -> Self {
+        let prepared = Prepared::new(&config);
+        Self { config, prepared }
+    }
+
+    /// The configuration it signs for.
+    pub fn config(&self) -> &SnapConfig {
+        &self.config
+    }
+
+    /// Signs a SNAP call, as [`sign_snap`] does with this signer's configuration.
+    pub fn sign(
+        &self,
+        credentials: &SnapCredentials,
+        call: &Call,
+        token: Option<&Secret>,
+        stamp: &Stamp,
+    ) -> Result<Request<Bytes>, FlowError> {
+        sign_with(
+            &self.config,
+            Some(&self.prepared),
+            credentials,
+            call,
+            token,
+            stamp,
+        )
+    }
+}
+
+/// What [`SnapSigner`] makes once.
+#[derive(Debug, Clone)]
+struct Prepared {
+    /// One per endpoint of [`OvoEndpoint::ALL`].
+    routes: Vec<Route>,
+    /// The headers every service call carries unchanged; `None` when a value cannot be one.
+    service_headers: Option<HeaderMap>,
+    /// The same for token calls.
+    token_headers: Option<HeaderMap>,
+}
+
+/// An endpoint's signed path, and its URI without a query when it parses.
+#[derive(Debug, Clone)]
+struct Route {
+    endpoint: OvoEndpoint,
+    path: String,
+    uri: Option<Uri>,
+}
+
+impl Prepared {
+    fn new(config: &SnapConfig) -> Self {
+        let routes = OvoEndpoint::ALL
+            .iter()
+            .map(|&endpoint| {
+                let path = config.path(endpoint);
+                let uri = format!("{}{path}", config.base_url).parse().ok();
+                Route {
+                    endpoint,
+                    path,
+                    uri,
+                }
+            })
+            .collect();
+        Self {
+            routes,
+            service_headers: constant_headers(config, false).ok(),
+            token_headers: constant_headers(config, true).ok(),
+        }
+    }
+
+    fn route(&self, endpoint: OvoEndpoint) -> Option<&Route> {
+        self.routes.iter().find(|route| route.endpoint == endpoint)
+    }
+
+    fn headers(&self, token_call: bool) -> Option<&HeaderMap> {
+        if token_call {
+            self.token_headers.as_ref()
+        } else {
+            self.service_headers.as_ref()
+        }
+    }
+}
+
+/// The headers that are the same on every call of a kind: `Content-Type`, and the client id as
+/// `X-CLIENT-KEY` (token calls) or as `X-PARTNER-ID` with `CHANNEL-ID` and `X-DEVICE-ID` (service
+/// calls). The table has room for the four a call adds, so it never grows.
+fn constant_headers(config: &SnapConfig, token_call: bool) -> Result<HeaderMap, FlowError> {
+    let mut headers = HeaderMap::with_capacity(12);
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if token_call {
+        headers.insert(header::X_CLIENT_KEY, plain(&config.client_id)?);
+    } else {
+        headers.insert(header::X_PARTNER_ID, plain(&config.client_id)?);
+        headers.insert(header::CHANNEL_ID, plain(config.channel_id.as_str())?);
+        headers.insert(header::X_DEVICE_ID, plain(config.device_id.as_str())?);
+    }
+    Ok(headers)
+}
+
 /// Signs a SNAP call. `token` is the credential the driver supplies for
 /// [`Authorization::B2b`] (the partner's B2B token) and [`Authorization::Customer`] (the
-/// customer's access token); other calls carry their own or need none.
+/// customer's access token); other calls carry their own or need none. A driver signing many
+/// calls with one configuration uses a [`SnapSigner`], which gives the same requests faster.
 ///
 /// ```
 /// # let pem = std::fs::read("../ovo-sign/tests/vectors/keys/rsa2048-pkcs8.pem").unwrap();
@@ -122,58 +264,71 @@ pub fn sign_snap(
     call: &Call,
     token: Option<&Secret>,
     stamp: &Stamp,
-) -> Result<Request<Vec<u8>>, FlowError> {
+) -> Result<Request<Bytes>, FlowError> {
+    sign_with(config, None, credentials, call, token, stamp)
+}
+
+fn sign_with(
+    config: &SnapConfig,
+    prepared: Option<&Prepared>,
+    credentials: &SnapCredentials,
+    call: &Call,
+    token: Option<&Secret>,
+    stamp: &Stamp,
+) -> Result<Request<Bytes>, FlowError> {
     let Target::Ovo { endpoint, query } = &call.target else {
         return Err(FlowError::UnexpectedEvent(
             "a DOKU call is signed with sign_doku",
         ));
     };
+    let route = prepared.and_then(|p| p.route(*endpoint));
     // OVO's own GET endpoints sign the path with its query [I].
-    let mut signed_path = config.path(*endpoint);
-    if let Some(query) = query {
-        signed_path.push('?');
-        signed_path.push_str(query);
-    }
-    let mut uri = String::with_capacity(config.base_url.len() + signed_path.len());
-    uri.push_str(&config.base_url);
-    uri.push_str(&signed_path);
+    let (signed_path, uri) = match (route, query) {
+        (Some(route), None) if route.uri.is_some() => {
+            (Cow::Borrowed(route.path.as_str()), route.uri.clone())
+        }
+        (route, query) => {
+            let mut path = route.map_or_else(|| config.path(*endpoint), |r| r.path.clone());
+            if let Some(query) = query {
+                path.push('?');
+                path.push_str(query);
+            }
+            (Cow::Owned(path), None)
+        }
+    };
+    let uri = match uri {
+        Some(uri) => uri,
+        None => {
+            let mut uri = String::with_capacity(config.base_url.len() + signed_path.len());
+            uri.push_str(&config.base_url);
+            uri.push_str(&signed_path);
+            Uri::try_from(uri).map_err(|_| FlowError::InvalidHeader)?
+        }
+    };
     let timestamp = config.timestamp_format.format(stamp.now)?;
     let method = call.method();
-    let mut request = Request::new(call.body.clone());
-    *request.method_mut() = method.clone();
-    *request.uri_mut() = uri.parse().map_err(|_| FlowError::InvalidHeader)?;
-    // Room for every header a SNAP call carries, so the map never grows while it is filled.
-    *request.headers_mut() = http::HeaderMap::with_capacity(12);
-    let headers = request.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(header::X_TIMESTAMP, plain(&timestamp)?);
-    let bearer = match &call.authorization {
-        Authorization::TokenCall(bearer) => bearer.clone(),
+    let bearer: Option<&Secret> = match &call.authorization {
+        Authorization::TokenCall(bearer) => bearer.as_ref(),
         Authorization::Rsa => None,
-        Authorization::Bearer(token) => Some(token.clone()),
-        Authorization::B2b => Some(
-            token
-                .cloned()
-                .ok_or(FlowError::MissingCredential("partner's B2B token"))?,
-        ),
-        Authorization::Customer => Some(
-            token
-                .cloned()
-                .ok_or(FlowError::MissingCredential("customer's access token"))?,
-        ),
+        Authorization::Bearer(token) => Some(token),
+        Authorization::B2b => {
+            Some(token.ok_or(FlowError::MissingCredential("partner's B2B token"))?)
+        }
+        Authorization::Customer => {
+            Some(token.ok_or(FlowError::MissingCredential("customer's access token"))?)
+        }
         Authorization::Doku => {
             return Err(FlowError::UnexpectedEvent(
                 "a DOKU call is signed with sign_doku",
             ));
         }
     };
-    let signature = match (&call.authorization, &bearer) {
-        (Authorization::TokenCall(_), _) => {
-            headers.insert(header::X_CLIENT_KEY, plain(&config.client_id)?);
+    let token_call = matches!(call.authorization, Authorization::TokenCall(_));
+    let signature = match &call.authorization {
+        Authorization::TokenCall(_) => {
             snap::sign_token(&credentials.private_key, &config.client_id, &timestamp)?
         }
-        (Authorization::Rsa, _) => {
-            service_headers(headers, config, stamp)?;
+        Authorization::Rsa => {
             let signed = snap::RsaServiceRequest {
                 method: method.as_str(),
                 path: &signed_path,
@@ -182,12 +337,11 @@ pub fn sign_snap(
             };
             snap::sign_rsa_service(&credentials.private_key, &signed)?
         }
-        (_, token) => {
-            service_headers(headers, config, stamp)?;
+        _ => {
             let signed = snap::ServiceRequest {
                 method: method.as_str(),
                 path: &signed_path,
-                access_token: token.as_ref().map_or("", |t| t.expose()),
+                access_token: bearer.map_or("", |t| t.expose()),
                 body: &call.body,
                 timestamp: &timestamp,
             };
@@ -198,27 +352,29 @@ pub fn sign_snap(
             )?
         }
     };
-    let signature = signature.into_header_value();
-    headers.insert(header::X_SIGNATURE, sensitive(&signature)?);
+    let mut headers = match prepared.and_then(|p| p.headers(token_call)) {
+        Some(headers) => headers.clone(),
+        None => constant_headers(config, token_call)?,
+    };
+    headers.insert(header::X_TIMESTAMP, owned(timestamp, false)?);
+    if !token_call {
+        headers.insert(header::X_EXTERNAL_ID, plain(stamp.external_id.as_str())?);
+    }
+    headers.insert(
+        header::X_SIGNATURE,
+        owned(signature.into_header_value(), true)?,
+    );
     if let Some(token) = bearer {
         let mut value = String::with_capacity(7 + token.expose().len());
         value.push_str("Bearer ");
         value.push_str(token.expose());
-        headers.insert(AUTHORIZATION, sensitive(&value)?);
+        headers.insert(AUTHORIZATION, owned(value, true)?);
     }
+    let mut request = Request::new(call.body.clone());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
     Ok(request)
-}
-
-fn service_headers(
-    headers: &mut http::HeaderMap,
-    config: &SnapConfig,
-    stamp: &Stamp,
-) -> Result<(), FlowError> {
-    headers.insert(header::X_PARTNER_ID, plain(&config.client_id)?);
-    headers.insert(header::X_EXTERNAL_ID, plain(stamp.external_id.as_str())?);
-    headers.insert(header::CHANNEL_ID, plain(config.channel_id.as_str())?);
-    headers.insert(header::X_DEVICE_ID, plain(config.device_id.as_str())?);
-    Ok(())
 }
 
 /// Signs a DOKU call: `Client-Id`, `Request-Id` (the call's), `Request-Timestamp`, `Signature`
@@ -231,7 +387,7 @@ fn service_headers(
 /// let now = time::macros::datetime!(2020-08-11 08:45:42 UTC);
 /// let call = Call {
 ///     target: Target::Doku { endpoint: ovo_flows::DokuEndpoint::Balance, request_id: "15022aab-444f-4b04-afa8-ddfce89432ec".into() },
-///     body: Vec::new(), authorization: Authorization::Doku, resend: Resend::Safe,
+///     body: bytes::Bytes::new(), authorization: Authorization::Doku, resend: Resend::Safe,
 /// };
 /// let request = ovo_flows::sign_doku(&config, &secret, &call, now)?;
 /// assert_eq!(request.headers()["Signature"], "HMACSHA256=OQ6oQjPrc9Rt11JGTQyeh9n+dRFdlAB43B0AZj6kwz4=");
@@ -242,7 +398,7 @@ pub fn sign_doku(
     secret: &ClientSecret,
     call: &Call,
     now: OffsetDateTime,
-) -> Result<Request<Vec<u8>>, FlowError> {
+) -> Result<Request<Bytes>, FlowError> {
     let Target::Doku {
         endpoint,
         request_id,

@@ -61,7 +61,7 @@ enum Phase {
 ///
 /// let mut unbinding = Unbinding::new(Some("UNB-1".into()), "https://merchant.example/ovo/callback", None);
 /// let Action::Send(call) = unbinding.poll(time::OffsetDateTime::now_utc()) else { panic!() };
-/// assert_eq!(call.body, br#"{"partnerReferenceNo":"UNB-1"}"#);
+/// assert_eq!(call.body, &br#"{"partnerReferenceNo":"UNB-1"}"#[..]);
 /// ```
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Unbinding {

@@ -97,7 +97,7 @@ fn tokens_and_signatures_are_sensitive_and_nothing_else_is() {
                 endpoint: DokuEndpoint::Balance,
                 request_id: "req-1".to_owned(),
             },
-            body: b"{}".to_vec(),
+            body: bytes::Bytes::from_static(b"{}"),
             authorization: Authorization::Doku,
             resend: Resend::Safe,
         },

@@ -3,11 +3,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bytes::Bytes;
 use ovo_flows::{
     Answer, Authorization, B2bTokenCache, Call, CustomerCredential, CustomerTokens, Expiring,
     FlowStore, MemoryFlowStore, MemoryTokenStore, OvoEndpoint, Received, SharedTokens, SnapConfig,
-    SnapCredentials, Stamp, StoreError, Target, TokenStore, TokenVerdict, calls,
+    SnapCredentials, SnapSigner, Stamp, StoreError, Target, TokenStore, TokenVerdict, calls,
 };
 use ovo_model::Secret;
 use ovo_model::snap::{B2b2cTokenResponse, B2bTokenResponse, ErrorEnvelope};
@@ -21,7 +20,8 @@ use crate::support::{ClientOptions, Clock, Exchanged, Ids, SystemClock};
 use crate::transport::Transport;
 
 pub(crate) struct Inner<T> {
-    pub(crate) config: SnapConfig,
+    /// The configuration, with what every signed call shares made once.
+    snap: SnapSigner,
     credentials: SnapCredentials,
     transport: T,
     pub(crate) options: ClientOptions,
@@ -54,8 +54,8 @@ impl<T> Clone for OvoClient<T> {
 impl<T> std::fmt::Debug for OvoClient<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OvoClient")
-            .field("base_url", &self.inner.config.base_url)
-            .field("client_id", &self.inner.config.client_id)
+            .field("base_url", &self.inner.snap.config().base_url)
+            .field("client_id", &self.inner.snap.config().client_id)
             .field("credentials", &self.inner.credentials)
             .finish_non_exhaustive()
     }
@@ -136,7 +136,7 @@ impl<T: Transport> OvoClientBuilder<T> {
     pub fn build(self) -> OvoClient<T> {
         OvoClient {
             inner: Arc::new(Inner {
-                config: self.config,
+                snap: SnapSigner::new(self.config),
                 credentials: self.credentials,
                 transport: self.transport,
                 options: self.options,
@@ -205,7 +205,7 @@ impl<T: Transport> OvoClient<T> {
 
     /// The configuration.
     pub fn config(&self) -> &SnapConfig {
-        &self.inner.config
+        self.inner.snap.config()
     }
 
     /// The options.
@@ -281,7 +281,7 @@ impl<T: Transport> OvoClient<T> {
     /// takes the lease `b2b:{client_id}` looks again, fetches and stores it, while the others
     /// poll the store until it is there (or the lease ends and one of them takes it).
     async fn shared_b2b_token(&self, shared: &dyn SharedTokens) -> Result<Expiring, ClientError> {
-        let client_id = self.inner.config.client_id.as_str();
+        let client_id = self.config().client_id.as_str();
         let name = format!("b2b:{client_id}");
         let started = std::time::Instant::now();
         loop {
@@ -469,7 +469,7 @@ impl<T: Transport> OvoClient<T> {
             std::borrow::Cow::Borrowed(_) => self.send_call(call, customer).await,
             std::borrow::Cow::Owned(body) => {
                 let call = Call {
-                    body,
+                    body: body.into(),
                     ..call.clone()
                 };
                 self.send_call(&call, customer).await
@@ -526,7 +526,7 @@ impl<T: Transport> OvoClient<T> {
                             .invalidate(generation);
                         if let Some(shared) = &self.inner.shared {
                             shared
-                                .invalidate_b2b_token(&self.inner.config.client_id, generation)
+                                .invalidate_b2b_token(&self.config().client_id, generation)
                                 .await?;
                         }
                         renewed_b2b = true;
@@ -571,17 +571,14 @@ impl<T: Transport> OvoClient<T> {
             now,
             external_id: self.inner.ids.external_id(now)?,
         };
-        let request = ovo_flows::sign_snap(
-            &self.inner.config,
-            &self.inner.credentials,
-            call,
-            token,
-            &stamp,
-        )?;
+        let request = self
+            .inner
+            .snap
+            .sign(&self.inner.credentials, call, token, &stamp)?;
         let sent = self
             .inner
             .transport
-            .send(request.map(Bytes::from), self.inner.options.call_timeout)
+            .send(request, self.inner.options.call_timeout)
             .await;
         Ok(Exchanged::new(sent))
     }

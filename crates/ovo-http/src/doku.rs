@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bytes::Bytes;
 use ovo_flows::{Call, DokuConfig, DokuOperation, DokuOutcome, Received};
 use ovo_model::Validate;
 use ovo_model::doku::{
@@ -96,7 +95,7 @@ impl<T: Transport> DokuClient<T> {
             let sent = self
                 .inner
                 .transport
-                .send(request.map(Bytes::from), self.inner.options.call_timeout)
+                .send(request, self.inner.options.call_timeout)
                 .await;
             let exchanged = Exchanged::new(sent);
             let Some(wait) = self

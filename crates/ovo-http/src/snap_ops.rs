@@ -180,12 +180,10 @@ impl<T: Transport> OvoClient<T> {
     ) -> Result<PendingLink, ClientError> {
         let mut request = request.clone();
         if request.merchant_id.is_empty() {
-            request
-                .merchant_id
-                .clone_from(&self.inner.config.merchant_id);
+            request.merchant_id.clone_from(&self.config().merchant_id);
         }
         let id = self.inner.ids.flow_id();
-        let mut flow = Linking::new(&request, &self.inner.config.callback_url, Some(id.clone()))?
+        let mut flow = Linking::new(&request, &self.config().callback_url, Some(id.clone()))?
             .with_pacing(self.inner.options.pacing);
         let span = tracing::info_span!("ovo.linking", customer, flow = %id);
         match self
@@ -251,7 +249,7 @@ impl<T: Transport> OvoClient<T> {
         request: &DirectDebitRequest,
     ) -> Result<DebitProgress, ClientError> {
         let id = self.inner.ids.flow_id();
-        let mut flow = Debit::new(request, &self.inner.config.callback_url)?
+        let mut flow = Debit::new(request, &self.config().callback_url)?
             .with_state(&id)
             .with_pacing(self.inner.options.pacing);
         let span =
@@ -492,7 +490,7 @@ impl<T: Transport> OvoClient<T> {
         let id = self.inner.ids.flow_id();
         let mut flow = Unbinding::new(
             partner_reference_no,
-            &self.inner.config.callback_url,
+            &self.config().callback_url,
             Some(id.clone()),
         )
         .with_pacing(self.inner.options.pacing);

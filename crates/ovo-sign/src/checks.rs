@@ -7,7 +7,7 @@ pub(crate) fn text(field: &'static str, value: &str) -> Result<(), InputError> {
     if value.is_empty() {
         return Err(InputError::Empty { field });
     }
-    if value.trim() != value {
+    if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
         return Err(InputError::SurroundingWhitespace { field });
     }
     Ok(())
