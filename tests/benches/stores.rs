@@ -84,15 +84,16 @@ async fn run() {
             None => None,
         };
         let e2e = e2e_on(store).await;
-        // Warm up: the B2B token, connections, the pools.
+        // Warm up at the highest concurrency: the B2B token, and every connection of the
+        // pools, so that the rows measure steady state, not connections being opened.
         let warm = Load {
-            requests: 50,
-            concurrency: 8,
+            requests: 300,
+            concurrency: 32,
         };
         load::two_phase_debits(Arc::clone(&e2e), CUSTOMER, PHONE, "WARM", 1_000, warm).await;
         for concurrency in [1, 32] {
             let load = Load {
-                requests: 500,
+                requests: 2_000,
                 concurrency,
             };
             let prefix = if concurrency == 1 { "ST-1" } else { "ST-32" };

@@ -51,6 +51,7 @@
 compile_error!("ovo-store needs the `sqlite` feature, the `postgres` feature, or both");
 
 mod key;
+mod lend;
 mod shared;
 mod store;
 #[cfg(feature = "test-util")]

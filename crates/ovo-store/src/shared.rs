@@ -10,7 +10,7 @@ use ovo_model::Secret;
 use ring::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;
 
-use crate::store::{SqlStore, from_nanos, nanos, on_pool, revision, unavailable};
+use crate::store::{SqlStore, from_nanos, nanos, on_connection, revision, unavailable};
 
 /// How often a waiting instance looks again while another holds the lease.
 const POLL: Duration = Duration::from_millis(20);
@@ -125,13 +125,13 @@ impl SqlStore {
         let owner = owner_id()?;
         let until = ovo_flows::later(now, ttl);
         let (until_nanos, now_nanos) = (nanos(until)?, nanos(now)?);
-        let taken = on_pool!(self, pool => {
+        let taken = on_connection!(self, Write, conn => {
             sqlx::query(SQL)
                 .bind(name)
                 .bind(&owner)
                 .bind(until_nanos)
                 .bind(now_nanos)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|r| r.rows_affected())
         })
@@ -151,11 +151,11 @@ impl SqlStore {
     /// # Ok(()) }
     /// ```
     pub async fn release(&self, lease: Lease) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
+        on_connection!(self, Write, conn => {
             sqlx::query("DELETE FROM ovo_leases WHERE name = $1 AND owner = $2")
                 .bind(&lease.name)
                 .bind(&lease.owner)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|_| ())
         })
@@ -180,8 +180,8 @@ impl SqlStore {
         const SQL: &str = "SELECT key_id, sealed, usable_until, generation FROM ovo_b2b_tokens \
              WHERE client_id = $1 AND usable_until > $2";
         let at = nanos(now)?;
-        let row: Option<(String, Vec<u8>, i64, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(SQL).bind(client_id).bind(at).fetch_optional(pool).await
+        let row: Option<(String, Vec<u8>, i64, i64)> = on_connection!(self, Read, conn => {
+            sqlx::query_as(SQL).bind(client_id).bind(at).fetch_optional(conn).await
         })
         .map_err(unavailable)?;
         let Some((key_id, sealed, usable_until, generation)) = row else {
@@ -227,13 +227,13 @@ impl SqlStore {
         let context = b2b_context(client_id);
         let (key_id, sealed) = self.inner.key.seal(&context, token.expose().as_bytes())?;
         let until = nanos(usable_until)?;
-        let generation: i64 = on_pool!(self, pool => {
+        let generation: i64 = on_connection!(self, Write, conn => {
             sqlx::query_scalar(SQL)
                 .bind(client_id)
                 .bind(&key_id)
                 .bind(&sealed)
                 .bind(until)
-                .fetch_one(pool)
+                .fetch_one(conn)
                 .await
         })
         .map_err(unavailable)?;
@@ -257,11 +257,11 @@ impl SqlStore {
         generation: u64,
     ) -> Result<(), StoreError> {
         let generation = i64::try_from(generation).unwrap_or(i64::MAX);
-        on_pool!(self, pool => {
+        on_connection!(self, Write, conn => {
             sqlx::query("DELETE FROM ovo_b2b_tokens WHERE client_id = $1 AND generation = $2")
                 .bind(client_id)
                 .bind(generation)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|_| ())
         })

@@ -13,6 +13,7 @@ use sqlx::Row as _;
 use time::OffsetDateTime;
 
 use crate::key::{KeyError, StoreKey};
+use crate::lend::Connections;
 
 #[cfg(feature = "sqlite")]
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -90,7 +91,9 @@ pub enum Error {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct StoreOptions {
-    /// The pool's size (10 by default; SQLite's in-memory database always uses 1).
+    /// How many connections the store's own statements use at once (10 by default; SQLite's
+    /// in-memory database always uses 1). The store keeps them open between statements; the
+    /// pool holds as many again for the merchant's own queries, opened only when used.
     pub max_connections: u32,
     /// How long to wait for a connection (5 s by default).
     pub acquire_timeout: Duration,
@@ -123,12 +126,11 @@ impl Default for StoreOptions {
     }
 }
 
-#[derive(Clone)]
 pub(crate) enum Pool {
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(Connections<sqlx::Sqlite>),
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
+    Postgres(Connections<sqlx::Postgres>),
 }
 
 pub(crate) struct Inner {
@@ -171,18 +173,42 @@ impl fmt::Debug for SqlStore {
     }
 }
 
-/// Runs `$body` with `$pool` bound to the concrete pool: the body is compiled once per engine.
-macro_rules! on_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
+/// Runs `$body` with `$conn` bound to a connection lent by the concrete engine's
+/// [`Connections`] for `Read` or `Write` (the body is compiled once per engine), and keeps the
+/// connection for the next statement when the body succeeded.
+macro_rules! on_connection {
+    ($store:expr, $access:ident, $conn:ident => $body:expr) => {
         match &$store.inner.pool {
             #[cfg(feature = "sqlite")]
-            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Sqlite(connections) => {
+                $crate::store::lent!(connections, $access, $conn => $body)
+            }
             #[cfg(feature = "postgres")]
-            $crate::store::Pool::Postgres($pool) => $body,
+            $crate::store::Pool::Postgres(connections) => {
+                $crate::store::lent!(connections, $access, $conn => $body)
+            }
         }
     };
 }
-pub(crate) use on_pool;
+pub(crate) use on_connection;
+
+/// One engine's arm of [`on_connection`].
+macro_rules! lent {
+    ($connections:expr, $access:ident, $conn:ident => $body:expr) => {
+        match $connections.lend($crate::lend::Access::$access).await {
+            Err(e) => Err(e),
+            Ok(mut lent) => {
+                let $conn = &mut *lent;
+                let result = $body;
+                if result.is_ok() {
+                    lent.keep();
+                }
+                result
+            }
+        }
+    };
+}
+pub(crate) use lent;
 
 /// One line, for a store error.
 pub(crate) fn unavailable(error: sqlx::Error) -> StoreError {
@@ -363,7 +389,7 @@ impl SqlStore {
     #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
         match &self.inner.pool {
-            Pool::Sqlite(pool) => Some(pool),
+            Pool::Sqlite(connections) => Some(connections.pool()),
             #[cfg(feature = "postgres")]
             Pool::Postgres(_) => None,
         }
@@ -381,7 +407,7 @@ impl SqlStore {
     #[cfg(feature = "postgres")]
     pub fn pg_pool(&self) -> Option<&sqlx::PgPool> {
         match &self.inner.pool {
-            Pool::Postgres(pool) => Some(pool),
+            Pool::Postgres(connections) => Some(connections.pool()),
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => None,
         }
@@ -397,15 +423,26 @@ impl SqlStore {
     /// # Ok(()) }
     /// ```
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        match &self.inner.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(connections) => connections.close().await,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(connections) => connections.close().await,
+        }
     }
 
     async fn migrate(&self) -> Result<(), Error> {
         let (migrator, result) = match &self.inner.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => (&SQLITE_MIGRATIONS, SQLITE_MIGRATIONS.run(pool).await),
+            Pool::Sqlite(connections) => (
+                &SQLITE_MIGRATIONS,
+                SQLITE_MIGRATIONS.run(connections.pool()).await,
+            ),
             #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => (&POSTGRES_MIGRATIONS, POSTGRES_MIGRATIONS.run(pool).await),
+            Pool::Postgres(connections) => (
+                &POSTGRES_MIGRATIONS,
+                POSTGRES_MIGRATIONS.run(connections.pool()).await,
+            ),
         };
         let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
         let result = result.map_err(|e| (e, known));
@@ -424,8 +461,8 @@ impl SqlStore {
     async fn check_keys(&self) -> Result<(), Error> {
         const SQL: &str = "SELECT key_id FROM ovo_customer_tokens \
              UNION SELECT key_id FROM ovo_flows UNION SELECT key_id FROM ovo_b2b_tokens";
-        let ids: Vec<String> = on_pool!(self, pool => {
-            sqlx::query_scalar(SQL).fetch_all(pool).await
+        let ids: Vec<String> = on_connection!(self, Read, conn => {
+            sqlx::query_scalar(SQL).fetch_all(conn).await
         })
         .map_err(unavailable)?;
         let unknown: Vec<String> = ids
@@ -456,10 +493,10 @@ impl SqlStore {
     pub async fn reseal(&self) -> Result<u64, StoreError> {
         let sealing = self.inner.key.sealing_key_id().to_owned();
         let mut count = 0;
-        let customers: Vec<(String, i64)> = on_pool!(self, pool => {
+        let customers: Vec<(String, i64)> = on_connection!(self, Read, conn => {
             sqlx::query_as("SELECT customer, revision FROM ovo_customer_tokens WHERE key_id <> $1")
                 .bind(&sealing)
-                .fetch_all(pool)
+                .fetch_all(conn)
                 .await
         })
         .map_err(unavailable)?;
@@ -472,7 +509,7 @@ impl SqlStore {
                     .map_err(|e| StoreError::Unavailable(format!("encoding tokens: {e}")))?,
             );
             let (key_id, sealed) = self.inner.key.seal(&token_context(&customer), &plain)?;
-            let changed = on_pool!(self, pool => {
+            let changed = on_connection!(self, Write, conn => {
                 sqlx::query(
                     "UPDATE ovo_customer_tokens SET key_id = $1, sealed = $2, revision = revision + 1 \
                      WHERE customer = $3 AND revision = $4",
@@ -481,17 +518,17 @@ impl SqlStore {
                 .bind(&sealed)
                 .bind(&customer)
                 .bind(revision)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|r| r.rows_affected())
             })
             .map_err(unavailable)?;
             count += changed;
         }
-        let flows: Vec<String> = on_pool!(self, pool => {
+        let flows: Vec<String> = on_connection!(self, Read, conn => {
             sqlx::query_scalar("SELECT id FROM ovo_flows WHERE key_id <> $1")
                 .bind(&sealing)
-                .fetch_all(pool)
+                .fetch_all(conn)
                 .await
         })
         .map_err(unavailable)?;
@@ -504,10 +541,10 @@ impl SqlStore {
                 }
             }
         }
-        let b2b: Vec<String> = on_pool!(self, pool => {
+        let b2b: Vec<String> = on_connection!(self, Write, conn => {
             sqlx::query_scalar("DELETE FROM ovo_b2b_tokens WHERE key_id <> $1 RETURNING client_id")
                 .bind(&sealing)
-                .fetch_all(pool)
+                .fetch_all(conn)
                 .await
         })
         .map_err(unavailable)?;
@@ -521,8 +558,8 @@ impl SqlStore {
         customer: &str,
     ) -> Result<Option<CustomerTokens>, StoreError> {
         const SQL: &str = "SELECT key_id, sealed FROM ovo_customer_tokens WHERE customer = $1";
-        let row: Option<(String, Vec<u8>)> = on_pool!(self, pool => {
-            sqlx::query_as(SQL).bind(customer).fetch_optional(pool).await
+        let row: Option<(String, Vec<u8>)> = on_connection!(self, Read, conn => {
+            sqlx::query_as(SQL).bind(customer).fetch_optional(conn).await
         })
         .map_err(unavailable)?;
         let Some((key_id, sealed)) = row else {
@@ -549,12 +586,12 @@ impl SqlStore {
                 .map_err(|e| StoreError::Unavailable(format!("encoding tokens: {e}")))?,
         );
         let (key_id, sealed) = self.inner.key.seal(&token_context(customer), &plain)?;
-        on_pool!(self, pool => {
+        on_connection!(self, Write, conn => {
             sqlx::query(SQL)
                 .bind(customer)
                 .bind(&key_id)
                 .bind(&sealed)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|_| ())
         })
@@ -562,10 +599,10 @@ impl SqlStore {
     }
 
     async fn remove_tokens(&self, customer: &str) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
+        on_connection!(self, Write, conn => {
             sqlx::query("DELETE FROM ovo_customer_tokens WHERE customer = $1")
                 .bind(customer)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|_| ())
         })
@@ -596,8 +633,8 @@ impl SqlStore {
 
     pub(crate) async fn get_flow(&self, id: &str) -> Result<Option<StoredFlow>, StoreError> {
         let sql = format!("SELECT {FLOW_COLUMNS} FROM ovo_flows WHERE id = $1");
-        let row = on_pool!(self, pool => {
-            match sqlx::query(&sql).bind(id).fetch_optional(pool).await {
+        let row = on_connection!(self, Read, conn => {
+            match sqlx::query(&sql).bind(id).fetch_optional(conn).await {
                 Ok(Some(row)) => flow_row!(row).map(Some),
                 Ok(None) => Ok(None),
                 Err(e) => Err(e),
@@ -622,7 +659,7 @@ impl SqlStore {
         let wake_at = flow.wake_at.map(nanos).transpose()?;
         let current = stored_revision(flow.revision)?;
         let sql = if flow.revision == 0 { INSERT } else { UPDATE };
-        let changed = on_pool!(self, pool => {
+        let changed = on_connection!(self, Write, conn => {
             let mut query = sqlx::query(sql)
                 .bind(&flow.id)
                 .bind(flow.kind.as_str())
@@ -635,7 +672,7 @@ impl SqlStore {
             if flow.revision != 0 {
                 query = query.bind(current);
             }
-            query.execute(pool).await.map(|r| r.rows_affected())
+            query.execute(conn).await.map(|r| r.rows_affected())
         })
         .map_err(unavailable)?;
         if changed == 1 {
@@ -647,8 +684,8 @@ impl SqlStore {
 
     async fn unsettled_flows(&self) -> Result<Vec<StoredFlow>, StoreError> {
         let sql = format!("SELECT {FLOW_COLUMNS} FROM ovo_flows WHERE NOT settled ORDER BY id");
-        let rows = on_pool!(self, pool => {
-            match sqlx::query(&sql).fetch_all(pool).await {
+        let rows = on_connection!(self, Read, conn => {
+            match sqlx::query(&sql).fetch_all(conn).await {
                 Ok(rows) => rows.into_iter().map(|row| flow_row!(row)).collect::<Result<Vec<_>, _>>(),
                 Err(e) => Err(e),
             }
@@ -671,12 +708,12 @@ impl SqlStore {
         let until = nanos(ovo_flows::later(now, ttl))?;
         self.purge_dedup(now).await?;
         for _ in 0..3 {
-            let claimed = on_pool!(self, pool => {
+            let claimed = on_connection!(self, Write, conn => {
                 sqlx::query(CLAIM)
                     .bind(id)
                     .bind(until)
                     .bind(at)
-                    .execute(pool)
+                    .execute(conn)
                     .await
                     .map(|r| r.rows_affected())
             })
@@ -684,8 +721,8 @@ impl SqlStore {
             if claimed == 1 {
                 return Ok(Claim::Claimed);
             }
-            let done: Option<bool> = on_pool!(self, pool => {
-                sqlx::query_scalar(STATE).bind(id).fetch_optional(pool).await
+            let done: Option<bool> = on_connection!(self, Read, conn => {
+                sqlx::query_scalar(STATE).bind(id).fetch_optional(conn).await
             })
             .map_err(unavailable)?;
             match done {
@@ -711,10 +748,10 @@ impl SqlStore {
             return Ok(());
         }
         let at = nanos(now)?;
-        on_pool!(self, pool => {
+        on_connection!(self, Write, conn => {
             sqlx::query("DELETE FROM ovo_dedup WHERE until <= $1")
                 .bind(at)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|_| ())
         })
@@ -725,11 +762,11 @@ impl SqlStore {
         const SQL: &str = "INSERT INTO ovo_dedup (id, done, until) VALUES ($1, TRUE, $2) \
              ON CONFLICT (id) DO UPDATE SET done = TRUE, until = excluded.until";
         let until = nanos(ovo_flows::later(now, self.inner.keep_handled))?;
-        on_pool!(self, pool => {
+        on_connection!(self, Write, conn => {
             sqlx::query(SQL)
                 .bind(id)
                 .bind(until)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|_| ())
         })
@@ -737,10 +774,10 @@ impl SqlStore {
     }
 
     async fn release_id(&self, id: &str) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
+        on_connection!(self, Write, conn => {
             sqlx::query("DELETE FROM ovo_dedup WHERE id = $1 AND NOT done")
                 .bind(id)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map(|_| ())
         })
@@ -812,6 +849,13 @@ const SUPPORTED: &str = match (cfg!(feature = "sqlite"), cfg!(feature = "postgre
     _ => "postgres (build with the `sqlite` feature for SQLite)",
 };
 
+/// The pool's size: the store's statements keep up to `max_connections` connections out of it
+/// between statements ([`Connections`]), so it has as many again for the merchant's own queries
+/// ([`SqlStore::sqlite_pool`], [`SqlStore::pg_pool`]), which are never starved by the store's.
+fn pool_size(max_connections: u32) -> u32 {
+    max_connections.max(1).saturating_mul(2)
+}
+
 /// The pool's check before it hands out a connection: a ping, only for a connection idle longer
 /// than `after` (see [`StoreOptions::ping_when_idle_for`]). A failed ping discards the
 /// connection and the pool opens another.
@@ -850,11 +894,12 @@ async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Pool, Error
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
     let memory = url.contains(":memory:") || url.contains("mode=memory");
+    let store_connections = if memory { 1 } else { options.max_connections };
     let mut pool = SqlitePoolOptions::new()
         .max_connections(if memory {
             1
         } else {
-            options.max_connections.max(1)
+            pool_size(options.max_connections)
         })
         .acquire_timeout(options.acquire_timeout)
         .test_before_acquire(false)
@@ -874,7 +919,14 @@ async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Pool, Error
     if !memory {
         restrict_permissions(&path);
     }
-    Ok(Pool::Sqlite(pool))
+    Ok(Pool::Sqlite(Connections::new(
+        pool,
+        store_connections,
+        options.acquire_timeout,
+        options.ping_when_idle_for,
+        !memory,
+        !memory,
+    )))
 }
 
 #[cfg(not(feature = "sqlite"))]
@@ -910,14 +962,21 @@ async fn connect_postgres(url: &str, options: &StoreOptions) -> Result<Pool, Err
 
     let connect = PgConnectOptions::from_str(url).map_err(|e| Error::BadUrl(one_line(&e)))?;
     let pool = PgPoolOptions::new()
-        .max_connections(options.max_connections.max(1))
+        .max_connections(pool_size(options.max_connections))
         .acquire_timeout(options.acquire_timeout)
         .test_before_acquire(false)
         .before_acquire(ping_when_idle(options.ping_when_idle_for))
         .connect_with(connect)
         .await
         .map_err(|e| Error::Connect(one_line(&e)))?;
-    Ok(Pool::Postgres(pool))
+    Ok(Pool::Postgres(Connections::new(
+        pool,
+        options.max_connections,
+        options.acquire_timeout,
+        options.ping_when_idle_for,
+        true,
+        false,
+    )))
 }
 
 #[cfg(not(feature = "postgres"))]

@@ -1,0 +1,350 @@
+//! Connections the store borrows from sqlx's pool and keeps between its statements.
+//!
+//! sqlx tests every connection that goes back to its pool with a ping (sqlx-core 0.8,
+//! `pool/connection.rs`, `Floating::return_to_pool`; 0.9 does the same), in a task of its own,
+//! so each statement run on a `&Pool` costs a second round trip to the database and two more
+//! task wake-ups. The store runs up to eight statements per two-phase debit, so at concurrency 32
+//! those pings were half the database's work. Here a connection that served a statement without
+//! error is kept, idle, for the next one; a connection whose statement failed or was cancelled is
+//! dropped into the pool, which tests it as before (it may have been left mid-protocol).
+//!
+//! What the pool did for its idle connections is done here for the kept ones: a connection idle
+//! longer than [`StoreOptions::ping_when_idle_for`](crate::StoreOptions::ping_when_idle_for) is
+//! pinged before use (and replaced if the ping fails), and one older than [`MAX_LIFETIME`] goes
+//! back to the pool, which closes it. At most `max_connections` statements run at once.
+//!
+//! SQLite allows one writer at a time: a second writing connection waits in SQLite's busy
+//! handler, which sleeps (1, 2, 5, 10 ms...) rather than being woken. So on SQLite this process's
+//! writes take turns at an async lock instead ([`Access::Write`]); reads (WAL) run beside them.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection as _, Database, Pool};
+use tokio::sync::{Mutex as AsyncMutex, MutexGuard as AsyncMutexGuard, Semaphore, SemaphorePermit};
+
+/// How long a kept connection is reused before it is handed back to the pool to be closed
+/// (sqlx's own default `max_lifetime`).
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// Whether a statement writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// It only reads.
+    Read,
+    /// It writes (on SQLite, one at a time).
+    Write,
+}
+
+/// What to do with a kept connection before its next statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reuse {
+    /// Use it as it is.
+    AsIs,
+    /// Ping it first: it sat idle long enough for a firewall or the server to have cut it.
+    Ping,
+    /// Hand it back to the pool, which closes it: it has lived [`MAX_LIFETIME`].
+    Retire,
+}
+
+/// The decision for a connection opened `age` ago and idle for `idle`.
+pub(crate) fn reuse(age: Duration, idle: Duration, ping_after: Option<Duration>) -> Reuse {
+    if age >= MAX_LIFETIME {
+        Reuse::Retire
+    } else if ping_after.is_some_and(|after| idle >= after) {
+        Reuse::Ping
+    } else {
+        Reuse::AsIs
+    }
+}
+
+struct Kept<DB: Database> {
+    connection: PoolConnection<DB>,
+    opened: Instant,
+    used: Instant,
+}
+
+/// A pool, and the connections the store keeps out of it between statements.
+pub(crate) struct Connections<DB: Database> {
+    pool: Pool<DB>,
+    idle: Mutex<Vec<Kept<DB>>>,
+    permits: Semaphore,
+    acquire_timeout: Duration,
+    ping_after: Option<Duration>,
+    /// Off for SQLite's in-memory database: its one connection is the database, and the pool
+    /// keeps it (`min_connections`) better than a `Vec` dropped without a runtime could.
+    keep: bool,
+    /// SQLite's writers take turns here.
+    writes: Option<AsyncMutex<()>>,
+}
+
+impl<DB: Database> Connections<DB> {
+    pub(crate) fn new(
+        pool: Pool<DB>,
+        max_connections: u32,
+        acquire_timeout: Duration,
+        ping_after: Option<Duration>,
+        keep: bool,
+        one_writer: bool,
+    ) -> Self {
+        Self {
+            pool,
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(max_connections.max(1) as usize),
+            acquire_timeout,
+            ping_after,
+            keep,
+            writes: one_writer.then(|| AsyncMutex::new(())),
+        }
+    }
+
+    /// The pool itself, for the merchant's own queries and for migrations.
+    pub(crate) fn pool(&self) -> &Pool<DB> {
+        &self.pool
+    }
+
+    /// A connection for one statement: the most recently kept one, or a new one from the pool.
+    pub(crate) async fn lend(&self, access: Access) -> Result<Lent<'_, DB>, sqlx::Error> {
+        let turn = match (&self.writes, access) {
+            (Some(writes), Access::Write) => Some(
+                tokio::time::timeout(self.acquire_timeout, writes.lock())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?,
+            ),
+            _ => None,
+        };
+        let permit = tokio::time::timeout(self.acquire_timeout, self.permits.acquire())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        loop {
+            let kept = self
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop();
+            let Some(mut kept) = kept else {
+                let connection = self.pool.acquire().await?;
+                let now = Instant::now();
+                return Ok(Lent {
+                    kept: Kept {
+                        connection,
+                        opened: now,
+                        used: now,
+                    },
+                    owner: self,
+                    _permit: permit,
+                    _turn: turn,
+                });
+            };
+            let usable = match reuse(kept.opened.elapsed(), kept.used.elapsed(), self.ping_after) {
+                Reuse::AsIs => true,
+                // Broken: the pool's own test on return fails too, and it opens another.
+                Reuse::Ping => kept.connection.ping().await.is_ok(),
+                Reuse::Retire => false,
+            };
+            if usable {
+                return Ok(Lent {
+                    kept,
+                    owner: self,
+                    _permit: permit,
+                    _turn: turn,
+                });
+            }
+            drop(kept);
+        }
+    }
+
+    /// Hands every kept connection back and closes the pool.
+    pub(crate) async fn close(&self) {
+        self.permits.close();
+        let kept = std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
+        drop(kept);
+        self.pool.close().await;
+    }
+}
+
+impl<DB: Database> Drop for Connections<DB> {
+    fn drop(&mut self) {
+        let kept = std::mem::take(self.idle.get_mut().unwrap_or_else(PoisonError::into_inner));
+        if tokio::runtime::Handle::try_current().is_err() {
+            // A connection dropped into its pool spawns a task; without a runtime there is
+            // none to spawn on, so the connections are closed where they are.
+            for kept in kept {
+                drop(kept.connection.detach());
+            }
+        }
+    }
+}
+
+/// A connection lent for one statement. [`keep`](Self::keep) it when the statement succeeded;
+/// dropped otherwise, it goes back to the pool, which tests it.
+pub(crate) struct Lent<'a, DB: Database> {
+    kept: Kept<DB>,
+    owner: &'a Connections<DB>,
+    _permit: SemaphorePermit<'a>,
+    /// A SQLite writer's turn, held until the statement is done.
+    _turn: Option<AsyncMutexGuard<'a, ()>>,
+}
+
+impl<DB: Database> Lent<'_, DB> {
+    /// Keeps the connection for the next statement.
+    pub(crate) fn keep(self) {
+        let Lent {
+            mut kept, owner, ..
+        } = self;
+        if owner.keep {
+            kept.used = Instant::now();
+            owner
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(kept);
+        }
+    }
+}
+
+impl<DB: Database> Deref for Lent<'_, DB> {
+    type Target = DB::Connection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.kept.connection
+    }
+}
+
+impl<DB: Database> DerefMut for Lent<'_, DB> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.kept.connection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_connection_is_reused_pinged_or_retired() {
+        let s = Duration::from_secs;
+        let thirty = Some(s(30));
+        let table = [
+            // (age, idle, ping_after, decision)
+            (s(1), s(0), thirty, Reuse::AsIs),
+            (s(100), s(29), thirty, Reuse::AsIs),
+            (s(100), s(30), thirty, Reuse::Ping),
+            (s(100), s(0), Some(Duration::ZERO), Reuse::Ping),
+            (s(100), s(3600), None, Reuse::AsIs),
+            (MAX_LIFETIME, s(0), thirty, Reuse::Retire),
+            (MAX_LIFETIME, s(60), thirty, Reuse::Retire),
+            (MAX_LIFETIME - s(1), s(60), None, Reuse::AsIs),
+        ];
+        for (age, idle, ping_after, expected) in table {
+            assert_eq!(
+                reuse(age, idle, ping_after),
+                expected,
+                "{age:?} {idle:?} {ping_after:?}"
+            );
+        }
+    }
+
+    async fn connections(keep: bool) -> (Connections<sqlx::Sqlite>, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "ovo-lend-{}-{keep}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("lend.db").display());
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect(&url)
+            .await
+            .unwrap();
+        (
+            Connections::new(pool, 2, Duration::from_secs(5), None, keep, true),
+            dir,
+        )
+    }
+
+    fn idle<DB: Database>(connections: &Connections<DB>) -> usize {
+        connections.idle.lock().unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn a_connection_is_kept_after_success_and_handed_back_after_failure() {
+        let (connections, dir) = connections(true).await;
+        let mut lent = connections.lend(Access::Read).await.unwrap();
+        sqlx::query("SELECT 1").execute(&mut *lent).await.unwrap();
+        lent.keep();
+        assert_eq!(
+            idle(&connections),
+            1,
+            "kept after a statement that succeeded"
+        );
+        // The next statement takes the kept connection rather than one from the pool.
+        let mut lent = connections.lend(Access::Read).await.unwrap();
+        assert_eq!(idle(&connections), 0);
+        let failed = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&mut *lent)
+            .await;
+        assert!(failed.is_err());
+        drop(lent);
+        assert_eq!(
+            idle(&connections),
+            0,
+            "a failed statement's connection goes back to the pool"
+        );
+        connections.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn without_keeping_every_connection_goes_back_to_the_pool() {
+        let (connections, dir) = connections(false).await;
+        let mut lent = connections.lend(Access::Read).await.unwrap();
+        sqlx::query("SELECT 1").execute(&mut *lent).await.unwrap();
+        lent.keep();
+        assert_eq!(idle(&connections), 0);
+        connections.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn no_more_statements_run_at_once_than_permitted() {
+        let (connections, dir) = connections(true).await;
+        let first = connections.lend(Access::Read).await.unwrap();
+        let second = connections.lend(Access::Read).await.unwrap();
+        let third =
+            tokio::time::timeout(Duration::from_millis(200), connections.lend(Access::Read)).await;
+        assert!(third.is_err(), "a third waits while two are lent");
+        first.keep();
+        let third =
+            tokio::time::timeout(Duration::from_secs(5), connections.lend(Access::Read)).await;
+        assert!(matches!(third, Ok(Ok(_))), "and gets the one kept");
+        drop((second, third));
+        connections.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn sqlite_writes_take_turns_and_reads_do_not_wait_for_them() {
+        let (connections, dir) = connections(true).await;
+        let writing = connections.lend(Access::Write).await.unwrap();
+        let read = tokio::time::timeout(Duration::from_secs(5), connections.lend(Access::Read))
+            .await
+            .expect("a read does not wait for a write")
+            .unwrap();
+        drop(read);
+        let second =
+            tokio::time::timeout(Duration::from_millis(200), connections.lend(Access::Write)).await;
+        assert!(second.is_err(), "a second write waits for the first");
+        writing.keep();
+        let second =
+            tokio::time::timeout(Duration::from_secs(5), connections.lend(Access::Write)).await;
+        assert!(matches!(second, Ok(Ok(_))), "and goes once it is done");
+        drop(second);
+        connections.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
