@@ -1,6 +1,7 @@
 //! How many times one operation reads and writes its stores (issue 11: every store round trip
 //! costs a debit latency and throughput). The counts are pinned, so a change that adds a write
-//! shows here, and so does one that drops a write-ahead write money safety needs.
+//! shows here, and so does one that drops a write-ahead write money safety needs. The customer's
+//! tokens come from the client's cache (`ClientOptions::token_cache_ttl`) once it has them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use ovo_flows::{
     BoxFuture, CustomerTokens, FlowStore, MemoryFlowStore, MemoryTokenStore, StoreError,
     StoredFlow, TokenStore,
 };
-use ovo_http::{DebitOutcome, DebitProgress};
+use ovo_http::{DebitOutcome, DebitProgress, OvoClient, Transport};
 use ovo_model::snap::DirectDebitRequest;
 use ovo_model::{Idr, SnapMoney};
 
@@ -76,6 +77,33 @@ impl TokenStore for Counted {
     }
 }
 
+/// `[flow gets, flow puts, token gets, token writes]` from `a` to `b`.
+fn diff(a: [usize; 4], b: [usize; 4]) -> [usize; 4] {
+    [b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]]
+}
+
+/// One two-phase debit of `reference` through `client`, paid: the store traffic of `begin_debit`
+/// and of `finish_debit`.
+async fn debit<T: Transport>(
+    e2e: &E2e,
+    client: &OvoClient<T>,
+    counted: &Counted,
+    reference: &str,
+) -> ([usize; 4], [usize; 4]) {
+    let before = counted.snapshot();
+    let request = DirectDebitRequest::new(reference, SnapMoney::idr(Idr::from_rupiah(1_000)));
+    let DebitProgress::Webview(pending) = client.begin_debit(CUSTOMER, &request).await.unwrap()
+    else {
+        panic!("a two-phase debit asks for the PIN")
+    };
+    let begun = counted.snapshot();
+    let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
+    let outcome = client.finish_debit(&pending.id, &callback).await.unwrap();
+    assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
+    let done = counted.snapshot();
+    (diff(before, begun), diff(begun, done))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_phase_debit_store_round_trips() {
     let mut e2e = E2e::start().await;
@@ -88,28 +116,57 @@ async fn two_phase_debit_store_round_trips() {
     e2e.account(PHONE, "1000000.00", "0.00").await;
     e2e.link(CUSTOMER, PHONE).await;
 
+    // [flow gets, flow puts, token gets, token writes]
+    // Warm: the client that linked the customer cached the tokens it stored, so no call reads
+    // them. begin: the flow written ahead of call 1 (a recurring debit captures in call 1) and
+    // again where it stops for the webview.
+    let (begin, finish) = debit(&e2e, &e2e.client, &counted, "COUNT-1").await;
+    assert_eq!(begin, [0, 2, 0, 0], "begin_debit, warm");
+    // finish: the flow loaded by id; written ahead of Generate Token (its revision claims the
+    // callback: a second instance with the same callback stops there) and ahead of call 2 (it
+    // captures), and once with the outcome.
+    assert_eq!(finish, [1, 3, 0, 0], "finish_debit, warm");
+
+    // Cold: another instance on the same stores has cached nothing yet. Its first call with the
+    // customer's token (call 1) reads the tokens once; Generate Token is served from its cache.
+    let cold = e2e
+        .builder_with(e2e.transport())
+        .token_store(counted.clone())
+        .flow_store(counted.clone())
+        .build();
+    let (begin, finish) = debit(&e2e, &cold, &counted, "COUNT-2").await;
+    assert_eq!(begin, [0, 2, 1, 0], "begin_debit, cold");
+    assert_eq!(finish, [1, 3, 0, 0], "finish_debit, after the cold start");
+    let (begin, finish) = debit(&e2e, &cold, &counted, "COUNT-3").await;
+    assert_eq!(begin, [0, 2, 0, 0], "begin_debit, warmed");
+    assert_eq!(finish, [1, 3, 0, 0], "finish_debit, warmed");
+
+    // A debit begun on one instance and finished on a cold one: the finishing instance reads
+    // the tokens once, for Generate Token.
+    let finisher = e2e
+        .builder_with(e2e.transport())
+        .token_store(counted.clone())
+        .flow_store(counted.clone())
+        .build();
     let before = counted.snapshot();
-    let request = DirectDebitRequest::new("COUNT-1", SnapMoney::idr(Idr::from_rupiah(1_000)));
-    let DebitProgress::Webview(pending) = e2e.client.begin_debit(CUSTOMER, &request).await.unwrap()
+    let request = DirectDebitRequest::new("COUNT-4", SnapMoney::idr(Idr::from_rupiah(1_000)));
+    let DebitProgress::Webview(pending) = cold.begin_debit(CUSTOMER, &request).await.unwrap()
     else {
         panic!("a two-phase debit asks for the PIN")
     };
     let begun = counted.snapshot();
     let callback = e2e.complete_webview(&pending.webview_url, PHONE).await;
-    let outcome = e2e
-        .client
-        .finish_debit(&pending.id, &callback)
-        .await
-        .unwrap();
+    let outcome = finisher.finish_debit(&pending.id, &callback).await.unwrap();
     assert!(matches!(outcome, DebitOutcome::Paid { .. }), "{outcome:?}");
     let done = counted.snapshot();
-    let diff = |a: [usize; 4], b: [usize; 4]| [b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]];
-    // [flow gets, flow puts, token gets, token writes]
-    // begin: the customer's token for call 1; the flow written ahead of call 1 (a recurring
-    // debit captures in call 1) and again where it stops for the webview.
-    assert_eq!(diff(before, begun), [0, 2, 1, 0], "begin_debit");
-    // finish: the flow loaded by id; written ahead of Generate Token (its revision claims the
-    // callback: a second instance with the same callback stops there) and ahead of call 2 (it
-    // captures), and once with the outcome; the customer's token for Generate Token.
-    assert_eq!(diff(begun, done), [1, 3, 1, 0], "finish_debit");
+    assert_eq!(
+        diff(before, begun),
+        [0, 2, 0, 0],
+        "begin_debit on the warm instance"
+    );
+    assert_eq!(
+        diff(begun, done),
+        [1, 3, 1, 0],
+        "finish_debit on a cold instance"
+    );
 }

@@ -215,15 +215,22 @@ async fn postgres_a_customers_refresh_across_four_instances_is_one_request() {
         let transport = counting(&e2e, "/access-token/b2b2c", Arc::clone(&refreshes));
         instances.push(shared_instance(&e2e, &url, &key, transport).await);
     }
-    let (a, store) = &instances[0];
+    // Linked through a fifth instance: the four above have cached no tokens, so each of them
+    // reads the stored (expired) ones.
+    let fifth = shared_instance(&e2e, &url, &key, e2e.transport()).await;
+    let (linker, store) = &fifth;
     let binding = BindingRequest {
         merchant_id: ovo_e2e::CLIENT_ID.to_owned(),
         phone_no: Some(phone.to_owned()),
         ..Default::default()
     };
-    let pending = a.begin_linking("cust-refresh", &binding).await.unwrap();
+    let pending = linker
+        .begin_linking("cust-refresh", &binding)
+        .await
+        .unwrap();
     let callback = e2e.complete_webview(&pending.webview_url, phone).await;
-    let LinkingOutcome::Linked(_) = a.finish_linking(&pending.id, &callback).await.unwrap() else {
+    let LinkingOutcome::Linked(_) = linker.finish_linking(&pending.id, &callback).await.unwrap()
+    else {
         panic!("not linked")
     };
     // The stored access token has expired (its refresh token has not).
@@ -255,6 +262,7 @@ async fn postgres_a_customers_refresh_across_four_instances_is_one_request() {
         .unwrap()
         .unwrap();
     assert_ne!(renewed.access, tokens.access, "the renewed token is stored");
+    store.close().await;
     for (_, store) in &instances {
         store.close().await;
     }

@@ -17,6 +17,7 @@ use crate::driver::Caller;
 use crate::error::ClientError;
 use crate::single_flight::SingleFlight;
 use crate::support::{ClientOptions, Clock, Exchanged, Ids, SystemClock};
+use crate::token_cache::TokenCache;
 use crate::transport::Transport;
 
 pub(crate) struct Inner<T> {
@@ -27,6 +28,9 @@ pub(crate) struct Inner<T> {
     pub(crate) options: ClientOptions,
     clock: Arc<dyn Clock>,
     pub(crate) tokens: Arc<dyn TokenStore>,
+    /// Customers' tokens as this client last read or wrote them in `tokens`; never held across
+    /// an await.
+    customer_tokens: Mutex<TokenCache>,
     pub(crate) flows: Arc<dyn FlowStore>,
     shared: Option<Arc<dyn SharedTokens>>,
     pub(crate) ids: Ids,
@@ -38,7 +42,9 @@ pub(crate) struct Inner<T> {
 /// The client of OVO direct (SNAP). Cloning it is cheap (an `Arc` inside); every method takes
 /// `&self`. Customers' tokens live in a [`TokenStore`] and pending flows in a [`FlowStore`]: in
 /// memory by default, in a database with `ovo-store`, so that a flow begun by one instance is
-/// finished by another.
+/// finished by another. Each client also keeps the customers' tokens it read or wrote in memory
+/// for [`ClientOptions::token_cache_ttl`], so that a call does not read the token store each
+/// time.
 pub struct OvoClient<T> {
     pub(crate) inner: Arc<Inner<T>>,
 }
@@ -134,6 +140,10 @@ impl<T: Transport> OvoClientBuilder<T> {
 
     /// The client.
     pub fn build(self) -> OvoClient<T> {
+        let customer_tokens = TokenCache::new(
+            self.options.token_cache_ttl,
+            self.options.token_cache_capacity,
+        );
         OvoClient {
             inner: Arc::new(Inner {
                 snap: SnapSigner::new(self.config),
@@ -142,6 +152,7 @@ impl<T: Transport> OvoClientBuilder<T> {
                 options: self.options,
                 clock: self.clock,
                 tokens: self.tokens,
+                customer_tokens: Mutex::new(customer_tokens),
                 flows: self.flows,
                 shared: self.shared,
                 ids: Ids::default(),
@@ -314,8 +325,17 @@ impl<T: Transport> OvoClient<T> {
         }
     }
 
-    /// The customer's usable access token, refreshed if it expired.
+    /// The customer's usable access token, refreshed if it expired: from the client's cache
+    /// while its entry is younger than [`ClientOptions::token_cache_ttl`] and the token usable,
+    /// else from the token store.
     pub async fn access_token(&self, customer: &str) -> Result<Secret, ClientError> {
+        let now = self.now();
+        if let Some(access) = self
+            .token_cache()
+            .access(customer, std::time::Instant::now(), now)
+        {
+            return Ok(access);
+        }
         let tokens = self.stored_tokens(customer).await?;
         if tokens.access_usable(self.now()) {
             return Ok(tokens.access);
@@ -323,20 +343,68 @@ impl<T: Transport> OvoClient<T> {
         self.refresh_customer(customer, None).await
     }
 
-    /// Renews the customer's access token with the refresh token, whatever its expiry.
+    /// Renews the customer's access token with the refresh token, whatever its expiry. Reads the
+    /// token store, never the cache: the token to renew is the stored one.
     pub async fn refresh(&self, customer: &str) -> Result<Secret, ClientError> {
         let tokens = self.stored_tokens(customer).await?;
         self.refresh_customer(customer, Some(tokens.access)).await
     }
 
-    async fn stored_tokens(&self, customer: &str) -> Result<CustomerTokens, ClientError> {
+    fn token_cache(&self) -> std::sync::MutexGuard<'_, TokenCache> {
         self.inner
-            .tokens
-            .get(customer)
-            .await?
-            .ok_or_else(|| ClientError::NotBound {
-                customer: customer.to_owned(),
-            })
+            .customer_tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The customer's tokens as the token store holds them now (never the cache's). The cache
+    /// learns what was read: the tokens, or that there are none.
+    async fn stored_tokens(&self, customer: &str) -> Result<CustomerTokens, ClientError> {
+        let (since, read_at) = (self.token_cache().since(), std::time::Instant::now());
+        match self.inner.tokens.get(customer).await? {
+            Some(tokens) => {
+                self.token_cache()
+                    .cache_read(customer, &tokens, since, read_at);
+                Ok(tokens)
+            }
+            None => {
+                self.token_cache().remove(customer);
+                Err(ClientError::NotBound {
+                    customer: customer.to_owned(),
+                })
+            }
+        }
+    }
+
+    /// Stores the customer's tokens and caches them. If the store fails, the write may or may
+    /// not have happened: the customer is dropped from the cache, so the next call reads the
+    /// store.
+    pub(crate) async fn put_tokens(
+        &self,
+        customer: &str,
+        tokens: &CustomerTokens,
+    ) -> Result<(), ClientError> {
+        let (since, written_at) = (self.token_cache().since(), std::time::Instant::now());
+        match self.inner.tokens.put(customer, tokens).await {
+            Ok(()) => {
+                self.token_cache()
+                    .cache_written(customer, tokens, since, written_at);
+                Ok(())
+            }
+            Err(error) => {
+                self.token_cache().remove(customer);
+                Err(error.into())
+            }
+        }
+    }
+
+    /// Removes the customer's tokens from the store, then from the cache (in that order, so that
+    /// a store read racing with the removal cannot cache them again), whether or not the store
+    /// succeeded.
+    pub(crate) async fn remove_tokens(&self, customer: &str) -> Result<(), ClientError> {
+        let removed = self.inner.tokens.remove(customer).await;
+        self.token_cache().remove(customer);
+        Ok(removed?)
     }
 
     /// Refreshes `customer`'s access token once for all concurrent callers. `refused` is the
@@ -431,14 +499,14 @@ impl<T: Transport> OvoClient<T> {
                         answer.refresh_token.or(Some(refresh)),
                         self.now(),
                     );
-                    self.inner.tokens.put(customer, &renewed).await?;
+                    self.put_tokens(customer, &renewed).await?;
                     Ok(answer.access_token)
                 }
                 Answer::Refused { code, message } => {
                     match ovo_flows::token_verdict(CustomerCredential::Refresh, code) {
                         TokenVerdict::Forget => {
                             tracing::info!(customer, "the refresh token was refused: unbound");
-                            self.inner.tokens.remove(customer).await?;
+                            self.remove_tokens(customer).await?;
                             Err(not_bound())
                         }
                         TokenVerdict::Keep | TokenVerdict::Refresh => {
@@ -497,6 +565,8 @@ impl<T: Transport> OvoClient<T> {
             let mut attempt = 0;
             let mut renewed_b2b = false;
             let mut refreshed = false;
+            // The access token the refresh below gave, for the attempt it re-signs.
+            let mut renewed: Option<Secret> = None;
             loop {
                 let (token, b2b_generation) = match &call.authorization {
                     // Boxed: fetching the token drives its own call through this loop.
@@ -508,7 +578,11 @@ impl<T: Transport> OvoClient<T> {
                         let customer = customer.ok_or(ovo_flows::FlowError::MissingCredential(
                             "customer's access token",
                         ))?;
-                        (Some(Box::pin(self.access_token(customer)).await?), None)
+                        let token = match renewed.take() {
+                            Some(token) => token,
+                            None => Box::pin(self.access_token(customer)).await?,
+                        };
+                        (Some(token), None)
                     }
                     _ => (None, None),
                 };
@@ -540,7 +614,7 @@ impl<T: Transport> OvoClient<T> {
                     {
                         tracing::debug!("the customer's access token was refused; refreshing once");
                         refreshed = true;
-                        Box::pin(self.refresh_customer(customer, token)).await?;
+                        renewed = Some(Box::pin(self.refresh_customer(customer, token)).await?);
                         continue;
                     }
                 }

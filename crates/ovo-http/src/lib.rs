@@ -1,8 +1,8 @@
 //! The async OVO client: one driver for every flow of `ovo-flows` over a pluggable [`Transport`].
 //!
 //! - [`OvoClient`] (OVO direct, SNAP): the B2B token cached and fetched single-flight; customers'
-//!   tokens in a [`TokenStore`], refreshed once per customer for all callers and forgotten only
-//!   when the binding is gone; linking, balance, the two-phase debit, status, refund and
+//!   tokens in a [`TokenStore`] (and in memory for a minute, [`ClientOptions::token_cache_ttl`]),
+//!   refreshed once per customer for all callers and forgotten only when the binding is gone; linking, balance, the two-phase debit, status, refund and
 //!   unbinding. Multi-step operations are flows stored in a [`FlowStore`] and resumed by id on any
 //!   instance (`begin_*` / `finish_*`, [`OvoClient::resume`]).
 //! - [`DokuClient`] (DOKU OVO Recurring): binding, token list, balance, payment, refund, unbinding.
@@ -47,6 +47,7 @@ mod recorder;
 mod single_flight;
 mod snap_ops;
 mod support;
+mod token_cache;
 mod transport;
 
 pub use client::{OvoClient, OvoClientBuilder};

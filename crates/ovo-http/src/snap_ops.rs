@@ -222,7 +222,7 @@ impl<T: Transport> OvoClient<T> {
             .instrument(span)
             .await?;
         if let (LinkingOutcome::Linked(tokens), Some(customer)) = (&outcome, customer) {
-            self.inner.tokens.put(&customer, tokens).await?;
+            self.put_tokens(&customer, tokens).await?;
             // The tokens live in the token store from now on: the finished flow's row keeps
             // no copy of them.
             if let Some(mut stored) = self.inner.flows.get(id).await? {
@@ -530,7 +530,7 @@ impl<T: Transport> OvoClient<T> {
     /// No token survives unbinding \[S\].
     async fn unbound(&self, customer: &str, outcome: &UnbindingOutcome) -> Result<(), ClientError> {
         if *outcome == UnbindingOutcome::Unbound {
-            self.inner.tokens.remove(customer).await?;
+            self.remove_tokens(customer).await?;
         }
         Ok(())
     }
