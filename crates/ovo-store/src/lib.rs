@@ -26,8 +26,7 @@
 //!   between its statements rather than handing each back to sqlx's pool, which tests every
 //!   returned connection with a ping (a second round trip). A connection idle longer than
 //!   [`StoreOptions::ping_when_idle_for`] is pinged before use; one whose statement failed goes
-//!   back to the pool to be tested. On SQLite this process's writes take turns at an async lock
-//!   (SQLite has one writer at a time, and its busy handler sleeps); reads run beside them.
+//!   back to the pool to be tested.
 //!
 //! **Minimum Rust version:** 1.88, the workspace's: this crate uses sqlx **0.8** (sqlx 0.9 needs
 //! Rust 1.94). Queries are checked at run time (no database at build time). TLS to PostgreSQL is

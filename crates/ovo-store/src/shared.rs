@@ -125,7 +125,7 @@ impl SqlStore {
         let owner = owner_id()?;
         let until = ovo_flows::later(now, ttl);
         let (until_nanos, now_nanos) = (nanos(until)?, nanos(now)?);
-        let taken = on_connection!(self, Write, conn => {
+        let taken = on_connection!(self, conn => {
             sqlx::query(SQL)
                 .bind(name)
                 .bind(&owner)
@@ -151,7 +151,7 @@ impl SqlStore {
     /// # Ok(()) }
     /// ```
     pub async fn release(&self, lease: Lease) -> Result<(), StoreError> {
-        on_connection!(self, Write, conn => {
+        on_connection!(self, conn => {
             sqlx::query("DELETE FROM ovo_leases WHERE name = $1 AND owner = $2")
                 .bind(&lease.name)
                 .bind(&lease.owner)
@@ -180,7 +180,7 @@ impl SqlStore {
         const SQL: &str = "SELECT key_id, sealed, usable_until, generation FROM ovo_b2b_tokens \
              WHERE client_id = $1 AND usable_until > $2";
         let at = nanos(now)?;
-        let row: Option<(String, Vec<u8>, i64, i64)> = on_connection!(self, Read, conn => {
+        let row: Option<(String, Vec<u8>, i64, i64)> = on_connection!(self, conn => {
             sqlx::query_as(SQL).bind(client_id).bind(at).fetch_optional(conn).await
         })
         .map_err(unavailable)?;
@@ -227,7 +227,7 @@ impl SqlStore {
         let context = b2b_context(client_id);
         let (key_id, sealed) = self.inner.key.seal(&context, token.expose().as_bytes())?;
         let until = nanos(usable_until)?;
-        let generation: i64 = on_connection!(self, Write, conn => {
+        let generation: i64 = on_connection!(self, conn => {
             sqlx::query_scalar(SQL)
                 .bind(client_id)
                 .bind(&key_id)
@@ -257,7 +257,7 @@ impl SqlStore {
         generation: u64,
     ) -> Result<(), StoreError> {
         let generation = i64::try_from(generation).unwrap_or(i64::MAX);
-        on_connection!(self, Write, conn => {
+        on_connection!(self, conn => {
             sqlx::query("DELETE FROM ovo_b2b_tokens WHERE client_id = $1 AND generation = $2")
                 .bind(client_id)
                 .bind(generation)

@@ -174,18 +174,18 @@ impl fmt::Debug for SqlStore {
 }
 
 /// Runs `$body` with `$conn` bound to a connection lent by the concrete engine's
-/// [`Connections`] for `Read` or `Write` (the body is compiled once per engine), and keeps the
-/// connection for the next statement when the body succeeded.
+/// [`Connections`] (the body is compiled once per engine), and keeps the connection for the
+/// next statement when the body succeeded.
 macro_rules! on_connection {
-    ($store:expr, $access:ident, $conn:ident => $body:expr) => {
+    ($store:expr, $conn:ident => $body:expr) => {
         match &$store.inner.pool {
             #[cfg(feature = "sqlite")]
             $crate::store::Pool::Sqlite(connections) => {
-                $crate::store::lent!(connections, $access, $conn => $body)
+                $crate::store::lent!(connections, $conn => $body)
             }
             #[cfg(feature = "postgres")]
             $crate::store::Pool::Postgres(connections) => {
-                $crate::store::lent!(connections, $access, $conn => $body)
+                $crate::store::lent!(connections, $conn => $body)
             }
         }
     };
@@ -194,8 +194,8 @@ pub(crate) use on_connection;
 
 /// One engine's arm of [`on_connection`].
 macro_rules! lent {
-    ($connections:expr, $access:ident, $conn:ident => $body:expr) => {
-        match $connections.lend($crate::lend::Access::$access).await {
+    ($connections:expr, $conn:ident => $body:expr) => {
+        match $connections.lend().await {
             Err(e) => Err(e),
             Ok(mut lent) => {
                 let $conn = &mut *lent;
@@ -461,7 +461,7 @@ impl SqlStore {
     async fn check_keys(&self) -> Result<(), Error> {
         const SQL: &str = "SELECT key_id FROM ovo_customer_tokens \
              UNION SELECT key_id FROM ovo_flows UNION SELECT key_id FROM ovo_b2b_tokens";
-        let ids: Vec<String> = on_connection!(self, Read, conn => {
+        let ids: Vec<String> = on_connection!(self, conn => {
             sqlx::query_scalar(SQL).fetch_all(conn).await
         })
         .map_err(unavailable)?;
@@ -493,7 +493,7 @@ impl SqlStore {
     pub async fn reseal(&self) -> Result<u64, StoreError> {
         let sealing = self.inner.key.sealing_key_id().to_owned();
         let mut count = 0;
-        let customers: Vec<(String, i64)> = on_connection!(self, Read, conn => {
+        let customers: Vec<(String, i64)> = on_connection!(self, conn => {
             sqlx::query_as("SELECT customer, revision FROM ovo_customer_tokens WHERE key_id <> $1")
                 .bind(&sealing)
                 .fetch_all(conn)
@@ -509,7 +509,7 @@ impl SqlStore {
                     .map_err(|e| StoreError::Unavailable(format!("encoding tokens: {e}")))?,
             );
             let (key_id, sealed) = self.inner.key.seal(&token_context(&customer), &plain)?;
-            let changed = on_connection!(self, Write, conn => {
+            let changed = on_connection!(self, conn => {
                 sqlx::query(
                     "UPDATE ovo_customer_tokens SET key_id = $1, sealed = $2, revision = revision + 1 \
                      WHERE customer = $3 AND revision = $4",
@@ -525,7 +525,7 @@ impl SqlStore {
             .map_err(unavailable)?;
             count += changed;
         }
-        let flows: Vec<String> = on_connection!(self, Read, conn => {
+        let flows: Vec<String> = on_connection!(self, conn => {
             sqlx::query_scalar("SELECT id FROM ovo_flows WHERE key_id <> $1")
                 .bind(&sealing)
                 .fetch_all(conn)
@@ -541,7 +541,7 @@ impl SqlStore {
                 }
             }
         }
-        let b2b: Vec<String> = on_connection!(self, Write, conn => {
+        let b2b: Vec<String> = on_connection!(self, conn => {
             sqlx::query_scalar("DELETE FROM ovo_b2b_tokens WHERE key_id <> $1 RETURNING client_id")
                 .bind(&sealing)
                 .fetch_all(conn)
@@ -558,7 +558,7 @@ impl SqlStore {
         customer: &str,
     ) -> Result<Option<CustomerTokens>, StoreError> {
         const SQL: &str = "SELECT key_id, sealed FROM ovo_customer_tokens WHERE customer = $1";
-        let row: Option<(String, Vec<u8>)> = on_connection!(self, Read, conn => {
+        let row: Option<(String, Vec<u8>)> = on_connection!(self, conn => {
             sqlx::query_as(SQL).bind(customer).fetch_optional(conn).await
         })
         .map_err(unavailable)?;
@@ -586,7 +586,7 @@ impl SqlStore {
                 .map_err(|e| StoreError::Unavailable(format!("encoding tokens: {e}")))?,
         );
         let (key_id, sealed) = self.inner.key.seal(&token_context(customer), &plain)?;
-        on_connection!(self, Write, conn => {
+        on_connection!(self, conn => {
             sqlx::query(SQL)
                 .bind(customer)
                 .bind(&key_id)
@@ -599,7 +599,7 @@ impl SqlStore {
     }
 
     async fn remove_tokens(&self, customer: &str) -> Result<(), StoreError> {
-        on_connection!(self, Write, conn => {
+        on_connection!(self, conn => {
             sqlx::query("DELETE FROM ovo_customer_tokens WHERE customer = $1")
                 .bind(customer)
                 .execute(conn)
@@ -633,7 +633,7 @@ impl SqlStore {
 
     pub(crate) async fn get_flow(&self, id: &str) -> Result<Option<StoredFlow>, StoreError> {
         let sql = format!("SELECT {FLOW_COLUMNS} FROM ovo_flows WHERE id = $1");
-        let row = on_connection!(self, Read, conn => {
+        let row = on_connection!(self, conn => {
             match sqlx::query(&sql).bind(id).fetch_optional(conn).await {
                 Ok(Some(row)) => flow_row!(row).map(Some),
                 Ok(None) => Ok(None),
@@ -659,7 +659,7 @@ impl SqlStore {
         let wake_at = flow.wake_at.map(nanos).transpose()?;
         let current = stored_revision(flow.revision)?;
         let sql = if flow.revision == 0 { INSERT } else { UPDATE };
-        let changed = on_connection!(self, Write, conn => {
+        let changed = on_connection!(self, conn => {
             let mut query = sqlx::query(sql)
                 .bind(&flow.id)
                 .bind(flow.kind.as_str())
@@ -684,7 +684,7 @@ impl SqlStore {
 
     async fn unsettled_flows(&self) -> Result<Vec<StoredFlow>, StoreError> {
         let sql = format!("SELECT {FLOW_COLUMNS} FROM ovo_flows WHERE NOT settled ORDER BY id");
-        let rows = on_connection!(self, Read, conn => {
+        let rows = on_connection!(self, conn => {
             match sqlx::query(&sql).fetch_all(conn).await {
                 Ok(rows) => rows.into_iter().map(|row| flow_row!(row)).collect::<Result<Vec<_>, _>>(),
                 Err(e) => Err(e),
@@ -708,7 +708,7 @@ impl SqlStore {
         let until = nanos(ovo_flows::later(now, ttl))?;
         self.purge_dedup(now).await?;
         for _ in 0..3 {
-            let claimed = on_connection!(self, Write, conn => {
+            let claimed = on_connection!(self, conn => {
                 sqlx::query(CLAIM)
                     .bind(id)
                     .bind(until)
@@ -721,7 +721,7 @@ impl SqlStore {
             if claimed == 1 {
                 return Ok(Claim::Claimed);
             }
-            let done: Option<bool> = on_connection!(self, Read, conn => {
+            let done: Option<bool> = on_connection!(self, conn => {
                 sqlx::query_scalar(STATE).bind(id).fetch_optional(conn).await
             })
             .map_err(unavailable)?;
@@ -748,7 +748,7 @@ impl SqlStore {
             return Ok(());
         }
         let at = nanos(now)?;
-        on_connection!(self, Write, conn => {
+        on_connection!(self, conn => {
             sqlx::query("DELETE FROM ovo_dedup WHERE until <= $1")
                 .bind(at)
                 .execute(conn)
@@ -762,7 +762,7 @@ impl SqlStore {
         const SQL: &str = "INSERT INTO ovo_dedup (id, done, until) VALUES ($1, TRUE, $2) \
              ON CONFLICT (id) DO UPDATE SET done = TRUE, until = excluded.until";
         let until = nanos(ovo_flows::later(now, self.inner.keep_handled))?;
-        on_connection!(self, Write, conn => {
+        on_connection!(self, conn => {
             sqlx::query(SQL)
                 .bind(id)
                 .bind(until)
@@ -774,7 +774,7 @@ impl SqlStore {
     }
 
     async fn release_id(&self, id: &str) -> Result<(), StoreError> {
-        on_connection!(self, Write, conn => {
+        on_connection!(self, conn => {
             sqlx::query("DELETE FROM ovo_dedup WHERE id = $1 AND NOT done")
                 .bind(id)
                 .execute(conn)
@@ -925,7 +925,6 @@ async fn connect_sqlite(url: &str, options: &StoreOptions) -> Result<Pool, Error
         options.acquire_timeout,
         options.ping_when_idle_for,
         !memory,
-        !memory,
     )))
 }
 
@@ -975,7 +974,6 @@ async fn connect_postgres(url: &str, options: &StoreOptions) -> Result<Pool, Err
         options.acquire_timeout,
         options.ping_when_idle_for,
         true,
-        false,
     )))
 }
 
