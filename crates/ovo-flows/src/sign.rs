@@ -5,7 +5,7 @@ use std::fmt;
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
-use http::{HeaderMap, HeaderValue, Request, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Uri};
 use ovo_model::Secret;
 use ovo_model::snap::ExternalId;
 use ovo_sign::{ClientSecret, PrivateKey, snap};
@@ -172,10 +172,10 @@ impl SnapSigner {
 struct Prepared {
     /// One per endpoint of [`OvoEndpoint::ALL`].
     routes: Vec<Route>,
-    /// The headers every service call carries unchanged; `None` when a value cannot be one.
-    service_headers: Option<HeaderMap>,
-    /// The same for token calls.
-    token_headers: Option<HeaderMap>,
+    /// Per kind of call (service or token call, with or without a bearer token), its headers:
+    /// the constant ones with their values, then the call's own with empty values, to be filled
+    /// in place; `None` when a constant value cannot be a header value.
+    templates: [Option<HeaderMap>; 4],
 }
 
 /// An endpoint's signed path, and its URI without a query when it parses.
@@ -200,10 +200,27 @@ impl Prepared {
                 }
             })
             .collect();
+        let template = |token_call: bool, bearer: bool| {
+            let mut headers = constant_headers(config, token_call).ok()?;
+            let empty = || HeaderValue::from_static("");
+            headers.insert(header::X_TIMESTAMP, empty());
+            if !token_call {
+                headers.insert(header::X_EXTERNAL_ID, empty());
+            }
+            headers.insert(header::X_SIGNATURE, empty());
+            if bearer {
+                headers.insert(AUTHORIZATION, empty());
+            }
+            Some(headers)
+        };
         Self {
             routes,
-            service_headers: constant_headers(config, false).ok(),
-            token_headers: constant_headers(config, true).ok(),
+            templates: [
+                template(false, false),
+                template(false, true),
+                template(true, false),
+                template(true, true),
+            ],
         }
     }
 
@@ -211,12 +228,8 @@ impl Prepared {
         self.routes.iter().find(|route| route.endpoint == endpoint)
     }
 
-    fn headers(&self, token_call: bool) -> Option<&HeaderMap> {
-        if token_call {
-            self.token_headers.as_ref()
-        } else {
-            self.service_headers.as_ref()
-        }
+    fn template(&self, token_call: bool, bearer: bool) -> Option<&HeaderMap> {
+        self.templates[usize::from(token_call) * 2 + usize::from(bearer)].as_ref()
     }
 }
 
@@ -352,29 +365,56 @@ fn sign_with(
             )?
         }
     };
-    let mut headers = match prepared.and_then(|p| p.headers(token_call)) {
-        Some(headers) => headers.clone(),
-        None => constant_headers(config, token_call)?,
+    let authorization = match bearer {
+        Some(token) => {
+            let mut value = String::with_capacity(7 + token.expose().len());
+            value.push_str("Bearer ");
+            value.push_str(token.expose());
+            Some(owned(value, true)?)
+        }
+        None => None,
     };
-    headers.insert(header::X_TIMESTAMP, owned(timestamp, false)?);
-    if !token_call {
-        headers.insert(header::X_EXTERNAL_ID, plain(stamp.external_id.as_str())?);
-    }
-    headers.insert(
-        header::X_SIGNATURE,
-        owned(signature.into_header_value(), true)?,
-    );
-    if let Some(token) = bearer {
-        let mut value = String::with_capacity(7 + token.expose().len());
-        value.push_str("Bearer ");
-        value.push_str(token.expose());
-        headers.insert(AUTHORIZATION, owned(value, true)?);
-    }
+    let external_id = if token_call {
+        None
+    } else {
+        Some(plain(stamp.external_id.as_str())?)
+    };
+    let own = [
+        (header::X_TIMESTAMP, Some(owned(timestamp, false)?)),
+        (header::X_EXTERNAL_ID, external_id),
+        (
+            header::X_SIGNATURE,
+            Some(owned(signature.into_header_value(), true)?),
+        ),
+        (AUTHORIZATION, authorization),
+    ];
+    let headers = match prepared.and_then(|p| p.template(token_call, bearer.is_some())) {
+        Some(template) => fill(template.clone(), own),
+        None => fill(constant_headers(config, token_call)?, own),
+    };
     let mut request = Request::new(call.body.clone());
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     *request.headers_mut() = headers;
     Ok(request)
+}
+
+/// Writes a call's own header values into `headers`: in place where the map already has the
+/// name (a prepared template, so nothing is hashed or moved), else inserted after the others.
+fn fill(mut headers: HeaderMap, mut own: [(HeaderName, Option<HeaderValue>); 4]) -> HeaderMap {
+    for (name, value) in headers.iter_mut() {
+        if let Some((_, slot)) = own.iter_mut().find(|(own, _)| own == name)
+            && let Some(own) = slot.take()
+        {
+            *value = own;
+        }
+    }
+    for (name, value) in own {
+        if let Some(value) = value {
+            headers.insert(name, value);
+        }
+    }
+    headers
 }
 
 /// Signs a DOKU call: `Client-Id`, `Request-Id` (the call's), `Request-Timestamp`, `Signature`
