@@ -174,8 +174,8 @@ struct Prepared {
     routes: Vec<Route>,
     /// Per kind of call (service or token call, with or without a bearer token), its headers:
     /// the constant ones with their values, then the call's own with empty values, to be filled
-    /// in place; `None` when a constant value cannot be a header value.
-    templates: [Option<HeaderMap>; 4],
+    /// in place; and how many are constant. `None` when a constant value cannot be a header value.
+    templates: [Option<(HeaderMap, usize)>; 4],
 }
 
 /// An endpoint's signed path, and its URI without a query when it parses.
@@ -202,6 +202,7 @@ impl Prepared {
             .collect();
         let template = |token_call: bool, bearer: bool| {
             let mut headers = constant_headers(config, token_call).ok()?;
+            let constant = headers.len();
             let empty = || HeaderValue::from_static("");
             headers.insert(header::X_TIMESTAMP, empty());
             if !token_call {
@@ -211,7 +212,7 @@ impl Prepared {
             if bearer {
                 headers.insert(AUTHORIZATION, empty());
             }
-            Some(headers)
+            Some((headers, constant))
         };
         Self {
             routes,
@@ -228,7 +229,8 @@ impl Prepared {
         self.routes.iter().find(|route| route.endpoint == endpoint)
     }
 
-    fn template(&self, token_call: bool, bearer: bool) -> Option<&HeaderMap> {
+    /// The template for a kind of call, and how many of its headers are constant.
+    fn template(&self, token_call: bool, bearer: bool) -> Option<&(HeaderMap, usize)> {
         self.templates[usize::from(token_call) * 2 + usize::from(bearer)].as_ref()
     }
 }
@@ -389,8 +391,12 @@ fn sign_with(
         (AUTHORIZATION, authorization),
     ];
     let headers = match prepared.and_then(|p| p.template(token_call, bearer.is_some())) {
-        Some(template) => fill(template.clone(), own),
-        None => fill(constant_headers(config, token_call)?, own),
+        Some((template, constant)) => fill(template.clone(), *constant, own),
+        None => {
+            let headers = constant_headers(config, token_call)?;
+            let constant = headers.len();
+            fill(headers, constant, own)
+        }
     };
     let mut request = Request::new(call.body.clone());
     *request.method_mut() = method;
@@ -401,8 +407,14 @@ fn sign_with(
 
 /// Writes a call's own header values into `headers`: in place where the map already has the
 /// name (a prepared template, so nothing is hashed or moved), else inserted after the others.
-fn fill(mut headers: HeaderMap, mut own: [(HeaderName, Option<HeaderValue>); 4]) -> HeaderMap {
-    for (name, value) in headers.iter_mut() {
+/// The first `constant` headers are not looked at: the template writes them first. (Were they
+/// in another order, a value not found in place is inserted, which replaces the empty one.)
+fn fill(
+    mut headers: HeaderMap,
+    constant: usize,
+    mut own: [(HeaderName, Option<HeaderValue>); 4],
+) -> HeaderMap {
+    for (name, value) in headers.iter_mut().skip(constant) {
         if let Some((_, slot)) = own.iter_mut().find(|(own, _)| own == name)
             && let Some(own) = slot.take()
         {
