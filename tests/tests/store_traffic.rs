@@ -1,7 +1,9 @@
 //! How many times one operation reads and writes its stores (issue 11: every store round trip
 //! costs a debit latency and throughput). The counts are pinned, so a change that adds a write
 //! shows here, and so does one that drops a write-ahead write money safety needs. The customer's
-//! tokens come from the client's cache (`ClientOptions::token_cache_ttl`) once it has them.
+//! tokens come from the client's cache (`ClientOptions::token_cache_ttl`) once it has them, and a
+//! flow finished on the instance that began it from that client's flow cache
+//! (`ClientOptions::flow_cache_capacity`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use ovo_flows::{
     BoxFuture, CustomerTokens, FlowStore, MemoryFlowStore, MemoryTokenStore, StoreError,
     StoredFlow, TokenStore,
 };
-use ovo_http::{DebitOutcome, DebitProgress, OvoClient, Transport};
+use ovo_http::{ClientOptions, DebitOutcome, DebitProgress, OvoClient, Transport};
 use ovo_model::snap::DirectDebitRequest;
 use ovo_model::{Idr, SnapMoney};
 
@@ -122,10 +124,11 @@ async fn two_phase_debit_store_round_trips() {
     // again where it stops for the webview.
     let (begin, finish) = debit(&e2e, &e2e.client, &counted, "COUNT-1").await;
     assert_eq!(begin, [0, 2, 0, 0], "begin_debit, warm");
-    // finish: the flow loaded by id; written ahead of Generate Token (its revision claims the
-    // callback: a second instance with the same callback stops there) and ahead of call 2 (it
-    // captures), and once with the outcome.
-    assert_eq!(finish, [1, 3, 0, 0], "finish_debit, warm");
+    // finish: the flow comes from the client's flow cache (it wrote it in begin_debit), not the
+    // store; written ahead of Generate Token (its revision claims the callback: a second
+    // instance with the same callback stops there) and ahead of call 2 (it captures), and once
+    // with the outcome.
+    assert_eq!(finish, [0, 3, 0, 0], "finish_debit, warm");
 
     // Cold: another instance on the same stores has cached nothing yet. Its first call with the
     // customer's token (call 1) reads the tokens once; Generate Token is served from its cache.
@@ -136,13 +139,13 @@ async fn two_phase_debit_store_round_trips() {
         .build();
     let (begin, finish) = debit(&e2e, &cold, &counted, "COUNT-2").await;
     assert_eq!(begin, [0, 2, 1, 0], "begin_debit, cold");
-    assert_eq!(finish, [1, 3, 0, 0], "finish_debit, after the cold start");
+    assert_eq!(finish, [0, 3, 0, 0], "finish_debit, after the cold start");
     let (begin, finish) = debit(&e2e, &cold, &counted, "COUNT-3").await;
     assert_eq!(begin, [0, 2, 0, 0], "begin_debit, warmed");
-    assert_eq!(finish, [1, 3, 0, 0], "finish_debit, warmed");
+    assert_eq!(finish, [0, 3, 0, 0], "finish_debit, warmed");
 
     // A debit begun on one instance and finished on a cold one: the finishing instance reads
-    // the tokens once, for Generate Token.
+    // the flow from the store (it has not cached it) and the tokens once, for Generate Token.
     let finisher = e2e
         .builder_with(e2e.transport())
         .token_store(counted.clone())
@@ -169,4 +172,17 @@ async fn two_phase_debit_store_round_trips() {
         [1, 3, 1, 0],
         "finish_debit on a cold instance"
     );
+
+    // Without the flow cache, finishing on the instance that began the debit reads the flow.
+    let mut options = ClientOptions::default();
+    options.flow_cache_capacity = 0;
+    let uncached = e2e
+        .builder_with(e2e.transport())
+        .token_store(counted.clone())
+        .flow_store(counted.clone())
+        .options(options)
+        .build();
+    let (begin, finish) = debit(&e2e, &uncached, &counted, "COUNT-5").await;
+    assert_eq!(begin, [0, 2, 1, 0], "begin_debit, cold, no flow cache");
+    assert_eq!(finish, [1, 3, 0, 0], "finish_debit, no flow cache");
 }

@@ -15,6 +15,7 @@ use tracing::Instrument as _;
 
 use crate::driver::Caller;
 use crate::error::ClientError;
+use crate::flow_cache::FlowCache;
 use crate::single_flight::SingleFlight;
 use crate::support::{ClientOptions, Clock, Exchanged, Ids, SystemClock};
 use crate::token_cache::TokenCache;
@@ -32,6 +33,9 @@ pub(crate) struct Inner<T> {
     /// an await.
     customer_tokens: Mutex<TokenCache>,
     pub(crate) flows: Arc<dyn FlowStore>,
+    /// The unsettled flows this client last wrote to `flows`, for the webview's callback;
+    /// never held across an await.
+    pub(crate) flow_cache: Mutex<FlowCache>,
     shared: Option<Arc<dyn SharedTokens>>,
     pub(crate) ids: Ids,
     b2b: Mutex<B2bTokenCache>,
@@ -44,7 +48,8 @@ pub(crate) struct Inner<T> {
 /// memory by default, in a database with `ovo-store`, so that a flow begun by one instance is
 /// finished by another. Each client also keeps the customers' tokens it read or wrote in memory
 /// for [`ClientOptions::token_cache_ttl`], so that a call does not read the token store each
-/// time.
+/// time, and the unsettled flows it wrote ([`ClientOptions::flow_cache_capacity`]), so that the
+/// callback that finishes a flow on the instance that began it does not read the flow store.
 pub struct OvoClient<T> {
     pub(crate) inner: Arc<Inner<T>>,
 }
@@ -144,6 +149,10 @@ impl<T: Transport> OvoClientBuilder<T> {
             self.options.token_cache_ttl,
             self.options.token_cache_capacity,
         );
+        let flow_cache = FlowCache::new(
+            self.options.pacing.webview_timeout,
+            self.options.flow_cache_capacity,
+        );
         OvoClient {
             inner: Arc::new(Inner {
                 snap: SnapSigner::new(self.config),
@@ -154,6 +163,7 @@ impl<T: Transport> OvoClientBuilder<T> {
                 tokens: self.tokens,
                 customer_tokens: Mutex::new(customer_tokens),
                 flows: self.flows,
+                flow_cache: Mutex::new(flow_cache),
                 shared: self.shared,
                 ids: Ids::default(),
                 b2b: Mutex::new(B2bTokenCache::default()),
@@ -350,6 +360,15 @@ impl<T: Transport> OvoClient<T> {
         self.refresh_customer(customer, Some(tokens.access)).await
     }
 
+    /// The cache of the flows this client wrote, locked: never hold it across an await.
+    pub(crate) fn flow_cache(&self) -> std::sync::MutexGuard<'_, FlowCache> {
+        self.inner
+            .flow_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cache of customers' tokens, locked: never hold it across an await.
     fn token_cache(&self) -> std::sync::MutexGuard<'_, TokenCache> {
         self.inner
             .customer_tokens

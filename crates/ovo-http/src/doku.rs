@@ -134,7 +134,7 @@ impl<T: Transport> DokuClient<T> {
             client: self,
             failure: Mutex::default(),
         };
-        match drive(&caller, &self.inner.options, &mut operation, None).await? {
+        match drive(&caller, &self.inner.options, &mut operation, &mut None).await? {
             Step::Done(outcome) => Ok((
                 outcome,
                 caller

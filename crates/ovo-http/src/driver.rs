@@ -4,12 +4,14 @@
 //! at every stop. It decides nothing: the flow and `ovo_flows::RetryPolicy` do.
 
 use std::future::Future;
+use std::sync::{Mutex, PoisonError};
 
 use ovo_flows::{Action, Call, Event, Flow, FlowStore, Received, StoredFlow};
 use ovo_model::Secret;
 use time::OffsetDateTime;
 
 use crate::error::ClientError;
+use crate::flow_cache::FlowCache;
 use crate::support::ClientOptions;
 
 /// Sends one call of a flow, with retries and credentials, and tells the time.
@@ -39,11 +41,18 @@ pub(crate) enum Step<O> {
 /// The flow's record in its store, when it is stored.
 #[derive(Debug)]
 pub(crate) struct Record<'a> {
+    /// The flow store.
     pub(crate) store: &'a dyn FlowStore,
+    /// The flow as last read or written, with that revision.
     pub(crate) flow: StoredFlow,
+    /// The client's cache of the flows it wrote, told of every write (`None`: no cache).
+    pub(crate) cache: Option<&'a Mutex<FlowCache>>,
 }
 
 impl Record<'_> {
+    /// Writes the flow where it stands (a compare-and-swap on its revision). The cache learns
+    /// the written flow; a failed write (a conflict or any other error: it may or may not have
+    /// happened) drops the flow from it, so the next callback reads the store.
     async fn save<F: Flow>(
         &mut self,
         flow: &F,
@@ -54,17 +63,35 @@ impl Record<'_> {
         self.flow.secrets = flow.secrets().clone();
         self.flow.settled = settled;
         self.flow.wake_at = wake_at;
-        self.flow.revision = self.store.put(&self.flow).await?;
-        Ok(())
+        let written = self.store.put(&self.flow).await;
+        let cache = self
+            .cache
+            .map(|cache| cache.lock().unwrap_or_else(PoisonError::into_inner));
+        match written {
+            Ok(revision) => {
+                self.flow.revision = revision;
+                if let Some(mut cache) = cache {
+                    cache.written(&self.flow, std::time::Instant::now());
+                }
+                Ok(())
+            }
+            Err(error) => {
+                if let Some(mut cache) = cache {
+                    cache.remove(&self.flow.id);
+                }
+                Err(error.into())
+            }
+        }
     }
 }
 
 /// Drives `flow` until it finishes, needs the customer, or the operation's deadline passes.
+/// `record` is left as last written (its revision tells the caller whether any write succeeded).
 pub(crate) async fn drive<F, C>(
     caller: &C,
     options: &ClientOptions,
     flow: &mut F,
-    mut record: Option<Record<'_>>,
+    record: &mut Option<Record<'_>>,
 ) -> Result<Step<F::Outcome>, ClientError>
 where
     F: Flow + Send,
@@ -85,7 +112,7 @@ where
                 }
                 return Err(ClientError::DeadlinePassed);
             };
-            stop(&mut record, flow, None).await?;
+            stop(record, flow, None).await?;
             return Ok(Step::Done(outcome));
         }
         // Whether money may have moved before this step: decides what an error below means.
@@ -107,7 +134,7 @@ where
                         may_have_reached: false,
                     };
                     flow.handle(caller.now(), Event::Received(never_left))?;
-                    return settle(flow, error, None).await;
+                    return settle(flow, error, &mut None).await;
                 }
                 let remaining = (deadline - now).unsigned_abs();
                 let sent = tokio::time::timeout(remaining, caller.call(&call, customer.as_deref()));
@@ -142,11 +169,11 @@ where
                     Action::WakeAt(until) => Some(until),
                     _ => None,
                 };
-                stop(&mut record, flow, until).await?;
+                stop(record, flow, until).await?;
                 return Ok(Step::Webview(url));
             }
             Action::WakeAt(at) if at > deadline => {
-                stop(&mut record, flow, Some(at)).await?;
+                stop(record, flow, Some(at)).await?;
                 return Ok(match flow.unsettled_outcome() {
                     Some(outcome) => Step::Done(outcome),
                     None => Step::Pending,
@@ -200,12 +227,12 @@ async fn stop<F: Flow>(
 async fn settle<F: Flow>(
     flow: &F,
     error: ClientError,
-    record: Option<Record<'_>>,
+    record: &mut Option<Record<'_>>,
 ) -> Result<Step<F::Outcome>, ClientError> {
     match flow.unsettled_outcome() {
         Some(outcome) => {
             tracing::warn!(%error, "the flow cannot go on; its outcome is not settled");
-            if let Some(mut record) = record
+            if let Some(record) = record.as_mut()
                 && let Err(error) = record.save(flow, false, None).await
             {
                 tracing::error!(%error, "the unsettled flow could not be stored");

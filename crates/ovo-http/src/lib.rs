@@ -4,7 +4,8 @@
 //!   tokens in a [`TokenStore`] (and in memory for a minute, [`ClientOptions::token_cache_ttl`]),
 //!   refreshed once per customer for all callers and forgotten only when the binding is gone; linking, balance, the two-phase debit, status, refund and
 //!   unbinding. Multi-step operations are flows stored in a [`FlowStore`] and resumed by id on any
-//!   instance (`begin_*` / `finish_*`, [`OvoClient::resume`]).
+//!   instance (`begin_*` / `finish_*`, [`OvoClient::resume`]); the instance that began a flow
+//!   finishes it without reading it back ([`ClientOptions::flow_cache_capacity`]).
 //! - [`DokuClient`] (DOKU OVO Recurring): binding, token list, balance, payment, refund, unbinding.
 //! - One retry policy ([`RetryPolicy`]) for both APIs: calls that move no money are retried with
 //!   backoff and jitter; a call that moves money or spends a single-use code is sent once, and its
@@ -42,6 +43,7 @@ mod client;
 mod doku;
 mod driver;
 mod error;
+mod flow_cache;
 mod inbound;
 mod recorder;
 mod single_flight;

@@ -110,14 +110,26 @@ impl<T: Transport> OvoClient<T> {
         customer: &str,
         flow: &mut F,
     ) -> Result<Step<F::Outcome>, ClientError> {
-        let record = Record {
-            store: self.inner.flows.as_ref(),
-            flow: StoredFlow::new(id, flow.kind(), Some(customer.to_owned())),
-        };
-        drive(self, &self.inner.options, flow, Some(record)).await
+        let stored = StoredFlow::new(id, flow.kind(), Some(customer.to_owned()));
+        drive(
+            self,
+            &self.inner.options,
+            flow,
+            &mut Some(self.record(stored)),
+        )
+        .await
     }
 
-    /// Loads the stored flow `id` of `kind`.
+    /// The record of `flow` in the flow store, whose writes this client's flow cache learns.
+    fn record(&self, flow: StoredFlow) -> Record<'_> {
+        Record {
+            store: self.inner.flows.as_ref(),
+            flow,
+            cache: Some(&self.inner.flow_cache),
+        }
+    }
+
+    /// Loads the stored flow `id` of `kind` from the flow store (never the cache).
     async fn load<F: Flow>(
         &self,
         id: &str,
@@ -129,44 +141,95 @@ impl<T: Transport> OvoClient<T> {
             .get(id)
             .await?
             .ok_or_else(|| ClientError::FlowNotFound { id: id.to_owned() })?;
-        if stored.kind != kind {
-            return Err(ClientError::FlowNotWaiting { id: id.to_owned() });
-        }
-        if stored.settled {
-            return Err(ClientError::FlowFinished { id: id.to_owned() });
-        }
-        let flow = ovo_flows::from_state(&stored.state, stored.secrets.clone())?;
-        Ok((flow, stored))
+        open(id, kind, stored)
     }
 
     /// Loads flow `id`, gives it the webview's callback, and drives it on. A callback for an
     /// unknown, finished or expired flow, or one that is not waiting for it (a second callback,
     /// or one being handled by another instance right now), is a typed error and sends nothing.
+    ///
+    /// The flow comes from this client's flow cache when this client wrote it last (it began
+    /// it): then the flow store is not read. If the cached copy turns out stale (its first write
+    /// conflicts, before anything is sent) or the callback is not taken (expired, not waiting:
+    /// the store may know why), the entry is dropped and the callback handled once more from
+    /// the store, so the answer is the one a store read gives.
     async fn finish<F: Flow + Send>(
         &self,
         id: &str,
         kind: FlowKind,
         callback_url: &str,
     ) -> Result<(F::Outcome, Option<String>), ClientError> {
-        let (mut flow, stored): (F, _) = self.load(id, kind).await?;
+        let cached = self.flow_cache().get(id, std::time::Instant::now());
+        if let Some(loaded) = cached.and_then(|stored| open::<F>(id, kind, stored).ok())
+            && let Some(finished) = self.callback(id, callback_url, loaded, true).await?
+        {
+            return Ok(finished);
+        }
+        // Not cached, or stale: the store decides.
+        self.flow_cache().remove(id);
+        let loaded = self.load::<F>(id, kind).await?;
+        self.callback(id, callback_url, loaded, false)
+            .await?
+            .ok_or_else(|| ClientError::FlowNotWaiting { id: id.to_owned() })
+    }
+
+    /// Gives the loaded flow the webview's callback and drives it on. `Ok(None)` only for a
+    /// flow `from_cache` that this drive could not advance (the callback not taken, or its
+    /// first write in conflict): nothing was written or sent, and the caller reads the store.
+    async fn callback<F: Flow + Send>(
+        &self,
+        id: &str,
+        callback_url: &str,
+        (mut flow, stored): (F, StoredFlow),
+        from_cache: bool,
+    ) -> Result<Option<(F::Outcome, Option<String>)>, ClientError> {
         let now = self.now();
         let customer = stored.customer.clone();
-        let record = Record {
-            store: self.inner.flows.as_ref(),
-            flow: stored,
-        };
+        let read_at = stored.revision;
         let not_waiting = || ClientError::FlowNotWaiting { id: id.to_owned() };
         if let ovo_flows::Action::Done(_) = flow.poll(now) {
+            if from_cache {
+                // Expired as this client last wrote it; another instance may have finished it.
+                return Ok(None);
+            }
             // The webview's time ran out before the customer came back.
-            drive(self, &self.inner.options, &mut flow, Some(record)).await?;
+            drive(
+                self,
+                &self.inner.options,
+                &mut flow,
+                &mut Some(self.record(stored)),
+            )
+            .await?;
             return Err(ClientError::FlowExpired { id: id.to_owned() });
         }
-        flow.handle(now, Event::Callback(callback_url.to_owned()))
-            .map_err(|_| not_waiting())?;
-        match drive(self, &self.inner.options, &mut flow, Some(record)).await {
-            Ok(Step::Done(outcome)) => Ok((outcome, customer)),
+        if flow
+            .handle(now, Event::Callback(callback_url.to_owned()))
+            .is_err()
+        {
+            return if from_cache {
+                Ok(None)
+            } else {
+                Err(not_waiting())
+            };
+        }
+        let mut record = Some(self.record(stored));
+        match drive(self, &self.inner.options, &mut flow, &mut record).await {
+            Ok(Step::Done(outcome)) => Ok(Some((outcome, customer))),
             Ok(Step::Webview(_) | Step::Pending) => Err(not_waiting()),
-            Err(ClientError::Store(ovo_flows::StoreError::Conflict)) => Err(not_waiting()),
+            Err(ClientError::Store(StoreError::Conflict)) => {
+                // Another instance wrote the flow after the revision it was read at. If this
+                // drive wrote nothing (its write-ahead conflicted: nothing was sent) and the
+                // flow came from the cache, the cached copy was stale: read the store.
+                let wrote = record
+                    .as_ref()
+                    .is_some_and(|record| record.flow.revision != read_at);
+                if from_cache && !wrote {
+                    tracing::debug!("the cached flow was stale; reading the store");
+                    Ok(None)
+                } else {
+                    Err(not_waiting())
+                }
+            }
             Err(error) => Err(error),
         }
     }
@@ -227,8 +290,16 @@ impl<T: Transport> OvoClient<T> {
             // no copy of them.
             if let Some(mut stored) = self.inner.flows.get(id).await? {
                 stored.secrets = ovo_flows::FlowSecrets::default();
-                if let Err(error) = self.inner.flows.put(&stored).await {
-                    tracing::warn!(%error, "the linked flow's copy of the tokens was not cleared");
+                match self.inner.flows.put(&stored).await {
+                    Ok(revision) => {
+                        stored.revision = revision;
+                        self.flow_cache()
+                            .written(&stored, std::time::Instant::now());
+                    }
+                    Err(error) => {
+                        self.flow_cache().remove(id);
+                        tracing::warn!(%error, "the linked flow's copy of the tokens was not cleared");
+                    }
                 }
             }
         }
@@ -422,11 +493,8 @@ impl<T: Transport> OvoClient<T> {
             return Ok(Resumption::Held(until));
         }
         flow.handle(self.now(), Event::Reconcile)?;
-        let record = Record {
-            store: self.inner.flows.as_ref(),
-            flow: stored,
-        };
-        match drive(self, &self.inner.options, &mut flow, Some(record)).await? {
+        let mut record = Some(self.record(stored));
+        match drive(self, &self.inner.options, &mut flow, &mut record).await? {
             Step::Done(outcome) => Ok(Resumption::Driven(outcome)),
             Step::Webview(_) | Step::Pending => {
                 Err(ClientError::FlowNotWaiting { id: id.to_owned() })
@@ -440,12 +508,9 @@ impl<T: Transport> OvoClient<T> {
         kind: FlowKind,
     ) -> Result<Resumed, ClientError> {
         let (mut flow, stored): (F, _) = self.load(id, kind).await?;
-        let record = Record {
-            store: self.inner.flows.as_ref(),
-            flow: stored,
-        };
+        let mut record = Some(self.record(stored));
         Ok(
-            match drive(self, &self.inner.options, &mut flow, Some(record)).await? {
+            match drive(self, &self.inner.options, &mut flow, &mut record).await? {
                 Step::Done(_) => Resumed::Ended,
                 Step::Webview(_) | Step::Pending => Resumed::WaitingForCustomer,
             },
@@ -534,4 +599,21 @@ impl<T: Transport> OvoClient<T> {
         }
         Ok(())
     }
+}
+
+/// Flow `id` of `kind` from its stored record: a typed error if it is of another kind or
+/// settled, wherever the record came from (the store or the cache).
+fn open<F: Flow>(
+    id: &str,
+    kind: FlowKind,
+    stored: StoredFlow,
+) -> Result<(F, StoredFlow), ClientError> {
+    if stored.kind != kind {
+        return Err(ClientError::FlowNotWaiting { id: id.to_owned() });
+    }
+    if stored.settled {
+        return Err(ClientError::FlowFinished { id: id.to_owned() });
+    }
+    let flow = ovo_flows::from_state(&stored.state, stored.secrets.clone())?;
+    Ok((flow, stored))
 }

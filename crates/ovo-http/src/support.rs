@@ -80,6 +80,21 @@ pub struct ClientOptions {
     /// options.token_cache_ttl = std::time::Duration::ZERO;
     /// ```
     pub token_cache_capacity: usize,
+    /// How many unsettled flows the SNAP client keeps in memory as it last wrote them, so that
+    /// `finish_linking`, `finish_debit` and `finish_unbinding` on the instance that began the
+    /// flow do not read it from the [`FlowStore`](ovo_flows::FlowStore) (10,000 by default; 0
+    /// turns the cache off). An entry is kept for the pacing's webview timeout at most (after
+    /// it, the callback finds the flow expired anyway); when the cache is full, the entry
+    /// cached longest ago is evicted first. A settled flow, or one whose write failed, is
+    /// dropped. `resume` and `reconcile` always read the store.
+    ///
+    /// A stale entry (another instance advanced or finished the flow) cannot send a call: every
+    /// write of a flow is a compare-and-swap on its revision and every call is preceded by one,
+    /// so the first write fails with a conflict before anything is sent; the client then drops
+    /// the entry and handles the callback once more from the store, with the store's answer.
+    /// Each entry holds the flow's state and secrets (zeroed when dropped). Not used by
+    /// `DokuClient`.
+    pub flow_cache_capacity: usize,
 }
 
 impl Default for ClientOptions {
@@ -91,6 +106,7 @@ impl Default for ClientOptions {
             operation_deadline: Duration::from_secs(60),
             token_cache_ttl: Duration::from_secs(60),
             token_cache_capacity: 10_000,
+            flow_cache_capacity: 10_000,
         }
     }
 }
