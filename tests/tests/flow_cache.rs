@@ -219,6 +219,33 @@ async fn a_callback_reaching_the_beginner_after_another_instance_settled_the_deb
     assert_eq!(diff(before, a.traffic()), [1, 0, 0]);
 }
 
+/// A failure callback (the customer's cancel, replayed or sent by hand) reaching A after B
+/// settled the debit as paid: A's cached copy would end `Abandoned` without sending anything,
+/// but that outcome cannot be stored over B's, so it is not reported: the store says finished.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_callback_reaching_the_beginner_after_another_instance_was_paid_is_finished() {
+    let (e2e, _shared, a, b) = setup().await;
+    let (pending, callback) = begin(&e2e, &a.client, "FC-DECLINED").await;
+    let outcome = b.client.finish_debit(&pending.id, &callback).await.unwrap();
+    assert!(paid(&outcome), "{outcome:?}");
+    let declined = format!(
+        "{}/_sandbox/callback?response=%7B%22displayMsg%22%3A%22CANCEL%22%2C%22errorCode%22%3A%22U01%22%7D",
+        e2e.base()
+    );
+    let before = a.traffic();
+    let late = a.client.finish_debit(&pending.id, &declined).await;
+    assert!(
+        matches!(late, Err(ClientError::FlowFinished { .. })),
+        "a paid debit must not read as abandoned: {late:?}"
+    );
+    assert_eq!(
+        diff(before, a.traffic()),
+        [1, 1, 0],
+        "one conflicting write of the outcome, one store read, no request"
+    );
+    assert_eq!(captures(&e2e, "FC-DECLINED").await, 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_reaching_the_beginner_while_another_instance_finishes_is_not_waiting() {
     let (e2e, _shared, a, b) = setup().await;

@@ -43,12 +43,14 @@ fn authorizations() -> Vec<Authorization> {
     ]
 }
 
-/// Method, URI, body, and every header with its sensitivity, in order.
+/// Method, URI, body, and every header with its bytes (signatures and tokens included: `Debug`
+/// would print a sensitive value as `Sensitive`) and its sensitivity, in order.
 fn shape(request: &http::Request<bytes::Bytes>) -> String {
     let mut text = format!("{} {}\n", request.method(), request.uri());
     for (name, value) in request.headers() {
         text.push_str(&format!(
-            "{name}: {value:?} sensitive={}\n",
+            "{name}: {} sensitive={}\n",
+            String::from_utf8_lossy(value.as_bytes()),
             value.is_sensitive()
         ));
     }

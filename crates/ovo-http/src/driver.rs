@@ -98,6 +98,9 @@ where
     C: Caller,
 {
     let customer = record.as_ref().and_then(|r| r.flow.customer.clone());
+    // Whether this drive sent a call: until it has, an outcome it cannot store over another
+    // instance's newer write is not this drive's to report.
+    let mut sent_any = false;
     let deadline = ovo_flows::later(caller.now(), options.operation_deadline);
     loop {
         let now = caller.now();
@@ -137,6 +140,7 @@ where
                     return settle(flow, error, &mut None).await;
                 }
                 let remaining = (deadline - now).unsigned_abs();
+                sent_any = true;
                 let sent = tokio::time::timeout(remaining, caller.call(&call, customer.as_deref()));
                 let received = match sent.await {
                     Ok(Ok(received)) => received,
@@ -192,6 +196,15 @@ where
                 if let Some(record) = record.as_mut()
                     && let Err(error) = record.save(flow, flow.is_settled(), None).await
                 {
+                    if !sent_any
+                        && matches!(error, ClientError::Store(ovo_flows::StoreError::Conflict))
+                    {
+                        // Nothing was sent, and another instance wrote this flow since it was
+                        // read (a copy read earlier, or cached): its outcome is theirs, and this
+                        // one, decided on the older copy (a failure callback after the debit
+                        // was paid elsewhere, say), would be wrong.
+                        return Err(error);
+                    }
                     // The outcome is reported all the same: money state is never lost to a
                     // store failure. The stored flow stays unsettled and is settled again later.
                     tracing::error!(%error, "the flow's outcome could not be stored");

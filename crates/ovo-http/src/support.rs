@@ -82,7 +82,8 @@ pub struct ClientOptions {
     pub token_cache_capacity: usize,
     /// How many unsettled flows the SNAP client keeps in memory as it last wrote them, so that
     /// `finish_linking`, `finish_debit` and `finish_unbinding` on the instance that began the
-    /// flow do not read it from the [`FlowStore`](ovo_flows::FlowStore) (10,000 by default; 0
+    /// flow do not read it from the [`FlowStore`](ovo_flows::FlowStore) to start (a linking that
+    /// succeeds still reads it once more, to clear its secrets) (10,000 by default; 0
     /// turns the cache off). An entry is kept for the pacing's webview timeout at most (after
     /// it, the callback finds the flow expired anyway); when the cache is full, the entry
     /// cached longest ago is evicted first. A settled flow, or one whose write failed, is
@@ -91,7 +92,9 @@ pub struct ClientOptions {
     /// A stale entry (another instance advanced or finished the flow) cannot send a call: every
     /// write of a flow is a compare-and-swap on its revision and every call is preceded by one,
     /// so the first write fails with a conflict before anything is sent; the client then drops
-    /// the entry and handles the callback once more from the store, with the store's answer.
+    /// the entry and handles the callback once more from the store, with the store's answer. An
+    /// outcome decided without sending anything (a failure callback) is reported only if it
+    /// could be stored: one that conflicts is likewise handled again from the store.
     /// Each entry holds the flow's state and secrets (zeroed when dropped). Not used by
     /// `DokuClient`.
     pub flow_cache_capacity: usize,

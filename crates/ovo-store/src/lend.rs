@@ -10,8 +10,10 @@
 //!
 //! What the pool did for its idle connections is done here for the kept ones: a connection idle
 //! longer than [`StoreOptions::ping_when_idle_for`](crate::StoreOptions::ping_when_idle_for) is
-//! pinged before use (and replaced if the ping fails), and one older than [`MAX_LIFETIME`] goes
-//! back to the pool, which closes it. At most `max_connections` statements run at once.
+//! pinged before use, within the acquire timeout (and replaced if the ping fails or hangs), and
+//! one the store has used for [`MAX_LIFETIME`] goes back to the pool, which closes it. Kept
+//! connections are not closed for being idle: at most `max_connections` of them stay open. At
+//! most `max_connections` statements run at once.
 //!
 //! SQLite's writers are not made to take turns here: an async lock around them was measured
 //! (`cargo bench -p ovo-e2e --bench stores`, two alternating runs) at 759 and 772 debits/s at
@@ -27,8 +29,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Connection as _, Database, Pool};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// How long a kept connection is reused before it is handed back to the pool to be closed
-/// (sqlx's own default `max_lifetime`).
+/// How long the store reuses a connection it took from the pool before handing it back. The
+/// pool's `max_lifetime` (sqlx's default, the same 30 minutes) counts from when the connection
+/// was opened, earlier still, so the pool then closes it.
 pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// What to do with a kept connection before its next statement.
@@ -42,7 +45,8 @@ pub(crate) enum Reuse {
     Retire,
 }
 
-/// The decision for a connection opened `age` ago and idle for `idle`.
+/// The decision for a connection the store took from the pool `age` ago and last used `idle`
+/// ago.
 pub(crate) fn reuse(age: Duration, idle: Duration, ping_after: Option<Duration>) -> Reuse {
     if age >= MAX_LIFETIME {
         Reuse::Retire
@@ -55,14 +59,24 @@ pub(crate) fn reuse(age: Duration, idle: Duration, ping_after: Option<Duration>)
 
 struct Kept<DB: Database> {
     connection: PoolConnection<DB>,
-    opened: Instant,
+    /// When the store took it from the pool.
+    borrowed: Instant,
+    /// When its last statement ended.
     used: Instant,
+}
+
+/// The kept connections, and whether [`Connections::close`] was called: a statement that ends
+/// after it hands its connection back rather than keeping it, or the pool's close would wait for
+/// it forever.
+struct Idle<DB: Database> {
+    kept: Vec<Kept<DB>>,
+    closed: bool,
 }
 
 /// A pool, and the connections the store keeps out of it between statements.
 pub(crate) struct Connections<DB: Database> {
     pool: Pool<DB>,
-    idle: Mutex<Vec<Kept<DB>>>,
+    idle: Mutex<Idle<DB>>,
     permits: Semaphore,
     acquire_timeout: Duration,
     ping_after: Option<Duration>,
@@ -81,7 +95,10 @@ impl<DB: Database> Connections<DB> {
     ) -> Self {
         Self {
             pool,
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(Idle {
+                kept: Vec::new(),
+                closed: false,
+            }),
             permits: Semaphore::new(max_connections.max(1) as usize),
             acquire_timeout,
             ping_after,
@@ -105,6 +122,7 @@ impl<DB: Database> Connections<DB> {
                 .idle
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
+                .kept
                 .pop();
             let Some(mut kept) = kept else {
                 let connection = self.pool.acquire().await?;
@@ -112,17 +130,28 @@ impl<DB: Database> Connections<DB> {
                 return Ok(Lent {
                     kept: Kept {
                         connection,
-                        opened: now,
+                        borrowed: now,
                         used: now,
                     },
                     owner: self,
                     _permit: permit,
                 });
             };
-            let usable = match reuse(kept.opened.elapsed(), kept.used.elapsed(), self.ping_after) {
+            let usable = match reuse(
+                kept.borrowed.elapsed(),
+                kept.used.elapsed(),
+                self.ping_after,
+            ) {
                 Reuse::AsIs => true,
-                // Broken: the pool's own test on return fails too, and it opens another.
-                Reuse::Ping => kept.connection.ping().await.is_ok(),
+                Reuse::Ping => {
+                    let ping = tokio::time::timeout(self.acquire_timeout, kept.connection.ping());
+                    let alive = matches!(ping.await, Ok(Ok(())));
+                    if !alive {
+                        // Broken or cut off: closed, not handed back to be pinged again.
+                        kept.connection.close_on_drop();
+                    }
+                    alive
+                }
                 Reuse::Retire => false,
             };
             if usable {
@@ -139,7 +168,11 @@ impl<DB: Database> Connections<DB> {
     /// Hands every kept connection back and closes the pool.
     pub(crate) async fn close(&self) {
         self.permits.close();
-        let kept = std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
+        let kept = {
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            idle.closed = true;
+            std::mem::take(&mut idle.kept)
+        };
         drop(kept);
         self.pool.close().await;
     }
@@ -147,7 +180,8 @@ impl<DB: Database> Connections<DB> {
 
 impl<DB: Database> Drop for Connections<DB> {
     fn drop(&mut self) {
-        let kept = std::mem::take(self.idle.get_mut().unwrap_or_else(PoisonError::into_inner));
+        let idle = self.idle.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let kept = std::mem::take(&mut idle.kept);
         if tokio::runtime::Handle::try_current().is_err() {
             // A connection dropped into its pool spawns a task; without a runtime there is
             // none to spawn on, so the connections are closed where they are.
@@ -172,13 +206,17 @@ impl<DB: Database> Lent<'_, DB> {
         let Lent {
             mut kept, owner, ..
         } = self;
-        if owner.keep {
-            kept.used = Instant::now();
-            owner
-                .idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(kept);
+        if !owner.keep {
+            return;
+        }
+        kept.used = Instant::now();
+        let mut idle = owner.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.closed {
+            drop(idle);
+            // Dropped into the pool, which is closing and closes it.
+            drop(kept);
+        } else {
+            idle.kept.push(kept);
         }
     }
 }
@@ -245,7 +283,7 @@ mod tests {
     }
 
     fn idle<DB: Database>(connections: &Connections<DB>) -> usize {
-        connections.idle.lock().unwrap().len()
+        connections.idle.lock().unwrap().kept.len()
     }
 
     #[tokio::test]
@@ -299,6 +337,25 @@ mod tests {
         assert!(matches!(third, Ok(Ok(_))), "and gets the one kept");
         drop((second, third));
         connections.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn closing_while_a_statement_is_lent_does_not_wait_for_it_forever() {
+        let (connections, dir) = connections(true).await;
+        let mut lent = connections.lend().await.unwrap();
+        sqlx::query("SELECT 1").execute(&mut *lent).await.unwrap();
+        let connections = &connections;
+        let closing = async move { connections.close().await };
+        let finishing = async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            lent.keep();
+        };
+        let both = async { tokio::join!(closing, finishing) };
+        tokio::time::timeout(Duration::from_secs(10), both)
+            .await
+            .expect("close returns once the lent connection is handed back");
+        assert_eq!(idle(connections), 0);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
