@@ -342,6 +342,7 @@ fn sign_with(
     let signature = match &call.authorization {
         Authorization::TokenCall(_) => {
             snap::sign_token(&credentials.private_key, &config.client_id, &timestamp)?
+                .into_header_value()
         }
         Authorization::Rsa => {
             let signed = snap::RsaServiceRequest {
@@ -350,7 +351,7 @@ fn sign_with(
                 body: &call.body,
                 timestamp: &timestamp,
             };
-            snap::sign_rsa_service(&credentials.private_key, &signed)?
+            snap::sign_rsa_service(&credentials.private_key, &signed)?.into_header_value()
         }
         _ => {
             let signed = snap::ServiceRequest {
@@ -360,7 +361,8 @@ fn sign_with(
                 body: &call.body,
                 timestamp: &timestamp,
             };
-            snap::sign_service_compact(
+            // Only the value is sent: the string-to-sign is streamed into the HMAC, not built.
+            snap::service_signature_compact(
                 &credentials.client_secret,
                 &signed,
                 config.signature_encoding,
@@ -384,10 +386,7 @@ fn sign_with(
     let own = [
         (header::X_TIMESTAMP, Some(owned(timestamp, false)?)),
         (header::X_EXTERNAL_ID, external_id),
-        (
-            header::X_SIGNATURE,
-            Some(owned(signature.into_header_value(), true)?),
-        ),
+        (header::X_SIGNATURE, Some(owned(signature, true)?)),
         (AUTHORIZATION, authorization),
     ];
     let headers = match prepared.and_then(|p| p.template(token_call, bearer.is_some())) {

@@ -95,14 +95,20 @@ pub fn sha256_lower_hex(bytes: &[u8]) -> String {
 /// The 64 digits are written into a stack buffer and appended at once: pushing them one `char` at
 /// a time checks the capacity and encodes UTF-8 for each.
 pub(crate) fn push_sha256_lower_hex(text: &mut String, bytes: &[u8]) {
+    let hex = sha256_lower_hex_bytes(bytes);
+    // Always ASCII; the check costs a pass over 64 bytes.
+    text.push_str(std::str::from_utf8(&hex).unwrap_or_default());
+}
+
+/// Lowercase hex of SHA-256, as 64 ASCII bytes on the stack.
+pub(crate) fn sha256_lower_hex_bytes(bytes: &[u8]) -> [u8; 64] {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = [0u8; 64];
     for (pair, byte) in hex.chunks_exact_mut(2).zip(digest(&SHA256, bytes).as_ref()) {
         pair[0] = DIGITS[usize::from(byte >> 4)];
         pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
-    // Always ASCII; the check costs a pass over 64 bytes.
-    text.push_str(std::str::from_utf8(&hex).unwrap_or_default());
+    hex
 }
 
 /// Standard base64 of SHA-256, as DOKU writes its `Digest` component.

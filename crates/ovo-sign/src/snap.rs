@@ -14,10 +14,12 @@
 
 use std::fmt;
 
-use crate::backend::hmac::HMAC_SHA512;
+use crate::backend::hmac::{self, HMAC_SHA512};
 
 use crate::checks;
-use crate::encoding::{SignatureEncoding, decode_base64_signature, push_sha256_lower_hex};
+use crate::encoding::{
+    SignatureEncoding, decode_base64_signature, push_sha256_lower_hex, sha256_lower_hex_bytes,
+};
 use crate::error::{InputError, SignError, VerifyError};
 use crate::keys::{PrivateKey, PublicKey};
 use crate::minify::minify;
@@ -208,6 +210,54 @@ pub fn sign_service_compact(
     Ok(Signature::new(message, encoding.encode(tag.as_ref())))
 }
 
+/// The `X-SIGNATURE` value alone of a service call whose body the caller serialized compactly:
+/// the header value [`sign_service_compact`] gives, with the string-to-sign streamed into the
+/// HMAC part by part instead of built. Nothing is allocated but the value, and no copy of the
+/// access token is left to wipe. For a signer that sends the header and needs no
+/// [`Signature::string_to_sign`] to show.
+///
+/// ```
+/// use ovo_sign::{ClientSecret, SignatureEncoding, snap};
+///
+/// let request = snap::ServiceRequest {
+///     method: "POST",
+///     path: "/OVOSNAP/v2.0/debit/status",
+///     access_token: "b2b-token",
+///     body: br#"{"serviceCode":"54"}"#,
+///     timestamp: "2022-10-24T13:42:13.092+07:00",
+/// };
+/// let secret = ClientSecret::new("client-secret")?;
+/// let value = snap::service_signature_compact(&secret, &request, SignatureEncoding::Base64)?;
+/// let signed = snap::sign_service_compact(&secret, &request, SignatureEncoding::Base64)?;
+/// assert_eq!(value, signed.header_value());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn service_signature_compact(
+    secret: &ClientSecret,
+    request: &ServiceRequest<'_>,
+    encoding: SignatureEncoding,
+) -> Result<String, SignError> {
+    checks::token(request.access_token)?;
+    check_service_parts(request.method, request.path, request.timestamp)?;
+    let hex = sha256_lower_hex_bytes(request.body);
+    let key = secret.hmac_key(HMAC_SHA512);
+    let mut context = hmac::Context::with_key(&key);
+    for part in [
+        request.method.as_bytes(),
+        b":",
+        request.path.as_bytes(),
+        b":",
+        request.access_token.as_bytes(),
+        b":",
+        &hex,
+        b":",
+        request.timestamp.as_bytes(),
+    ] {
+        context.update(part);
+    }
+    Ok(encoding.encode(context.sign().as_ref()))
+}
+
 /// Verifies a service call's `X-SIGNATURE` against any of `secrets`, in constant time.
 pub fn verify_service(
     secrets: &[ClientSecret],
@@ -306,6 +356,13 @@ pub fn verify_rsa_service(
     )
 }
 
+/// The parts of every service string-to-sign that are checked the same way.
+fn check_service_parts(method: &str, path: &str, timestamp: &str) -> Result<(), InputError> {
+    checks::method(method)?;
+    checks::path("path", path)?;
+    checks::text("timestamp", timestamp)
+}
+
 /// `METHOD:path[:accessToken]:lowerhex(sha256(minified)):X-TIMESTAMP`, over a body already minified.
 fn service_string(
     method: &str,
@@ -314,9 +371,7 @@ fn service_string(
     minified: &[u8],
     timestamp: &str,
 ) -> Result<String, InputError> {
-    checks::method(method)?;
-    checks::path("path", path)?;
-    checks::text("timestamp", timestamp)?;
+    check_service_parts(method, path, timestamp)?;
     let token_len = access_token.map_or(0, |token| token.len() + 1);
     let mut text =
         String::with_capacity(method.len() + path.len() + token_len + 64 + timestamp.len() + 3);

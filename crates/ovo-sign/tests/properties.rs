@@ -299,6 +299,27 @@ proptest! {
     }
 
     #[test]
+    fn the_streamed_signature_is_the_built_ones_value_and_fails_alike(
+        method in prop::sample::select(vec!["POST", "GET", "post", "", "PO ST"]),
+        path in prop::sample::select(vec!["/OVOSNAP/v1.0/debit/status", "/a?b=c", "no-slash", " /padded", ""]),
+        token in prop::sample::select(vec!["b2b-token", "Bearer b2b", " padded", "", "t\u{e9}k\u{e9}n"]),
+        timestamp in prop::sample::select(vec!["2022-10-24T13:42:13.092+07:00", "", "x "]),
+        body in prop::collection::vec(any::<u8>(), 0..300),
+        secret in prop::collection::vec(any::<u8>(), 1..80),
+        hex in any::<bool>(),
+    ) {
+        let encoding = if hex { SignatureEncoding::HexLower } else { SignatureEncoding::Base64 };
+        let secret = ClientSecret::new(secret).unwrap();
+        let request = snap::ServiceRequest { method, path, access_token: token, body: &body, timestamp };
+        let streamed = snap::service_signature_compact(&secret, &request, encoding)
+            .map_err(|e| e.to_string());
+        let built = snap::sign_service_compact(&secret, &request, encoding)
+            .map(|signature| signature.header_value().to_owned())
+            .map_err(|e| e.to_string());
+        prop_assert_eq!(streamed, built);
+    }
+
+    #[test]
     fn minify_is_idempotent(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         if let Ok(once) = minify(&bytes) {
             let twice = minify(&once).unwrap();
