@@ -11,34 +11,17 @@
 //! `StoreError::Conflict` before anything is sent; the client then drops the entry and reads the
 //! store. Only the callback path serves from here; `resume` and `reconcile` read the store.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use ovo_flows::StoredFlow;
 
-/// One flow as this client last wrote it, when, and the caching that put it here.
-#[derive(Debug)]
-struct Entry {
-    flow: StoredFlow,
-    cached_at: Instant,
-    caching: u64,
-}
-
-/// Whether an entry cached at `cached_at` is still fresh at `now`: younger than `ttl`. A zero
-/// `ttl` makes nothing fresh.
-fn fresh(cached_at: Instant, now: Instant, ttl: Duration) -> bool {
-    now.saturating_duration_since(cached_at) < ttl
-}
+use crate::bounded::Bounded;
 
 /// The bounded cache of flows by id.
 #[derive(Debug)]
 pub(crate) struct FlowCache {
-    ttl: Duration,
-    capacity: usize,
-    entries: HashMap<String, Entry>,
-    /// Flow ids in the order they were cached, the longest ago first, each with the caching that
-    /// put it there; an item whose caching is no longer its entry's is left over and skipped.
-    order: VecDeque<(String, u64)>,
+    /// Each flow as this client last wrote it, stamped with the caching that put it there.
+    entries: Bounded<StoredFlow>,
     /// The number of the last caching.
     cachings: u64,
 }
@@ -48,25 +31,15 @@ impl FlowCache {
     /// `ttl` or `capacity` turns it off (nothing is kept).
     pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
         Self {
-            ttl,
-            capacity,
-            entries: HashMap::new(),
-            order: VecDeque::new(),
+            entries: Bounded::new(ttl, capacity),
             cachings: 0,
         }
-    }
-
-    fn enabled(&self) -> bool {
-        !self.ttl.is_zero() && self.capacity > 0
     }
 
     /// The flow `id` as this client last wrote it, if its entry is fresh at `now`; else `None`,
     /// and the caller reads the store.
     pub(crate) fn get(&self, id: &str, now: Instant) -> Option<StoredFlow> {
-        self.entries
-            .get(id)
-            .filter(|entry| fresh(entry.cached_at, now, self.ttl))
-            .map(|entry| entry.flow.clone())
+        self.entries.get(id, now).cloned()
     }
 
     /// Learns that `flow` (with the revision the store gave it) was just written. A settled
@@ -77,83 +50,24 @@ impl FlowCache {
             self.remove(&flow.id);
             return;
         }
-        if !self.enabled() {
+        if !self.entries.enabled() {
             return;
         }
         if self
             .entries
-            .get(&flow.id)
-            .is_some_and(|entry| entry.flow.revision > flow.revision)
+            .peek(&flow.id)
+            .is_some_and(|(cached, _)| cached.revision > flow.revision)
         {
             return;
         }
-        self.drop_stale(now);
-        if !self.entries.contains_key(&flow.id) {
-            while self.entries.len() >= self.capacity && self.evict_oldest() {}
-        }
         self.cachings += 1;
-        let caching = self.cachings;
-        self.entries.insert(
-            flow.id.clone(),
-            Entry {
-                flow: flow.clone(),
-                cached_at: now,
-                caching,
-            },
-        );
-        self.order.push_back((flow.id.clone(), caching));
-        self.compact();
+        self.entries
+            .insert(&flow.id, flow.clone(), self.cachings, now);
     }
 
     /// Forgets flow `id` (a write of it failed, or it is settled).
     pub(crate) fn remove(&mut self, id: &str) {
         self.entries.remove(id);
-    }
-
-    /// Whether `order`'s item is the caching of its flow's current entry.
-    fn current(&self, (id, caching): &(String, u64)) -> bool {
-        self.entries
-            .get(id)
-            .is_some_and(|entry| entry.caching == *caching)
-    }
-
-    /// Drops, from the oldest, the entries too old to be served again.
-    fn drop_stale(&mut self, now: Instant) {
-        while let Some(item) = self.order.front() {
-            if self.current(item) {
-                let cached_at = self.entries.get(&item.0).map(|entry| entry.cached_at);
-                if cached_at.is_some_and(|at| fresh(at, now, self.ttl)) {
-                    return;
-                }
-                self.entries.remove(&item.0);
-            }
-            self.order.pop_front();
-        }
-    }
-
-    /// Evicts the entry cached longest ago; `false` if there was none.
-    fn evict_oldest(&mut self) -> bool {
-        while let Some(item) = self.order.pop_front() {
-            if self.current(&item) {
-                self.entries.remove(&item.0);
-                return true;
-            }
-        }
-        false
-    }
-
-    /// Drops the left-over items of `order` once they outnumber the entries (plus some slack),
-    /// so that re-caching one flow again and again keeps memory bounded (O(1) per caching on
-    /// average).
-    fn compact(&mut self) {
-        if self.order.len() > 2 * self.entries.len() + 32 {
-            let entries = &self.entries;
-            self.order.retain(|(id, caching)| {
-                entries
-                    .get(id)
-                    .is_some_and(|entry| entry.caching == *caching)
-            });
-        }
     }
 
     /// How many flows are cached (the tests' view of the bound).
@@ -312,7 +226,6 @@ mod tests {
             cache.written(&flow("hot", revision, false), t0);
         }
         assert_eq!(cache.len(), 1);
-        assert!(cache.order.len() <= 2 + 32, "{}", cache.order.len());
         assert_eq!(revision(&cache, "hot", t0), Some(100_000));
     }
 }

@@ -39,6 +39,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bounded;
 mod client;
 mod doku;
 mod driver;

@@ -10,42 +10,24 @@
 //! carries a [`Since`], taken before the store operation it reflects began, so that a slow store
 //! read never overwrites what a later write or removal put here.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use ovo_flows::CustomerTokens;
 use ovo_model::Secret;
 use time::OffsetDateTime;
 
+use crate::bounded::Bounded;
+
 /// A point in the cache's history, taken before a store operation begins: an update made with it
 /// is dropped if the customer's entry was updated, or any entry removed, after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Since(u64);
 
-/// One customer's tokens, when they were cached, and the update that cached them.
-#[derive(Debug)]
-struct Entry {
-    tokens: CustomerTokens,
-    cached_at: Instant,
-    update: u64,
-}
-
-/// Whether an entry cached at `cached_at` is still fresh at `now`: younger than `ttl`. A zero
-/// `ttl` makes nothing fresh.
-fn fresh(cached_at: Instant, now: Instant, ttl: Duration) -> bool {
-    now.saturating_duration_since(cached_at) < ttl
-}
-
 /// The bounded cache of customers' tokens.
 #[derive(Debug)]
 pub(crate) struct TokenCache {
-    ttl: Duration,
-    capacity: usize,
-    entries: HashMap<String, Entry>,
-    /// Customers in the order they were cached, the longest ago first, each with the update that
-    /// cached it; an item whose update is no longer its customer's entry's is left over from an
-    /// earlier caching (or a removal) and skipped.
-    order: VecDeque<(String, u64)>,
+    /// Each customer's tokens, stamped with the update that cached them.
+    entries: Bounded<CustomerTokens>,
     /// The number of the last update (cachings and removals alike).
     updates: u64,
     /// The number of the last removal.
@@ -57,17 +39,10 @@ impl TokenCache {
     /// zero `ttl` or `capacity` turns it off (nothing is kept).
     pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
         Self {
-            ttl,
-            capacity,
-            entries: HashMap::new(),
-            order: VecDeque::new(),
+            entries: Bounded::new(ttl, capacity),
             updates: 0,
             last_removal: 0,
         }
-    }
-
-    fn enabled(&self) -> bool {
-        !self.ttl.is_zero() && self.capacity > 0
     }
 
     /// The customer's access token, if their entry is fresh at `now` and the token usable at
@@ -79,11 +54,9 @@ impl TokenCache {
         wall_now: OffsetDateTime,
     ) -> Option<Secret> {
         self.entries
-            .get(customer)
-            .filter(|entry| {
-                fresh(entry.cached_at, now, self.ttl) && entry.tokens.access_usable(wall_now)
-            })
-            .map(|entry| entry.tokens.access.clone())
+            .get(customer, now)
+            .filter(|tokens| tokens.access_usable(wall_now))
+            .map(|tokens| tokens.access.clone())
     }
 
     /// Now, as a point in the cache's history: take it before a store read or write begins.
@@ -103,8 +76,8 @@ impl TokenCache {
     ) {
         let overtaken = self
             .entries
-            .get(customer)
-            .is_some_and(|entry| entry.update > since.0);
+            .peek(customer)
+            .is_some_and(|(_, update)| update > since.0);
         if !overtaken {
             self.cache_written(customer, tokens, since, now);
         }
@@ -121,29 +94,16 @@ impl TokenCache {
         since: Since,
         now: Instant,
     ) {
-        if !self.enabled() {
+        if !self.entries.enabled() {
             return;
         }
         if self.last_removal > since.0 {
             self.entries.remove(customer);
             return;
         }
-        self.drop_stale(now);
-        if !self.entries.contains_key(customer) {
-            while self.entries.len() >= self.capacity && self.evict_oldest() {}
-        }
         self.updates += 1;
-        let update = self.updates;
-        self.entries.insert(
-            customer.to_owned(),
-            Entry {
-                tokens: tokens.clone(),
-                cached_at: now,
-                update,
-            },
-        );
-        self.order.push_back((customer.to_owned(), update));
-        self.compact();
+        self.entries
+            .insert(customer, tokens.clone(), self.updates, now);
     }
 
     /// Forgets the customer (the store holds no tokens for them, or is about to hold none).
@@ -151,52 +111,6 @@ impl TokenCache {
         self.updates += 1;
         self.last_removal = self.updates;
         self.entries.remove(customer);
-    }
-
-    /// Whether `order`'s item is the caching of its customer's current entry.
-    fn current(&self, (customer, update): &(String, u64)) -> bool {
-        self.entries
-            .get(customer)
-            .is_some_and(|entry| entry.update == *update)
-    }
-
-    /// Drops, from the oldest, the entries too old to be served again.
-    fn drop_stale(&mut self, now: Instant) {
-        while let Some(item) = self.order.front() {
-            if self.current(item) {
-                let cached_at = self.entries.get(&item.0).map(|entry| entry.cached_at);
-                if cached_at.is_some_and(|at| fresh(at, now, self.ttl)) {
-                    return;
-                }
-                self.entries.remove(&item.0);
-            }
-            self.order.pop_front();
-        }
-    }
-
-    /// Evicts the entry cached longest ago; `false` if there was none.
-    fn evict_oldest(&mut self) -> bool {
-        while let Some(item) = self.order.pop_front() {
-            if self.current(&item) {
-                self.entries.remove(&item.0);
-                return true;
-            }
-        }
-        false
-    }
-
-    /// Drops the left-over items of `order` once they are as many as the entries (plus some
-    /// slack), so that re-caching one customer again and again keeps memory bounded; each
-    /// compaction follows at least that many cachings, so it costs O(1) per caching on average.
-    fn compact(&mut self) {
-        if self.order.len() > 2 * self.entries.len() + 32 {
-            let entries = &self.entries;
-            self.order.retain(|(customer, update)| {
-                entries
-                    .get(customer)
-                    .is_some_and(|entry| entry.update == *update)
-            });
-        }
     }
 
     /// How many customers are cached (the tests' view of the bound).
@@ -316,7 +230,6 @@ mod tests {
             cache.cache_read("hot", &usable(&i.to_string()), since, t0);
         }
         assert_eq!(cache.len(), 1);
-        assert!(cache.order.len() <= 2 + 32, "{}", cache.order.len());
         assert_eq!(served(&cache, "hot", t0).as_deref(), Some("99999"));
     }
 
