@@ -9,6 +9,7 @@
     unreachable_pub
 )]
 
+pub mod counted;
 pub mod load;
 
 use std::path::Path;

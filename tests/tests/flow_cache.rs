@@ -6,13 +6,14 @@
 //! one conflicting write and one store read, then the debit is captured once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use ovo_e2e::E2e;
-use ovo_flows::{BoxFuture, FlowStore, MemoryFlowStore, MemoryTokenStore, StoreError, StoredFlow};
+use ovo_e2e::counted::{CountedStores, diff};
+use ovo_flows::{FlowStore, MemoryFlowStore, MemoryTokenStore};
 use ovo_http::{ClientError, DebitOutcome, DebitProgress, OvoClient, PendingDebit, Transport};
 use ovo_model::snap::{BindingRequest, DirectDebitRequest};
 use ovo_model::{Idr, SnapMoney};
@@ -20,28 +21,6 @@ use tokio::sync::Notify;
 
 const PHONE: &str = "6281500000051";
 const CUSTOMER: &str = "flow-cached";
-
-/// Counts one instance's reads and writes of the flow store every instance shares.
-#[derive(Debug)]
-struct CountedFlows {
-    flows: Arc<MemoryFlowStore>,
-    gets: AtomicUsize,
-    puts: AtomicUsize,
-}
-
-impl FlowStore for CountedFlows {
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<StoredFlow>, StoreError>> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        self.flows.get(id)
-    }
-    fn put<'a>(&'a self, flow: &'a StoredFlow) -> BoxFuture<'a, Result<u64, StoreError>> {
-        self.puts.fetch_add(1, Ordering::SeqCst);
-        self.flows.put(flow)
-    }
-    fn unsettled(&self) -> BoxFuture<'_, Result<Vec<StoredFlow>, StoreError>> {
-        self.flows.unsettled()
-    }
-}
 
 /// Holds an instance's first request after [`Gate::arm`] until [`Gate::open`].
 #[derive(Debug, Default)]
@@ -69,7 +48,7 @@ impl Gate {
 /// One instance of a deployment whose instances share the flow and token stores.
 struct Instance<T> {
     client: OvoClient<T>,
-    flows: Arc<CountedFlows>,
+    flows: Arc<CountedStores>,
     /// The paths of the requests it sent.
     sent: Arc<Mutex<Vec<String>>>,
     gate: Arc<Gate>,
@@ -78,17 +57,9 @@ struct Instance<T> {
 impl<T> Instance<T> {
     /// `[flow gets, flow puts, requests sent]` so far.
     fn traffic(&self) -> [usize; 3] {
-        [
-            self.flows.gets.load(Ordering::SeqCst),
-            self.flows.puts.load(Ordering::SeqCst),
-            self.sent.lock().unwrap().len(),
-        ]
+        let [flow_gets, flow_puts, ..] = self.flows.snapshot();
+        [flow_gets, flow_puts, self.sent.lock().unwrap().len()]
     }
-}
-
-/// `b - a`, item by item.
-fn diff(a: [usize; 3], b: [usize; 3]) -> [usize; 3] {
-    [b[0] - a[0], b[1] - a[1], b[2] - a[2]]
 }
 
 /// The stores every instance shares.
@@ -114,11 +85,10 @@ fn instance(e2e: &E2e, shared: &Shared) -> Instance<impl Transport + use<>> {
             inner.send(request, deadline).await
         }
     };
-    let flows = Arc::new(CountedFlows {
-        flows: Arc::clone(&shared.flows),
-        gets: AtomicUsize::new(0),
-        puts: AtomicUsize::new(0),
-    });
+    let flows = Arc::new(CountedStores::over(
+        Arc::clone(&shared.flows),
+        Arc::clone(&shared.tokens),
+    ));
     let client = e2e
         .builder_with(transport)
         .token_store(shared.tokens.clone())

@@ -7,13 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ovo_e2e::E2e;
-use ovo_flows::{
-    BoxFuture, CustomerTokens, FlowStore, MemoryFlowStore, MemoryTokenStore, StoreError,
-    StoredFlow, TokenStore,
-};
+use ovo_e2e::counted::{CountedStores, diff};
 use ovo_http::{ClientOptions, DebitOutcome, DebitProgress, OvoClient, Transport};
 use ovo_model::snap::DirectDebitRequest;
 use ovo_model::{Idr, SnapMoney};
@@ -21,75 +17,12 @@ use ovo_model::{Idr, SnapMoney};
 const PHONE: &str = "6281500000031";
 const CUSTOMER: &str = "counted";
 
-/// Counts every call into the stores it wraps.
-#[derive(Debug, Default)]
-struct Counted {
-    flows: MemoryFlowStore,
-    tokens: MemoryTokenStore,
-    flow_gets: AtomicUsize,
-    flow_puts: AtomicUsize,
-    token_gets: AtomicUsize,
-    token_writes: AtomicUsize,
-}
-
-impl Counted {
-    fn snapshot(&self) -> [usize; 4] {
-        [
-            self.flow_gets.load(Ordering::SeqCst),
-            self.flow_puts.load(Ordering::SeqCst),
-            self.token_gets.load(Ordering::SeqCst),
-            self.token_writes.load(Ordering::SeqCst),
-        ]
-    }
-}
-
-impl FlowStore for Counted {
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<StoredFlow>, StoreError>> {
-        self.flow_gets.fetch_add(1, Ordering::SeqCst);
-        self.flows.get(id)
-    }
-    fn put<'a>(&'a self, flow: &'a StoredFlow) -> BoxFuture<'a, Result<u64, StoreError>> {
-        self.flow_puts.fetch_add(1, Ordering::SeqCst);
-        self.flows.put(flow)
-    }
-    fn unsettled(&self) -> BoxFuture<'_, Result<Vec<StoredFlow>, StoreError>> {
-        self.flows.unsettled()
-    }
-}
-
-impl TokenStore for Counted {
-    fn get<'a>(
-        &'a self,
-        customer: &'a str,
-    ) -> BoxFuture<'a, Result<Option<CustomerTokens>, StoreError>> {
-        self.token_gets.fetch_add(1, Ordering::SeqCst);
-        self.tokens.get(customer)
-    }
-    fn put<'a>(
-        &'a self,
-        customer: &'a str,
-        tokens: &'a CustomerTokens,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.token_writes.fetch_add(1, Ordering::SeqCst);
-        self.tokens.put(customer, tokens)
-    }
-    fn remove<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.token_writes.fetch_add(1, Ordering::SeqCst);
-        self.tokens.remove(customer)
-    }
-}
-
-/// `[flow gets, flow puts, token gets, token writes]` from `a` to `b`.
-fn diff(a: [usize; 4], b: [usize; 4]) -> [usize; 4] {
-    [b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]]
-}
-
 /// One two-phase debit of `reference` through `client`, paid: the store traffic of `begin_debit`
 /// and of `finish_debit`.
 async fn debit<T: Transport>(
     e2e: &E2e,
     client: &OvoClient<T>,
-    counted: &Counted,
+    counted: &CountedStores,
     reference: &str,
 ) -> ([usize; 4], [usize; 4]) {
     let before = counted.snapshot();
@@ -109,7 +42,7 @@ async fn debit<T: Transport>(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_phase_debit_store_round_trips() {
     let mut e2e = E2e::start().await;
-    let counted = Arc::new(Counted::default());
+    let counted = Arc::new(CountedStores::default());
     e2e.client = e2e
         .builder_with(e2e.transport())
         .token_store(counted.clone())

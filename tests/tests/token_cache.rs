@@ -5,15 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use ovo_e2e::E2e;
-use ovo_flows::{
-    BoxFuture, CustomerTokens, FlowStore, MemoryFlowStore, MemoryTokenStore, StoreError, TokenStore,
-};
+use ovo_e2e::counted::CountedStores;
+use ovo_flows::{FlowStore, MemoryFlowStore, MemoryTokenStore, TokenStore};
 use ovo_http::{ClientError, ClientOptions, OvoClient, Transport, UnbindingProgress};
 use ovo_model::snap::{BindingRequest, ErrorEnvelope};
 use ovo_model::{ResponseCode, Secret, ServiceCode};
@@ -22,33 +20,6 @@ const PHONE: &str = "6281500000041";
 const CUSTOMER: &str = "cached";
 const BALANCE: &str = "/balance-inquiry";
 const REFRESH: &str = "/access-token/b2b2c";
-
-/// Counts the reads of the token store it wraps, which other instances share.
-#[derive(Debug)]
-struct CountedReads {
-    tokens: Arc<MemoryTokenStore>,
-    gets: AtomicUsize,
-}
-
-impl TokenStore for CountedReads {
-    fn get<'a>(
-        &'a self,
-        customer: &'a str,
-    ) -> BoxFuture<'a, Result<Option<CustomerTokens>, StoreError>> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        self.tokens.get(customer)
-    }
-    fn put<'a>(
-        &'a self,
-        customer: &'a str,
-        tokens: &'a CustomerTokens,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.tokens.put(customer, tokens)
-    }
-    fn remove<'a>(&'a self, customer: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.tokens.remove(customer)
-    }
-}
 
 /// One exchange as an instance's transport saw it.
 #[derive(Debug, Clone)]
@@ -79,7 +50,7 @@ impl Log {
 /// One client instance of a deployment whose instances share a token store and a flow store.
 struct Instance<T> {
     client: OvoClient<T>,
-    store: Arc<CountedReads>,
+    store: Arc<CountedStores>,
     log: Log,
     /// Access tokens this instance's "provider" refuses (see [`instance`]).
     revoked: Arc<Mutex<HashSet<String>>>,
@@ -87,7 +58,7 @@ struct Instance<T> {
 
 impl<T> Instance<T> {
     fn gets(&self) -> usize {
-        self.store.gets.load(Ordering::SeqCst)
+        self.store.snapshot()[2]
     }
 
     fn revoke(&self, access: &Secret) {
@@ -161,10 +132,10 @@ fn instance(
             answer
         }
     };
-    let store = Arc::new(CountedReads {
-        tokens: Arc::clone(&shared.tokens),
-        gets: AtomicUsize::new(0),
-    });
+    let store = Arc::new(CountedStores::over(
+        Arc::default(),
+        Arc::clone(&shared.tokens),
+    ));
     let client = e2e
         .builder_with(transport)
         .options(options)
