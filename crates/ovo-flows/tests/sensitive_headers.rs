@@ -3,26 +3,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
 use ovo_flows::{
-    Authorization, Call, DokuConfig, DokuEndpoint, Resend, SnapConfig, SnapCredentials, Stamp,
-    Target, calls,
+    Authorization, Call, DokuConfig, DokuEndpoint, Resend, SnapConfig, Stamp, Target, calls,
 };
 use ovo_model::endpoint::OvoEndpoint;
 use ovo_model::snap::{BalanceInquiryRequest, ExternalId};
 use ovo_model::{Idr, Secret, SnapMoney};
-use ovo_sign::{ClientSecret, PrivateKey};
+use ovo_sign::ClientSecret;
 use time::OffsetDateTime;
 
-fn credentials() -> SnapCredentials {
-    let pem = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../ovo-sign/tests/vectors/keys/rsa2048-pkcs8.pem"),
-    )
-    .unwrap();
-    SnapCredentials {
-        private_key: PrivateKey::from_pem(&pem).unwrap(),
-        client_secret: ClientSecret::new("secret").unwrap(),
-    }
-}
+mod common;
+
+use common::credentials;
 
 #[test]
 fn tokens_and_signatures_are_sensitive_and_nothing_else_is() {

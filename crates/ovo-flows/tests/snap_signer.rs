@@ -3,26 +3,15 @@
 //! configuration changed after it was built must fail the same way on both paths.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failing test should fail loudly
 
-use ovo_flows::{
-    Authorization, Call, FlowError, SnapConfig, SnapCredentials, SnapSigner, Stamp, Target,
-};
+use ovo_flows::{Authorization, Call, FlowError, SnapConfig, SnapSigner, Stamp, Target};
 use ovo_model::Secret;
 use ovo_model::endpoint::OvoEndpoint;
 use ovo_model::snap::ExternalId;
-use ovo_sign::{ClientSecret, PrivateKey};
 use time::macros::datetime;
 
-fn credentials() -> SnapCredentials {
-    let pem = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../ovo-sign/tests/vectors/keys/rsa2048-pkcs8.pem"),
-    )
-    .unwrap();
-    SnapCredentials {
-        private_key: PrivateKey::from_pem(&pem).unwrap(),
-        client_secret: ClientSecret::new("secret").unwrap(),
-    }
-}
+mod common;
+
+use common::credentials;
 
 fn stamp() -> Stamp {
     Stamp {

@@ -1,5 +1,5 @@
 //! What the flow tests share: a provider's answers as the machines receive them, the webview's
-//! redirect, and the time the runs start at.
+//! redirect, the time the runs start at, and the signing material.
 // Each test file uses a part of this module.
 #![allow(dead_code)]
 
@@ -10,6 +10,19 @@ use ovo_flows::{Action, Call, Target};
 use ovo_model::endpoint::{DokuEndpoint, OvoEndpoint};
 use serde_json::json;
 use time::OffsetDateTime;
+
+/// The partner's signing material: the test RSA-2048 key and the client secret `secret`.
+pub(crate) fn credentials() -> ovo_flows::SnapCredentials {
+    let pem = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../ovo-sign/tests/vectors/keys/rsa2048-pkcs8.pem"),
+    )
+    .unwrap();
+    ovo_flows::SnapCredentials {
+        private_key: ovo_sign::PrivateKey::from_pem(&pem).unwrap(),
+        client_secret: ovo_sign::ClientSecret::new("secret").unwrap(),
+    }
+}
 
 /// The destination the webviews return to.
 pub(crate) const DESTINATION: &str = "https://m.example/cb";
