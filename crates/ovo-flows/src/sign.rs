@@ -192,7 +192,7 @@ impl Prepared {
             .iter()
             .map(|&endpoint| {
                 let path = config.path(endpoint);
-                let uri = format!("{}{path}", config.base_url).parse().ok();
+                let uri = full_uri(config, &path);
                 Route {
                     endpoint,
                     path,
@@ -233,6 +233,14 @@ impl Prepared {
     fn template(&self, token_call: bool, bearer: bool) -> Option<&(HeaderMap, usize)> {
         self.templates[usize::from(token_call) * 2 + usize::from(bearer)].as_ref()
     }
+}
+
+/// The configuration's base URL followed by `path` (with its query, if any), if that is a URI.
+fn full_uri(config: &SnapConfig, path: &str) -> Option<Uri> {
+    let mut uri = String::with_capacity(config.base_url.len() + path.len());
+    uri.push_str(&config.base_url);
+    uri.push_str(path);
+    Uri::try_from(uri).ok()
 }
 
 /// The headers that are the same on every call of a kind: `Content-Type`, and the client id as
@@ -299,25 +307,22 @@ fn sign_with(
     let route = prepared.and_then(|p| p.route(*endpoint));
     // OVO's own GET endpoints sign the path with its query [I].
     let (signed_path, uri) = match (route, query) {
-        (Some(route), None) if route.uri.is_some() => {
-            (Cow::Borrowed(route.path.as_str()), route.uri.clone())
-        }
+        (
+            Some(Route {
+                path,
+                uri: Some(uri),
+                ..
+            }),
+            None,
+        ) => (Cow::Borrowed(path.as_str()), uri.clone()),
         (route, query) => {
             let mut path = route.map_or_else(|| config.path(*endpoint), |r| r.path.clone());
             if let Some(query) = query {
                 path.push('?');
                 path.push_str(query);
             }
-            (Cow::Owned(path), None)
-        }
-    };
-    let uri = match uri {
-        Some(uri) => uri,
-        None => {
-            let mut uri = String::with_capacity(config.base_url.len() + signed_path.len());
-            uri.push_str(&config.base_url);
-            uri.push_str(&signed_path);
-            Uri::try_from(uri).map_err(|_| FlowError::InvalidHeader)?
+            let uri = full_uri(config, &path).ok_or(FlowError::InvalidHeader)?;
+            (Cow::Owned(path), uri)
         }
     };
     let timestamp = config.timestamp_format.format(stamp.now)?;
