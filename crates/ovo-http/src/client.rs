@@ -637,16 +637,14 @@ impl<T: Transport> OvoClient<T> {
                         continue;
                     }
                 }
-                let Some(wait) = self
+                if !self
                     .inner
                     .options
-                    .retry_wait(call, &exchanged.received, attempt)
-                else {
+                    .wait_to_retry(call, &exchanged.received, &mut attempt)
+                    .await
+                {
                     return Ok(exchanged);
-                };
-                tracing::debug!(attempt, ?wait, "retrying");
-                tokio::time::sleep(wait).await;
-                attempt += 1;
+                }
             }
         }
         .instrument(span)

@@ -98,15 +98,14 @@ impl<T: Transport> DokuClient<T> {
                 .send(request, self.inner.options.call_timeout)
                 .await;
             let exchanged = Exchanged::new(sent);
-            let Some(wait) = self
+            if !self
                 .inner
                 .options
-                .retry_wait(call, &exchanged.received, attempt)
-            else {
+                .wait_to_retry(call, &exchanged.received, &mut attempt)
+                .await
+            {
                 return Ok(exchanged);
-            };
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+            }
         }
     }
 

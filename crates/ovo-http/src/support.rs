@@ -115,25 +115,31 @@ impl Default for ClientOptions {
 }
 
 impl ClientOptions {
-    /// What the retry policy says after attempt `attempt` of `call` ended with `received`: the
-    /// wait before the next attempt, or `None` to stop. The answer's `Retry-After` and a fresh
-    /// jitter are read here, for both APIs' call loops.
-    pub(crate) fn retry_wait(
+    /// Waits before the next attempt of `call` if the retry policy says to retry after what
+    /// came of attempt `*attempt` (`received`), and counts it: `false` means stop, with nothing
+    /// waited. The answer's `Retry-After` and a fresh jitter are read here, for both APIs' call
+    /// loops.
+    pub(crate) async fn wait_to_retry(
         &self,
         call: &ovo_flows::Call,
         received: &ovo_flows::Received,
-        attempt: u32,
-    ) -> Option<Duration> {
+        attempt: &mut u32,
+    ) -> bool {
         let retry_after = match received {
             ovo_flows::Received::Response(response) => ovo_flows::retry_after(response.headers()),
             ovo_flows::Received::Failed { .. } => None,
         };
         match self
             .retry
-            .decide(call.resend, received, attempt, retry_after, jitter())
+            .decide(call.resend, received, *attempt, retry_after, jitter())
         {
-            ovo_flows::Retry::Stop => None,
-            ovo_flows::Retry::After(wait) => Some(wait),
+            ovo_flows::Retry::Stop => false,
+            ovo_flows::Retry::After(wait) => {
+                tracing::debug!(attempt = *attempt, ?wait, "retrying");
+                tokio::time::sleep(wait).await;
+                *attempt += 1;
+                true
+            }
         }
     }
 }
