@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use http::StatusCode;
+use time::OffsetDateTime;
 
 use crate::call::{Received, Resend};
 
@@ -109,22 +110,37 @@ fn retryable_status(status: StatusCode) -> bool {
         || status == StatusCode::REQUEST_TIMEOUT
 }
 
-/// A `Retry-After` in seconds (RFC 9110 §10.2.3); an HTTP date is not used (the backoff applies).
+/// The wait a `Retry-After` header asks for as of `now` (RFC 9110 §10.2.3): a number of seconds,
+/// or an HTTP date in any of its three formats (a date already past asks for no wait). `None`
+/// when the header is absent or unreadable: then the backoff alone applies.
 ///
 /// ```
+/// use std::time::Duration;
+/// let now = time::macros::datetime!(2026-10-21 07:27:55 UTC);
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("3"));
-/// assert_eq!(ovo_flows::retry_after(&headers), Some(std::time::Duration::from_secs(3)));
+/// assert_eq!(ovo_flows::retry_after(&headers, now), Some(Duration::from_secs(3)));
+/// headers.insert(
+///     http::header::RETRY_AFTER,
+///     http::HeaderValue::from_static("Wed, 21 Oct 2026 07:28:00 GMT"),
+/// );
+/// assert_eq!(ovo_flows::retry_after(&headers, now), Some(Duration::from_secs(5)));
 /// ```
-pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
-    let seconds = headers
+pub fn retry_after(headers: &http::HeaderMap, now: OffsetDateTime) -> Option<Duration> {
+    let value = headers
         .get(http::header::RETRY_AFTER)?
         .to_str()
         .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()?;
-    Some(Duration::from_secs(seconds))
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = OffsetDateTime::from(httpdate::parse_http_date(value).ok()?);
+    Some(if at > now {
+        (at - now).unsigned_abs()
+    } else {
+        Duration::ZERO
+    })
 }
 
 #[cfg(test)]
@@ -200,5 +216,39 @@ mod tests {
             Retry::After(Duration::from_secs(4)),
             "jitter is clamped to 1"
         );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_all_three_http_date_formats_by_table() {
+        let now = time::macros::datetime!(1994-11-06 08:49:30 UTC);
+        let secs = |s| Some(Duration::from_secs(s));
+        let table: [(&str, Option<Duration>); 11] = [
+            ("3", secs(3)),
+            (" 7 ", secs(7)),
+            ("0", secs(0)),
+            // IMF-fixdate, then the obsolete RFC 850 and asctime forms a recipient must accept.
+            ("Sun, 06 Nov 1994 08:49:37 GMT", secs(7)),
+            ("Sunday, 06-Nov-94 08:49:37 GMT", secs(7)),
+            ("Sun Nov  6 08:49:37 1994", secs(7)),
+            // A date already past asks for no wait, not a negative one.
+            ("Sun, 06 Nov 1994 08:49:00 GMT", secs(0)),
+            ("-1", None),
+            ("3.5", None),
+            ("soon", None),
+            ("", None),
+        ];
+        for (value, expected) in table {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_str(value).unwrap(),
+            );
+            assert_eq!(
+                retry_after(&headers, now),
+                expected,
+                "Retry-After {value:?}"
+            );
+        }
+        assert_eq!(retry_after(&http::HeaderMap::new(), now), None, "absent");
     }
 }

@@ -640,7 +640,7 @@ impl<T: Transport> OvoClient<T> {
                 if !self
                     .inner
                     .options
-                    .wait_to_retry(call, &exchanged.received, &mut attempt)
+                    .wait_to_retry(call, &exchanged.received, self.now(), &mut attempt)
                     .await
                 {
                     return Ok(exchanged);

@@ -116,17 +116,20 @@ impl Default for ClientOptions {
 
 impl ClientOptions {
     /// Waits before the next attempt of `call` if the retry policy says to retry after what
-    /// came of attempt `*attempt` (`received`), and counts it: `false` means stop, with nothing
-    /// waited. The answer's `Retry-After` and a fresh jitter are read here, for both APIs' call
-    /// loops.
+    /// came of attempt `*attempt` (`received`, at `now`), and counts it: `false` means stop, with
+    /// nothing waited. The answer's `Retry-After` and a fresh jitter are read here, for both
+    /// APIs' call loops.
     pub(crate) async fn wait_to_retry(
         &self,
         call: &ovo_flows::Call,
         received: &ovo_flows::Received,
+        now: time::OffsetDateTime,
         attempt: &mut u32,
     ) -> bool {
         let retry_after = match received {
-            ovo_flows::Received::Response(response) => ovo_flows::retry_after(response.headers()),
+            ovo_flows::Received::Response(response) => {
+                ovo_flows::retry_after(response.headers(), now)
+            }
             ovo_flows::Received::Failed { .. } => None,
         };
         match self

@@ -34,6 +34,26 @@ fn client(
     OvoClient<impl ovo_http::Transport>,
     Arc<Mutex<Vec<Instant>>>,
 ) {
+    client_at(answers, Arc::new(ovo_http::SystemClock))
+}
+
+/// The wall clock stopped at one instant, for `Retry-After` dates.
+struct Stopped(time::OffsetDateTime);
+
+impl ovo_http::Clock for Stopped {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0
+    }
+}
+
+/// [`client`] with `clock` as its wall clock.
+fn client_at(
+    answers: Vec<Answer>,
+    clock: Arc<dyn ovo_http::Clock>,
+) -> (
+    OvoClient<impl ovo_http::Transport>,
+    Arc<Mutex<Vec<Instant>>>,
+) {
     let sent = Arc::new(Mutex::new(Vec::new()));
     let record = Arc::clone(&sent);
     let transport = move |_request: http::Request<Bytes>, _deadline: Duration| {
@@ -69,6 +89,7 @@ fn client(
         .unwrap();
     let client = OvoClient::builder(config, credentials, transport)
         .options(options)
+        .clock(clock)
         .build();
     (client, sent)
 }
@@ -125,11 +146,27 @@ async fn a_retry_after_beyond_the_cap_returns_the_answer_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_http_date_retry_after_falls_back_to_the_backoff() {
-    let (client, sent) = client(vec![
-        (503, Some("Wed, 21 Oct 2026 07:28:00 GMT"), BUSY.2),
-        TOKEN,
-    ]);
+async fn an_http_date_retry_after_is_a_floor_from_the_clients_clock() {
+    let now = time::macros::datetime!(2026-10-21 07:27:57 UTC);
+    let (client, sent) = client_at(
+        vec![(503, Some("Wed, 21 Oct 2026 07:28:00 GMT"), BUSY.2), TOKEN],
+        Arc::new(Stopped(now)),
+    );
+    client.b2b_token().await.unwrap();
+    let gaps = gaps(&sent.lock().unwrap());
+    assert!(
+        gaps[0] >= Duration::from_secs(3) && gaps[0] < Duration::from_millis(3_100),
+        "{gaps:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_past_http_date_retry_after_leaves_the_backoff() {
+    let now = time::macros::datetime!(2026-10-21 07:29:00 UTC);
+    let (client, sent) = client_at(
+        vec![(503, Some("Wed, 21 Oct 2026 07:28:00 GMT"), BUSY.2), TOKEN],
+        Arc::new(Stopped(now)),
+    );
     client.b2b_token().await.unwrap();
     let gaps = gaps(&sent.lock().unwrap());
     assert!(gaps[0] <= Duration::from_millis(500), "{gaps:?}");
