@@ -13,11 +13,14 @@ use ovo_model::snap::{B2b2cTokenResponse, B2bTokenResponse, ErrorEnvelope};
 use time::OffsetDateTime;
 use tracing::Instrument as _;
 
+use crate::clock::{Clock, SystemClock};
 use crate::driver::Caller;
 use crate::error::ClientError;
+use crate::exchange::{Exchanged, wait_to_retry};
 use crate::flow_cache::FlowCache;
+use crate::ids::Ids;
+use crate::options::ClientOptions;
 use crate::single_flight::SingleFlight;
-use crate::support::{ClientOptions, Clock, Exchanged, Ids, SystemClock};
 use crate::token_cache::TokenCache;
 use crate::transport::Transport;
 
@@ -637,11 +640,8 @@ impl<T: Transport> OvoClient<T> {
                         continue;
                     }
                 }
-                if !self
-                    .inner
-                    .options
-                    .wait_to_retry(call, &exchanged.received, self.now(), &mut attempt)
-                    .await
+                let retry = &self.inner.options.retry;
+                if !wait_to_retry(retry, call, &exchanged.received, self.now(), &mut attempt).await
                 {
                     return Ok(exchanged);
                 }

@@ -15,9 +15,12 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use tracing::Instrument as _;
 
+use crate::clock::{Clock, SystemClock};
 use crate::driver::{Caller, Step, drive};
 use crate::error::ClientError;
-use crate::support::{ClientOptions, Clock, Exchanged, Ids, SystemClock};
+use crate::exchange::{Exchanged, wait_to_retry};
+use crate::ids::Ids;
+use crate::options::ClientOptions;
 use crate::transport::{Transport, TransportError};
 
 struct Inner<T> {
@@ -98,12 +101,8 @@ impl<T: Transport> DokuClient<T> {
                 .send(request, self.inner.options.call_timeout)
                 .await;
             let exchanged = Exchanged::new(sent);
-            if !self
-                .inner
-                .options
-                .wait_to_retry(call, &exchanged.received, self.now(), &mut attempt)
-                .await
-            {
+            let retry = &self.inner.options.retry;
+            if !wait_to_retry(retry, call, &exchanged.received, self.now(), &mut attempt).await {
                 return Ok(exchanged);
             }
         }

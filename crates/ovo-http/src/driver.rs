@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::error::ClientError;
 use crate::flow_cache::FlowCache;
-use crate::support::ClientOptions;
+use crate::options::ClientOptions;
 
 /// Sends one call of a flow, with retries and credentials, and tells the time.
 pub(crate) trait Caller: Sync {

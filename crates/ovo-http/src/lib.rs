@@ -41,30 +41,34 @@
 
 mod bounded;
 mod client;
+mod clock;
 mod doku;
 mod driver;
 mod error;
+mod exchange;
 mod flow_cache;
+mod ids;
 mod inbound;
+mod options;
 mod recorder;
 mod single_flight;
 mod snap_ops;
-mod support;
 mod token_cache;
 mod transport;
 
 pub use client::{OvoClient, OvoClientBuilder};
+pub use clock::{Clock, SystemClock};
 pub use doku::DokuClient;
 pub use error::ClientError;
 pub use inbound::{
     DokuNotificationVerifier, DokuScheme, NotificationError, NotificationVerifier,
     SnapNotifyVerifier, SnapScheme, Verified, Window,
 };
+pub use options::ClientOptions;
 pub use recorder::{Exchange, ExchangeSink, FileSink, MemorySink, RecordingTransport, to_curl};
 pub use snap_ops::{
     DebitProgress, PendingDebit, PendingLink, PendingUnbinding, Resumed, UnbindingProgress,
 };
-pub use support::{ClientOptions, Clock, SystemClock};
 pub use transport::{
     DEFAULT_MAX_BODY_BYTES, HyperTransport, HyperTransportBuilder, Transport, TransportError,
     TransportErrorKind,
