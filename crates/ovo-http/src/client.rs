@@ -102,13 +102,15 @@ impl<T> std::fmt::Debug for OvoClientBuilder<T> {
 }
 
 impl<T: Transport> OvoClientBuilder<T> {
-    /// Replaces the options.
+    /// Replaces the options (timeouts, retries, pacing, deadline, caches;
+    /// [`ClientOptions::default`] otherwise).
     pub fn options(mut self, options: ClientOptions) -> Self {
         self.options = options;
         self
     }
 
-    /// Replaces the clock.
+    /// Replaces the clock ([`SystemClock`] otherwise): a clock that drifts from OVO's makes its
+    /// timestamps refused, so give one only to test or to correct a known skew.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -146,7 +148,7 @@ impl<T: Transport> OvoClientBuilder<T> {
         self
     }
 
-    /// The client.
+    /// Builds the client; nothing is sent until its first call.
     pub fn build(self) -> OvoClient<T> {
         let customer_tokens = TokenCache::new(
             self.options.token_cache_ttl,
@@ -227,12 +229,12 @@ impl<T: Transport> OvoClient<T> {
         }
     }
 
-    /// The configuration.
+    /// The SNAP configuration it signs and addresses its calls with.
     pub fn config(&self) -> &SnapConfig {
         self.inner.snap.config()
     }
 
-    /// The options.
+    /// The options it was built with.
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options
     }
@@ -242,7 +244,7 @@ impl<T: Transport> OvoClient<T> {
         &self.inner.tokens
     }
 
-    /// The flow store.
+    /// Where it stores its flows, to resume them on any instance sharing the store.
     pub fn flow_store(&self) -> &Arc<dyn FlowStore> {
         &self.inner.flows
     }

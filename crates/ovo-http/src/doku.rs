@@ -185,7 +185,8 @@ impl<T: Transport> DokuClient<T> {
             .await
     }
 
-    /// Balances.
+    /// The customer's OVO Cash and OVO Points balances, through their binding's token \[S\];
+    /// re-sent as the retry policy says, since it moves nothing.
     pub async fn balance(&self, request: &BalanceRequest) -> Result<BalanceResponse, ClientError> {
         let operation = DokuOperation::balance(request, &self.inner.ids.request_id())?;
         self.safe(operation)
@@ -218,7 +219,8 @@ impl<T: Transport> DokuClient<T> {
             .await
     }
 
-    /// Unbinding.
+    /// Ends the customer's binding: its `token_id` is unbound from the customer \[S\]. Re-sent as
+    /// the retry policy says, since an unbinding repeated leaves the same state \[I\].
     pub async fn unbind(&self, request: &UnbindRequest) -> Result<UnbindResponse, ClientError> {
         let operation = DokuOperation::unbind(request, &self.inner.ids.request_id())?;
         self.safe(operation)

@@ -41,7 +41,7 @@ pub(crate) enum Step<O> {
 /// The flow's record in its store, when it is stored.
 #[derive(Debug)]
 pub(crate) struct Record<'a> {
-    /// The flow store.
+    /// The store the flow is written to, a compare-and-swap on its revision.
     pub(crate) store: &'a dyn FlowStore,
     /// The flow as last read or written, with that revision.
     pub(crate) flow: StoredFlow,

@@ -17,12 +17,13 @@ use crate::transport::TransportError;
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The provider refused.
+    /// The provider refused the call with a definite code: nothing was done, and sending the same
+    /// call again gets the same refusal.
     #[error("refused: {code} {message}")]
     Refused {
-        /// The provider's code.
+        /// The provider's `responseCode` (`4017300`, ...), typed.
         code: ResponseCode,
-        /// Its message.
+        /// The provider's `responseMessage`, as sent: for logs, not for matching.
         message: String,
     },
     /// The provider's answer is unknown (5xx, or unreadable) after the allowed retries.
@@ -59,7 +60,7 @@ pub enum ClientError {
     /// The customer has no (valid) binding: link them first.
     #[error("customer {customer} is not bound")]
     NotBound {
-        /// The customer id.
+        /// Your id for the customer, as passed to the call.
         customer: String,
     },
     /// Getting the B2B token failed; every caller waiting for it gets this same error.
@@ -71,32 +72,32 @@ pub enum ClientError {
     /// No stored flow has this id.
     #[error("no flow {id} is stored")]
     FlowNotFound {
-        /// The id.
+        /// The flow's id, as `begin_*` returned it.
         id: String,
     },
     /// The flow has finished already (a second callback, say): nothing was sent.
     #[error("flow {id} has finished already")]
     FlowFinished {
-        /// The id.
+        /// The flow's id, as `begin_*` returned it.
         id: String,
     },
     /// The flow's webview expired before the callback came: it ended `Abandoned`.
     #[error("flow {id} expired before its callback came")]
     FlowExpired {
-        /// The id.
+        /// The flow's id, as `begin_*` returned it.
         id: String,
     },
     /// The flow is not waiting for this (a callback while its call is in flight, or a flow of
     /// another kind), or another instance is advancing it right now: nothing was sent.
     #[error("flow {id} is not waiting for this")]
     FlowNotWaiting {
-        /// The id.
+        /// The flow's id, as `begin_*` returned it.
         id: String,
     },
     /// The flow ended without completing (the customer did not confirm, an answer was lost...).
     #[error("not completed: {reason}")]
     NotCompleted {
-        /// Why.
+        /// What stopped it, to match on.
         reason: ovo_flows::Reason,
     },
     /// The operation's deadline passed before anything that could move money was sent.

@@ -54,14 +54,14 @@ pub enum NotificationError {
     /// Handled once already: answer 2xx again, but do not process it twice.
     #[error("notification {request_id} was already handled")]
     Duplicate {
-        /// Its id.
+        /// The notification's id: its `Request-Id` (DOKU) or `X-EXTERNAL-ID` (SNAP).
         request_id: String,
     },
     /// Another delivery of it is being handled right now: answer non-2xx (for example 409) so
     /// the provider retries later.
     #[error("notification {request_id} is being handled")]
     InProgress {
-        /// Its id.
+        /// The notification's id: its `Request-Id` (DOKU) or `X-EXTERNAL-ID` (SNAP).
         request_id: String,
     },
     /// The de-duplication store failed: answer non-2xx so the provider retries.
@@ -114,7 +114,7 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Verified<'_, T> {
 }
 
 impl<T> Verified<'_, T> {
-    /// The notification.
+    /// The notification's body, parsed into the documented message.
     pub fn notification(&self) -> &T {
         &self.notification
     }

@@ -64,7 +64,8 @@ pub enum DebitProgress {
 pub enum UnbindingProgress {
     /// The customer must confirm; then call [`OvoClient::finish_unbinding`].
     Webview(PendingUnbinding),
-    /// Finished.
+    /// Settled by the first call: unbound at once (OVO asked for no confirmation), refused, or
+    /// not unbound (its answer was lost).
     Done(UnbindingOutcome),
 }
 

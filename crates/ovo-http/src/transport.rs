@@ -90,7 +90,8 @@ impl TransportError {
         }
     }
 
-    /// Its kind.
+    /// What failed (connect, TLS, timeout...), which decides whether the request may have
+    /// reached the provider.
     ///
     /// ```
     /// use ovo_http::{TransportError, TransportErrorKind};
