@@ -747,7 +747,11 @@ impl Transport for HyperTransport {
                     } else {
                         TransportErrorKind::Interrupted
                     };
-                    TransportError::new(kind)
+                    // hyper's or the limit's error, kept as the cause.
+                    TransportError {
+                        kind,
+                        source: Some(Arc::from(error)),
+                    }
                 })?
                 .to_bytes();
             Ok(http::Response::from_parts(parts, body))

@@ -66,6 +66,46 @@ async fn an_answer_over_the_limit_is_a_typed_error() {
 }
 
 #[tokio::test]
+async fn an_answer_cut_short_is_interrupted_with_its_cause() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A server that promises 100 bytes, sends 3 and hangs up.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request).await.unwrap();
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+            .await
+            .unwrap();
+    });
+    let error = HyperTransport::new()
+        .unwrap()
+        .send(
+            get(format!("http://127.0.0.1:{port}/")),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::Interrupted);
+    assert!(error.may_have_reached());
+    let cause = std::error::Error::source(&error).expect("hyper's error is kept");
+    assert!(!cause.to_string().is_empty());
+    // The limit's own error is kept likewise.
+    let host = server(4096).await;
+    let error = HyperTransport::builder()
+        .max_body_bytes(1024)
+        .build()
+        .unwrap()
+        .send(get(format!("http://{host}/")), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+#[tokio::test]
 async fn a_tls_failure_and_a_refused_connection_read_differently() {
     // TLS to a server that speaks plain HTTP: the handshake fails.
     let host = server(10).await;
