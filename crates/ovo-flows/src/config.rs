@@ -83,7 +83,7 @@ impl SnapConfig {
             base_url: base_url.into(),
             client_id: client_id.into(),
             merchant_id: None,
-            channel_id: "95221".to_owned(),
+            channel_id: ovo_model::snap::DEFAULT_CHANNEL_ID.to_owned(),
             device_id: "ovo-rs".to_owned(),
             versions: BTreeMap::new(),
             signature_encoding: SignatureEncoding::Base64,

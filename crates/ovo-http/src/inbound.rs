@@ -10,6 +10,7 @@ use ovo_flows::{Claim, DedupStore, MemoryDedup};
 
 use ovo_model::ModelError;
 use ovo_model::doku::Notification;
+use ovo_model::endpoint::header;
 use ovo_model::snap::DebitNotify;
 use ovo_sign::{ClientSecret, PublicKey};
 use time::OffsetDateTime;
@@ -263,10 +264,10 @@ impl NotificationVerifier<DokuScheme> {
         raw_body: &[u8],
         now: OffsetDateTime,
     ) -> Result<Verified<'_, Notification>, NotificationError> {
-        let client_id = header(headers, "Client-Id")?;
-        let request_id = header(headers, "Request-Id")?;
-        let timestamp = header(headers, "Request-Timestamp")?;
-        let signature = header(headers, "Signature")?;
+        let client_id = header(headers, header::CLIENT_ID)?;
+        let request_id = header(headers, header::REQUEST_ID)?;
+        let timestamp = header(headers, header::REQUEST_TIMESTAMP)?;
+        let signature = header(headers, header::SIGNATURE)?;
         if client_id != self.scheme.client_id {
             return Err(NotificationError::WrongClient);
         }
@@ -300,9 +301,9 @@ impl NotificationVerifier<SnapScheme> {
         raw_body: &[u8],
         now: OffsetDateTime,
     ) -> Result<Verified<'_, DebitNotify>, NotificationError> {
-        let timestamp = header(headers, "X-TIMESTAMP")?;
-        let signature = header(headers, "X-SIGNATURE")?;
-        let external_id = header(headers, "X-EXTERNAL-ID")?;
+        let timestamp = header(headers, header::X_TIMESTAMP)?;
+        let signature = header(headers, header::X_SIGNATURE)?;
+        let external_id = header(headers, header::X_EXTERNAL_ID)?;
         let at = ovo_sign::parse_snap_timestamp(timestamp)
             .map_err(|_| NotificationError::BadTimestamp)?;
         let request = ovo_sign::snap::RsaServiceRequest {

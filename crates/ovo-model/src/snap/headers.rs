@@ -64,3 +64,11 @@ header_text!(
     /// ```
     DeviceId, "X-DEVICE-ID", 400, |c: char| !c.is_control(), "no control characters"
 );
+
+/// The `CHANNEL-ID` sent unless one is configured: the example value of the SNAP documents \[P\].
+/// The provider assigns each partner its own; set it in the configuration.
+///
+/// ```
+/// assert!(ovo_model::snap::ChannelId::new(ovo_model::snap::DEFAULT_CHANNEL_ID).is_ok());
+/// ```
+pub const DEFAULT_CHANNEL_ID: &str = "95221";

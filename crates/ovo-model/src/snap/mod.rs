@@ -32,7 +32,7 @@ pub use debit::{
     SubTransactionType, UrlParam, UrlParamType,
 };
 pub use envelope::ErrorEnvelope;
-pub use headers::{ChannelId, DeviceId, ExternalId};
+pub use headers::{ChannelId, DEFAULT_CHANNEL_ID, DeviceId, ExternalId};
 pub use lookup::{LookupResponse, LookupStatus};
 pub use notify::DebitNotify;
 pub use refund::{RefundRequest, RefundResponse};

@@ -10,6 +10,7 @@ use ovo_model::doku::{
     RegistrationStatus, TokenData, TokenListRequest, TokenListResponse, TokenType, UnbindRequest,
     UnbindResponse, UnbindResult, Wallet,
 };
+use ovo_model::endpoint::header;
 use ovo_model::{DokuAmount, ModelError, Secret, Validate};
 use ovo_sign::doku::Components;
 use serde::de::DeserializeOwned;
@@ -66,10 +67,10 @@ fn check(
                 )
             })
     };
-    let client_id = header("Client-Id")?;
-    let request_id = header("Request-Id")?;
-    let timestamp = header("Request-Timestamp")?;
-    let signature = header("Signature")?;
+    let client_id = header(header::CLIENT_ID)?;
+    let request_id = header(header::REQUEST_ID)?;
+    let timestamp = header(header::REQUEST_TIMESTAMP)?;
+    let signature = header(header::SIGNATURE)?;
     if request_id.chars().count() > 128 {
         return Err(error(
             StatusCode::BAD_REQUEST,

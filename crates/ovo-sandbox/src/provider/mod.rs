@@ -40,6 +40,21 @@ pub(crate) const DOKU_PAYMENT_PAGE: &str = "/ovo-open-api/payment/";
 /// The Top Up Instruction \[S\].
 pub(crate) const TOP_UP_OPTIONS: &str = "/reference/v1/topup/options";
 
+/// The page at `path` of the sandbox at `base_url`, for the webview `session`: its URL with the
+/// session as an encoded query parameter.
+pub(crate) fn session_page(base_url: &str, path: &str, session: &str) -> String {
+    let page = format!("{base_url}{path}");
+    match url::Url::parse(&page) {
+        Ok(mut url) => {
+            url.query_pairs_mut().append_pair("session", session);
+            url.into()
+        }
+        // Not reached: the base URL is the sandbox's own address. A page without its session
+        // shows the customer an unknown-session page, not another session's.
+        Err(_) => page,
+    }
+}
+
 /// What a rule may know besides the state and the request: plain data.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Env<'a> {
@@ -50,4 +65,19 @@ pub(crate) struct Env<'a> {
     pub(crate) base_url: &'a str,
     /// The key the sandbox signs as OVO with (SNAP notifications).
     pub(crate) provider_key: &'a ovo_sign::PrivateKey,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_session_page_carries_its_session_encoded() {
+        assert_eq!(
+            super::session_page("http://127.0.0.1:8080", super::WEBVIEW_PAGE, "ab12"),
+            "http://127.0.0.1:8080/cellblockui/partner/activation?session=ab12"
+        );
+        assert_eq!(
+            super::session_page("http://127.0.0.1:8080", "/p", "a&b c"),
+            "http://127.0.0.1:8080/p?session=a%26b+c"
+        );
+    }
 }

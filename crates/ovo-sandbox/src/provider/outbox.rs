@@ -9,7 +9,8 @@
 //!   `POST:path:hex(sha256(minify(body))):X-TIMESTAMP` \[P\].
 
 use ovo_model::doku::{IdRef, Notification, NotificationOrder, NotificationTransaction};
-use ovo_model::snap::{AdditionalInfo, DebitNotify, TransactionStatus};
+use ovo_model::endpoint::header;
+use ovo_model::snap::{AdditionalInfo, DEFAULT_CHANNEL_ID, DebitNotify, TransactionStatus};
 use ovo_model::{DokuAmount, SnapMoney};
 use ovo_sign::doku::Components;
 use serde::{Deserialize, Serialize};
@@ -93,10 +94,10 @@ pub(crate) fn doku_payment(
         url,
         headers: vec![
             ("content-type", "application/json".to_owned()),
-            ("Client-Id", partner.client_id.clone()),
-            ("Request-Id", request_id.clone()),
-            ("Request-Timestamp", timestamp),
-            ("Signature", signature.into_header_value()),
+            (header::CLIENT_ID, partner.client_id.clone()),
+            (header::REQUEST_ID, request_id.clone()),
+            (header::REQUEST_TIMESTAMP, timestamp),
+            (header::SIGNATURE, signature.into_header_value()),
         ],
         body,
         request_id,
@@ -153,11 +154,11 @@ pub(crate) fn snap_debit_paid(
         url,
         headers: vec![
             ("content-type", "application/json".to_owned()),
-            ("X-TIMESTAMP", timestamp),
-            ("X-SIGNATURE", signed.into_header_value()),
-            ("X-PARTNER-ID", client_id.to_owned()),
-            ("X-EXTERNAL-ID", external_id.clone()),
-            ("CHANNEL-ID", "95221".to_owned()),
+            (header::X_TIMESTAMP, timestamp),
+            (header::X_SIGNATURE, signed.into_header_value()),
+            (header::X_PARTNER_ID, client_id.to_owned()),
+            (header::X_EXTERNAL_ID, external_id.clone()),
+            (header::CHANNEL_ID, DEFAULT_CHANNEL_ID.to_owned()),
         ],
         body,
         request_id: external_id,

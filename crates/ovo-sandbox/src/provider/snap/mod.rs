@@ -5,6 +5,7 @@
 //! the body's field rules.
 
 use http::StatusCode;
+use ovo_model::endpoint::header;
 use ovo_model::snap::{DeviceId, ErrorEnvelope, ExternalId};
 use ovo_model::{Case, FieldError, ModelError, ResponseCode, ServiceCode, Validate};
 use ovo_sign::{SignatureEncoding, snap as signing};
@@ -128,7 +129,7 @@ fn parse_timestamp(service: ServiceCode, timestamp: &str) -> Result<OffsetDateTi
         field_error(
             service,
             &FieldError::new(
-                "X-TIMESTAMP",
+                header::X_TIMESTAMP,
                 ovo_model::FieldErrorKind::Pattern {
                     expected: "yyyy-MM-ddTHH:mm:ss.SSS+07:00",
                 },
@@ -170,9 +171,9 @@ pub(crate) fn check_token_call(
     request: &Incoming,
     service: ServiceCode,
 ) -> Result<Partner, Reply> {
-    let client_id = header(request, service, "X-CLIENT-KEY")?;
-    let timestamp = header(request, service, "X-TIMESTAMP")?;
-    let signature = header(request, service, "X-SIGNATURE")?;
+    let client_id = header(request, service, header::X_CLIENT_KEY)?;
+    let timestamp = header(request, service, header::X_TIMESTAMP)?;
+    let signature = header(request, service, header::X_SIGNATURE)?;
     let at = parse_timestamp(service, timestamp)?;
     let partner = partner(state, service, client_id)?;
     signing::verify_token(&partner.public_keys, client_id, timestamp, signature)
@@ -193,10 +194,10 @@ struct Signed<'a> {
 }
 
 fn signed_headers<'a>(request: &'a Incoming, service: ServiceCode) -> Result<Signed<'a>, Reply> {
-    let partner_id = header(request, service, "X-PARTNER-ID")?;
-    let timestamp = header(request, service, "X-TIMESTAMP")?;
-    let signature = header(request, service, "X-SIGNATURE")?;
-    let external_id = header(request, service, "X-EXTERNAL-ID")?;
+    let partner_id = header(request, service, header::X_PARTNER_ID)?;
+    let timestamp = header(request, service, header::X_TIMESTAMP)?;
+    let signature = header(request, service, header::X_SIGNATURE)?;
+    let external_id = header(request, service, header::X_EXTERNAL_ID)?;
     ExternalId::new(external_id).map_err(|e| field_error(service, &e))?;
     let at = parse_timestamp(service, timestamp)?;
     Ok(Signed {
@@ -216,9 +217,9 @@ fn after_signature(
     signed: &Signed<'_>,
 ) -> Result<(), Reply> {
     check_window(env, service, signed.at)?;
-    let channel = header(request, service, "CHANNEL-ID")?;
+    let channel = header(request, service, header::CHANNEL_ID)?;
     ovo_model::snap::ChannelId::new(channel).map_err(|e| field_error(service, &e))?;
-    DeviceId::new(header(request, service, "X-DEVICE-ID")?)
+    DeviceId::new(header(request, service, header::X_DEVICE_ID)?)
         .map_err(|e| field_error(service, &e))?;
     Ok(())
 }

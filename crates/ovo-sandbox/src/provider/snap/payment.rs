@@ -13,7 +13,6 @@ use super::linking::require_system_token;
 use super::tokens::expiry;
 use super::{answer, check_symmetric_call, fail, parse, succeeded, success};
 use crate::provider::Env;
-use crate::provider::WEBVIEW_PAGE;
 use crate::provider::exchange::{Handled, Incoming, Reply};
 use crate::provider::ids;
 use crate::provider::ledger::Channel;
@@ -21,6 +20,7 @@ use crate::provider::state::{
     CustomerToken, Intent, Purpose, RefundRecord, SingleUseToken, State, WebviewSession,
 };
 use crate::provider::wallet::{self, Movement, WalletError};
+use crate::provider::{WEBVIEW_PAGE, session_page};
 
 /// The whole debit times out 15 minutes after the webview opens \[S\]; a single-use token lives
 /// 15 minutes \[S\].
@@ -207,10 +207,7 @@ fn debit_answer(env: &Env<'_>, intent: &Intent, reference: &str, session: &str) 
     if captured {
         response.approval_code = Some(intent.reference_no.clone());
     } else {
-        let mut page = format!("{}{WEBVIEW_PAGE}", env.base_url);
-        page.push_str("?session=");
-        page.push_str(session);
-        response.web_redirect_url = Some(page);
+        response.web_redirect_url = Some(session_page(env.base_url, WEBVIEW_PAGE, session));
     }
     answer(response_code, &response)
 }
