@@ -16,7 +16,8 @@ pub enum Answer<T> {
     Refused {
         /// The provider's code (for an unreadable 4xx body: the HTTP status with service 00).
         code: ResponseCode,
-        /// Its message.
+        /// The provider's `responseMessage`; for an unreadable SNAP 4xx body, its first 150
+        /// characters; for DOKU, `code: message` from its error body. For logs, not for branching.
         message: String,
     },
     /// The outcome is unknown: a 5xx, a 408 or 429, a 2xx carrying a 5xx code, or an answer that

@@ -60,16 +60,18 @@ pub enum Target {
     /// An OVO endpoint, with a query string for OVO's own GET endpoints (Generate Token's carries
     /// the `authCode`: `Debug` never shows it).
     Ovo {
-        /// The endpoint.
+        /// The OVO endpoint; the configured base URL and version make its path.
         endpoint: OvoEndpoint,
-        /// The query, without `?`.
+        /// The query string, without `?`, for OVO's GET endpoints; `None` for every SNAP POST. It
+        /// is sent and signed as is.
         query: Option<String>,
     },
     /// A DOKU endpoint, with the `Request-Id` to send (a DOKU refund refers to its payment's).
     Doku {
-        /// The endpoint.
+        /// The DOKU endpoint; its path is also the signed `Request-Target`.
         endpoint: DokuEndpoint,
-        /// The `Request-Id`.
+        /// The `Request-Id` header to send and sign: unique, ≤ 128 characters \[S\]. Keep a
+        /// payment's: its refund refers to it.
         request_id: String,
     },
 }
@@ -109,14 +111,16 @@ impl fmt::Debug for Target {
 /// token).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Call {
-    /// Where.
+    /// The endpoint and, for OVO GETs, the query; decides the signature and whether the call moves
+    /// money.
     pub target: Target,
     /// The body bytes, serialized once by the flow: retries and the debit's second call send
-    /// exactly these bytes. They are compact JSON (as `serde_json` writes it), so [`crate::sign_snap`]
-    /// signs them without minifying; a body built by hand must be compact too (`OvoClient::execute`
-    /// minifies one for you). Shared, so signing and re-sending a call copy no body.
+    /// exactly these bytes. They are compact JSON (as `serde_json` writes it), so
+    /// [`crate::sign_snap`] signs them without minifying; a body built by hand must be compact too
+    /// (`OvoClient::execute` minifies one for you). Shared, so signing and re-sending a call copy
+    /// no body.
     pub body: Bytes,
-    /// The credential.
+    /// Which signature and bearer token the driver adds when it signs the call.
     pub authorization: Authorization,
     /// Whether it may be sent again.
     pub resend: Resend,
@@ -158,7 +162,7 @@ impl Call {
         self.target.moves_money()
     }
 
-    /// The HTTP method.
+    /// `GET` for OVO's own GET endpoints (lookup, Generate Token), `POST` for everything else.
     pub fn method(&self) -> http::Method {
         match &self.target {
             Target::Ovo { endpoint, .. } if endpoint.method() == "GET" => http::Method::GET,
@@ -181,7 +185,8 @@ impl fmt::Debug for Call {
 /// What happened to a call. `Debug` shows the status, never the body (token answers carry
 /// tokens).
 pub enum Received {
-    /// The provider answered.
+    /// The provider answered, with any status: the flow reads the status and body, 4xx and 5xx
+    /// included.
     Response(http::Response<Vec<u8>>),
     /// No answer. `may_have_reached` is false only when the request certainly never left (for
     /// example, the connection was refused): then a money-moving call may be sent again.

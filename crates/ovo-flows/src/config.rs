@@ -14,9 +14,9 @@ pub enum ConfigError {
     /// A URL is not an absolute `http` or `https` URL with a host.
     #[error("{field} is not an absolute http(s) URL: {value}")]
     Url {
-        /// Which setting.
+        /// The setting's name, e.g. `base_url`.
         field: &'static str,
-        /// What was given.
+        /// The value as given, for the error message.
         value: String,
     },
     /// A required setting is missing.

@@ -34,7 +34,8 @@ use crate::webview::{auth_code, payment_webview};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum DebitOutcome {
-    /// Captured.
+    /// OVO took the money: a debit call answered `2005400`, or the status inquiry shows `00` (or
+    /// `04`, refunded since).
     Paid {
         /// OVO's reference of the payment, when known.
         reference_no: Option<String>,
@@ -43,12 +44,12 @@ pub enum DebitOutcome {
     Refused {
         /// OVO's code (`403xx14` insufficient funds, ...).
         code: ResponseCode,
-        /// OVO's message.
+        /// OVO's `responseMessage` with `code`, for logs and support; branch on `code`.
         message: String,
     },
     /// Certainly nothing was captured.
     Abandoned {
-        /// Why.
+        /// Which step ended the debit (webview, token, inquiry...); none of them captured money.
         reason: Reason,
     },
     /// Not settled yet: the money may or may not have moved. Resume the stored flow later (its

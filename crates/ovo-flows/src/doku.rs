@@ -124,7 +124,7 @@ macro_rules! constructors {
 
 /// A DOKU request and the answer it gets.
 pub trait DokuRequest: Serialize + Validate {
-    /// The answer's type.
+    /// The type a 2xx answer to this request parses and validates as.
     type Answer: DeserializeOwned + Validate;
 }
 

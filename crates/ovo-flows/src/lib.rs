@@ -13,6 +13,10 @@
 //! customer's binding. `ovo-http` drives these flows over HTTP; `docs/driver.md` shows how to write
 //! another driver.
 //!
+//! Sources are marked on each fact: **\[S\]** a seed document (the provider pages the project
+//! started from), **\[P\]** a public provider document, **\[I\]** our inference: a documented
+//! default, never a hidden assumption.
+//!
 //! ```
 //! use ovo_flows::{Action, Debit, Event, Flow, Received};
 //! use ovo_model::{Idr, SnapMoney, snap::DirectDebitRequest};

@@ -23,14 +23,15 @@ pub enum LinkingOutcome {
     Linked(CustomerTokens),
     /// OVO refused (unknown phone, account linked elsewhere, expired code...).
     Refused {
-        /// OVO's code.
+        /// OVO's `responseCode`; its case says why (e.g. `404xx11` invalid account).
         code: ResponseCode,
-        /// OVO's message.
+        /// OVO's `responseMessage` with `code`, for logs and support; branch on `code`.
         message: String,
     },
     /// The customer did not complete the webview, or an answer was lost; start again.
     NotLinked {
-        /// Why.
+        /// Which step stopped it: the webview (timed out or not confirmed), a lost answer, no
+        /// linkage token, lost secrets or a cancel.
         reason: Reason,
     },
 }

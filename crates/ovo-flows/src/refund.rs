@@ -20,16 +20,17 @@ use crate::tokens::later;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RefundOutcome {
-    /// Refunded.
+    /// OVO refunded the amount: `2005800`, or the payment's `refundHistory` lists this
+    /// `partnerRefundNo` as `00` (or without a status).
     Refunded {
         /// OVO's refund reference, when known.
         refund_no: Option<String>,
     },
     /// OVO refused it (over the capture, the window or the daily limit...): nothing moved.
     Refused {
-        /// OVO's code.
+        /// OVO's `responseCode`; its case says why (e.g. `403xx15` transaction not permitted).
         code: ResponseCode,
-        /// OVO's message.
+        /// OVO's `responseMessage` with `code`, for logs and support; branch on `code`.
         message: String,
     },
     /// Certainly not refunded: the call never left, or the status inquiry shows no such refund.

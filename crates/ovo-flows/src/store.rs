@@ -58,13 +58,14 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StoredFlow {
-    /// The flow's id.
+    /// The flow's id, chosen by the caller: the key the store reads and writes it under.
     pub id: String,
-    /// Its kind.
+    /// Which flow the state is, so a resuming driver knows what to deserialize it as.
     pub kind: FlowKind,
     /// The customer it runs for, if any.
     pub customer: Option<String>,
-    /// [`crate::to_state`]'s JSON.
+    /// The flow's state as [`crate::to_state`] writes it: JSON without secrets, safe to store
+    /// unsealed.
     pub state: String,
     /// The secrets the state leaves out.
     pub secrets: FlowSecrets,

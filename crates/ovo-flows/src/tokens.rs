@@ -31,7 +31,7 @@ pub fn later(at: OffsetDateTime, wait: Duration) -> OffsetDateTime {
 /// A token with the time it stops being usable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expiring {
-    /// The token.
+    /// The token itself, to send as `Authorization: Bearer …`; redacted in `Debug`.
     pub token: Secret,
     /// When to stop using it (its expiry minus [`RENEW_MARGIN`]).
     pub usable_until: OffsetDateTime,

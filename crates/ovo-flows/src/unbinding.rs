@@ -23,16 +23,17 @@ use crate::webview::{auth_code, linkage_webview};
 pub enum UnbindingOutcome {
     /// Unbound: forget the customer's tokens.
     Unbound,
-    /// OVO refused.
+    /// OVO refused the unbinding; the binding and the customer's tokens still stand.
     Refused {
-        /// OVO's code.
+        /// OVO's `responseCode`; its case says why.
         code: ResponseCode,
-        /// OVO's message.
+        /// OVO's `responseMessage` with `code`, for logs and support; branch on `code`.
         message: String,
     },
     /// Not finished (the webview was abandoned or an answer lost); the binding may still stand.
     NotUnbound {
-        /// Why.
+        /// Which step stopped it: the confirmation webview (timed out or not confirmed), a lost
+        /// answer, lost secrets or a cancel.
         reason: Reason,
     },
 }

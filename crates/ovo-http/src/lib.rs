@@ -20,6 +20,10 @@
 //!   functional test asks; opt-in only, since the records hold credentials.
 //! - Every call runs in a `tracing` span; no header, token or secret is ever logged.
 //!
+//! Sources are marked on each fact: **\[S\]** a seed document (the provider pages the project
+//! started from), **\[P\]** a public provider document, **\[I\]** our inference: a documented
+//! default, never a hidden assumption.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use ovo_http::ovo_sign::{ClientSecret, FilePermissions, PrivateKey};

@@ -18,14 +18,14 @@ pub enum FieldErrorKind {
     TooLong {
         /// The documented maximum.
         max: usize,
-        /// The length found.
+        /// The length found, in characters.
         actual: usize,
     },
     /// Shorter than the documented minimum, in characters.
     TooShort {
         /// The documented minimum.
         min: usize,
-        /// The length found.
+        /// The length found, in characters.
         actual: usize,
     },
     /// Does not match the documented pattern.

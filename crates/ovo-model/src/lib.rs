@@ -13,6 +13,10 @@
 //!
 //! `docs/model.md` lists every message, its type and every rule, with its source.
 //!
+//! Sources are marked on each fact: **\[S\]** a seed document (the provider pages the project
+//! started from), **\[P\]** a public provider document, **\[I\]** our inference: a documented
+//! default, never a hidden assumption.
+//!
 //! ```
 //! use ovo_model::{Idr, doku::PaymentRequest};
 //!

@@ -33,7 +33,7 @@ impl PartialEq for Secret {
 impl Eq for Secret {}
 
 impl Secret {
-    /// Wraps a token.
+    /// Wraps a token or code; the text is zeroized when the `Secret` is dropped.
     pub fn new(value: impl Into<String>) -> Self {
         Self(Zeroizing::new(value.into()))
     }

@@ -74,15 +74,15 @@ pub enum WebviewError {
     /// The page answered something else than its form (expired, unknown destination, blocked).
     #[error("the webview page answered {status}: {body}")]
     Page {
-        /// The HTTP status.
+        /// The HTTP status the page answered with.
         status: u16,
-        /// The page's text.
+        /// The page's body as text, to show in a failing test.
         body: String,
     },
     /// The OTP or PIN was refused; the page stays open with `attempts_left`.
     #[error("the webview refused the customer: {message} ({attempts_left:?} attempts left)")]
     Refused {
-        /// What the page said.
+        /// The page's error text, e.g. a wrong OTP or PIN, or a blocked account.
         message: String,
         /// Attempts left before the account is blocked, when the page says.
         attempts_left: Option<u64>,

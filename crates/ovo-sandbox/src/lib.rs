@@ -18,6 +18,10 @@
 //! and [`PROVIDER_PUBLIC_KEY_PEM`] verifies the SNAP debit notifications the sandbox sends.
 //!
 //! The control API (`/_sandbox/...`) and every endpoint are documented in `docs/sandbox.md`.
+//!
+//! Sources are marked on each fact: **\[S\]** a seed document (the provider pages the project
+//! started from), **\[P\]** a public provider document, **\[I\]** our inference: a documented
+//! default, never a hidden assumption.
 //! From Rust, the same control plane is [`SandboxHandle`]'s methods, taking the same types the
 //! control API reads as JSON:
 //!

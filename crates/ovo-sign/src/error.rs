@@ -106,7 +106,7 @@ pub enum KeyError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
-        /// The file.
+        /// The key or secret file's path, as given.
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
@@ -116,9 +116,9 @@ pub enum KeyError {
         "permissions {mode:04o} for {path} are too open: a private key must not be accessible by group or others (chmod 600)"
     )]
     InsecurePermissions {
-        /// The file.
+        /// The private key or secret file's path, as given; fix it with `chmod 600`.
         path: PathBuf,
-        /// Its permission bits.
+        /// Its Unix permission bits (e.g. `0o644`); any group or other bit is refused.
         mode: u32,
     },
     /// The input is not PEM at all: it has no `-----BEGIN` line (a text file that is not a key,

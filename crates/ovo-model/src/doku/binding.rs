@@ -25,7 +25,8 @@ pub struct BindingRequest {
     pub customer: Customer,
     /// The OVO account and the pages to return to.
     pub ovo_account: BindingAccount,
-    /// Always `RECURRING` \[S\].
+    /// `service_type`: always `RECURRING` for OVO Recurring \[S\]; any other value fails
+    /// validation.
     pub service_type: String,
 }
 
@@ -71,7 +72,8 @@ pub struct BindingAccount {
 }
 
 impl BindingAccount {
-    /// The mandatory fields.
+    /// A binding account from its mandatory fields: the OVO phone and the success and failure
+    /// pages; `account_email` is left out.
     pub fn new(
         phone: impl Into<String>,
         success_url: impl Into<String>,
@@ -125,9 +127,9 @@ open_enum! {
 /// JSON; DOKU's real answers are assumed to be valid JSON \[I\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindingResponse {
-    /// The customer, echoed.
+    /// `customer`, echoed from the request; `id` ≤ 50 is mandatory \[S\].
     pub customer: Customer,
-    /// The registration page.
+    /// `ovo_account`: where to send the customer to finish binding, and the `PENDING` status \[S\].
     pub ovo_account: RegistrationAccount,
 }
 
@@ -151,6 +153,6 @@ pub struct RegistrationAccount {
     pub account_mobile_phone: Option<String>,
     /// The page where the customer enters OTP and PIN, ≤ 2048.
     pub registration_url: String,
-    /// `PENDING`.
+    /// `status`: `PENDING` until the customer verifies OTP and PIN on `registration_url` \[S\].
     pub status: RegistrationStatus,
 }

@@ -14,16 +14,18 @@ use crate::validate::{FieldPath, check};
 pub struct Customer {
     /// The merchant's customer id.
     pub id: String,
-    /// Name.
+    /// `customer.name`: the customer's name; ≤ 70 characters, or ≤ 50 and mandatory on
+    /// `token-delete` \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Email.
+    /// `customer.email`: the customer's email, ≤ 255 characters \[S\]; optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Phone number.
+    /// `customer.phone`: the customer's phone as the merchant knows it, ≤ 20 characters \[S\];
+    /// optional. The OVO number itself goes in `ovo_account`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// Free text.
+    /// `customer.additional_info`: free text, ≤ 20 characters, ≤ 255 on `payment-recurring` \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<String>,
 }
@@ -47,12 +49,12 @@ impl CustomerRules {
     };
     /// Token list: id 50.
     pub(crate) const TOKEN_LIST: Self = Self::BINDING;
-    /// Balance: id 64.
+    /// Balance: `customer.id` ≤ 64, the rest as for binding \[S\].
     pub(crate) const BALANCE: Self = Self {
         id_max: 64,
         ..Self::BINDING
     };
-    /// Payment: additional_info 255.
+    /// Payment: `customer.additional_info` ≤ 255, the rest as for binding \[S\].
     pub(crate) const PAYMENT: Self = Self {
         additional_info_max: 255,
         ..Self::BINDING

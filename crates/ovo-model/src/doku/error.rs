@@ -16,18 +16,20 @@ use crate::validate::{FieldPath, Validate};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DokuErrorBody {
-    /// The error.
+    /// `error`: what DOKU rejected and why; the only field of a DOKU error body \[P\].
     pub error: DokuError,
 }
 
 /// The `error` object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DokuError {
-    /// Machine code (`invalid_signature`).
+    /// `code`: the machine-readable error, e.g. `invalid_signature` \[P\]; no complete list is
+    /// published, so it is an open string \[I\].
     pub code: String,
-    /// Human-readable message.
+    /// `message`: text for the error, e.g. `Invalid Header Signature` \[P\]. For logs, not for
+    /// branching.
     pub message: String,
-    /// Error family (`invalid_request_error`).
+    /// `type`: the error family, e.g. `invalid_request_error` \[P\]; an open string \[I\].
     #[serde(rename = "type")]
     pub kind: String,
 }

@@ -63,7 +63,8 @@ fn check_token_id(at: &FieldPath, token: &crate::secret::Secret) -> Result<(), F
 /// An object holding just an `id` (DOKU's `service`, `acquirer`, `channel`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct IdRef {
-    /// The id.
+    /// `id`: DOKU's identifier of the service, acquirer or channel (`VIRTUAL_ACCOUNT` …), when sent
+    /// \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }

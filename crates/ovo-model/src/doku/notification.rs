@@ -23,19 +23,20 @@ use crate::validate::{FieldPath, Validate};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Notification {
-    /// The service.
+    /// `service.id`: which DOKU product notifies (`VIRTUAL_ACCOUNT` in DOKU's sample) \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<IdRef>,
-    /// The acquirer.
+    /// `acquirer.id`: the acquirer that processed the transaction, when sent \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquirer: Option<IdRef>,
-    /// The channel.
+    /// `channel.id`: the payment channel, when sent \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<IdRef>,
-    /// The order.
+    /// `order`: the merchant's invoice number and amount; match the notification to your order by
+    /// it \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<NotificationOrder>,
-    /// The transaction's result.
+    /// `transaction`: the result, its date and the payment's `Request-Id` \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction: Option<NotificationTransaction>,
     /// Every other field, as received.
@@ -52,10 +53,10 @@ impl Validate for Notification {
 /// `order` of a notification.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NotificationOrder {
-    /// The invoice number.
+    /// `invoice_number`: the merchant's `order.invoice_number` from the payment request \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
-    /// The amount.
+    /// `amount`: the order amount in whole rupiah \[P\]; compare it with what you asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<DokuAmount>,
 }
@@ -63,10 +64,12 @@ pub struct NotificationOrder {
 /// `transaction` of a notification.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NotificationTransaction {
-    /// `SUCCESS`, ...
+    /// `status`: the result, `SUCCESS` in DOKU's sample \[P\]; other values are not listed, so it
+    /// is kept as text \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// When (`2021-01-27T03:24:23Z`).
+    /// `date`: when the transaction happened, UTC ISO-8601 (`2021-01-27T03:24:23Z`) \[P\]; not
+    /// parsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// The `Request-Id` of the payment request.

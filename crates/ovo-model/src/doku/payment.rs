@@ -26,7 +26,8 @@ use crate::validate::{FieldPath, Validate, check};
 pub struct BalanceRequest {
     /// The customer (id ≤ 64).
     pub customer: Customer,
-    /// The OVO token.
+    /// `ovo_account.token_id`: the customer's OVO token from the token list, ≤ 128 characters
+    /// \[S\].
     pub ovo_account: TokenRef,
 }
 
@@ -41,9 +42,9 @@ impl Validate for BalanceRequest {
 /// The balance answer (HTTP 201) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BalanceResponse {
-    /// The customer, echoed.
+    /// `customer`, echoed with the `name`, `email` and `phone` DOKU holds \[S\].
     pub customer: Customer,
-    /// The balances.
+    /// `ovo_account`: the customer's OVO Cash and OVO Points balances \[S\].
     pub ovo_account: Balances,
 }
 
@@ -62,9 +63,10 @@ impl Validate for BalanceResponse {
 /// `ovo_account` of a balance answer: numbers of at most 10 digits \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balances {
-    /// OVO Cash.
+    /// `ovo_cash_balance`: the OVO Cash balance in whole rupiah \[S\].
     pub ovo_cash_balance: DokuAmount,
-    /// OVO Points.
+    /// `ovo_point_balance`: the OVO Points balance, a number like `ovo_cash_balance` \[S\]; points
+    /// pay only when OVO runs a points programme \[S\].
     pub ovo_point_balance: DokuAmount,
 }
 
@@ -87,10 +89,10 @@ pub struct Balances {
 pub struct PaymentRequest {
     /// The customer (id ≤ 50; additional_info ≤ 255 here).
     pub customer: Customer,
-    /// Free-form extra data.
+    /// `additional_info`: an optional JSON object, sent as given \[S\]; DOKU echoes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
-    /// The order.
+    /// `order`: the invoice number, unique per client id, and the amount \[S\].
     pub order: Order,
     /// The OVO token and how to pay.
     pub ovo_account: PaymentAccount,
@@ -139,10 +141,10 @@ impl Validate for Order {
 /// One line of `order.line_items` \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineItem {
-    /// Item name.
+    /// `name`: the item's name; optional, for privacy, but it helps DOKU's risk engine \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Unit price.
+    /// `price`: the item's price in whole rupiah; optional, and helps DOKU's risk engine \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<DokuAmount>,
     /// Quantity (mandatory in the table).
@@ -176,11 +178,11 @@ pub struct PaymentAccount {
 }
 
 open_enum! {
-    /// `payment.status` \[S\].
+    /// `payment.status` of a payment answer: the payment's outcome \[S\]; unknown values are kept.
     PaymentStatus {
         /// Waiting for the customer's OTP or PIN.
         Pending = "PENDING",
-        /// Paid.
+        /// `SUCCESS`: paid, no OTP needed \[S\].
         Success = "SUCCESS",
         /// The token expired: the customer enters the PIN twice, and the payment can still
         /// proceed \[S\].
@@ -191,14 +193,14 @@ open_enum! {
 /// The payment answer (HTTP 201) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentResponse {
-    /// The customer, echoed.
+    /// `customer`, echoed from the request \[S\].
     pub customer: Customer,
     /// Free-form extra data, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
     /// The order, echoed (the amount as a number).
     pub order: Order,
-    /// The result.
+    /// `payment`: the outcome, `status` `SUCCESS`, `PENDING` or `TOKEN_EXPIRED` \[S\].
     pub payment: PaymentResult,
 }
 

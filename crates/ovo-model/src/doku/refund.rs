@@ -20,11 +20,13 @@ use crate::validate::{FieldPath, Validate, check};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundRequest {
-    /// The payment's invoice number.
+    /// `order.invoice_number`: the refunded payment's invoice number, as in its payment request
+    /// \[S\].
     pub order: InvoiceRef,
-    /// The payment's `Request-Id`.
+    /// `payment.original_request_id`: the `Request-Id` header of the refunded payment's request
+    /// \[S\]; keep it when paying.
     pub payment: OriginalRequest,
-    /// Amount and reason.
+    /// `refund`: the amount to refund (more than 0) and an optional reason \[S\].
     pub refund: RefundDetail,
 }
 
@@ -49,14 +51,15 @@ impl Validate for RefundRequest {
 /// `order` holding only the invoice number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceRef {
-    /// The payment's invoice number.
+    /// `invoice_number`: ≤ 32 characters, the same as in the payment request \[S\].
     pub invoice_number: String,
 }
 
 /// `payment` holding the payment request's `Request-Id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OriginalRequest {
-    /// ≤ 128 \[S\].
+    /// `original_request_id`: the `Request-Id` of the payment request being refunded, ≤ 128
+    /// characters \[S\].
     pub original_request_id: String,
 }
 
@@ -73,7 +76,7 @@ impl Validate for OriginalRequest {
 open_enum! {
     /// `refund.status` \[S\].
     RefundStatus {
-        /// Refunded.
+        /// `SUCCESS`: the amount was refunded; OVO Points are refunded before OVO Cash \[S\].
         Success = "SUCCESS",
         /// Not refunded; `message` says why.
         Failed = "FAILED",
@@ -85,7 +88,7 @@ open_enum! {
 pub struct RefundDetail {
     /// Amount to refund, whole rupiah.
     pub amount: DokuAmount,
-    /// Why, ≤ 255.
+    /// `reason`: free text, ≤ 255 characters, optional \[S\]; echoed in the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The result (answers only).
@@ -99,11 +102,12 @@ pub struct RefundDetail {
 /// The refund answer (HTTP 201) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundResponse {
-    /// Echoed.
+    /// `order`: the refunded payment's invoice number, echoed from the request \[S\].
     pub order: InvoiceRef,
-    /// Echoed.
+    /// `payment`: the refunded payment's `Request-Id`, echoed from the request \[S\].
     pub payment: OriginalRequest,
-    /// The result.
+    /// `refund`: the amount, reason, `status` (`SUCCESS` or `FAILED`) and, on failure, `message`
+    /// \[S\].
     pub refund: RefundDetail,
 }
 

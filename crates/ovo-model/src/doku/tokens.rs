@@ -10,21 +10,21 @@ use crate::secret::Secret;
 use crate::validate::{FieldPath, Validate, check};
 
 open_enum! {
-    /// `token_data.type` \[S\]. The response table also spells `CREDIT CARD` and `DIRECT DEBIT` with
-    /// spaces; those are kept as `Other`.
+    /// `token_data.type` \[S\]. The response table also spells `CREDIT CARD` and `DIRECT DEBIT`
+    /// with spaces; those are kept as `Other`.
     TokenType {
-        /// Direct debit.
+        /// `DIRECT_DEBIT`: a bank direct-debit token, listed by DOKU but not OVO \[S\].
         DirectDebit = "DIRECT_DEBIT",
-        /// Credit card.
+        /// `CREDIT_CARD`: a card token, listed by DOKU but not OVO \[S\].
         CreditCard = "CREDIT_CARD",
-        /// Wallet.
+        /// `WALLET`: a one-off e-wallet token \[S: the value\]\[I: the meaning\].
         Wallet = "WALLET",
         /// Recurring wallet: OVO Recurring.
         WalletRecurring = "WALLET_RECURRING",
     }
 }
 
-/// `token_data`.
+/// `token_data`: which kind of token is asked for or returned \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TokenData {
     /// The kind of token; all kinds when absent (requests only).
@@ -48,7 +48,7 @@ pub struct TokenData {
 pub struct TokenListRequest {
     /// The customer (id ≤ 50).
     pub customer: Customer,
-    /// Which tokens.
+    /// `token_data`: the kind of tokens to list; every kind when absent \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_data: Option<TokenData>,
 }
@@ -75,9 +75,9 @@ impl Validate for TokenListRequest {
 /// The token list answer (HTTP 200) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenListResponse {
-    /// The customer, echoed.
+    /// `customer`, echoed with its `name` when DOKU has one \[S\].
     pub customer: Customer,
-    /// The token kind.
+    /// `token_data`: the kind of the returned token, `WALLET_RECURRING` for OVO Recurring \[S\].
     pub token_data: TokenData,
     /// The OVO wallet token.
     pub wallet: Wallet,
@@ -93,7 +93,7 @@ impl Validate for TokenListResponse {
 /// `wallet` of a token list answer \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wallet {
-    /// `OVO`, ≤ 255.
+    /// `issuer`: the wallet's issuer, `OVO` here; ≤ 255 characters \[S\].
     pub issuer: String,
     /// The token DOKU created, ≤ 128.
     pub token_id: Secret,
@@ -157,9 +157,9 @@ impl Validate for UnbindRequest {
 /// The unbinding answer (HTTP 201) \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnbindResponse {
-    /// The customer, echoed.
+    /// `customer`, echoed from the request (`id` and `name`) \[S\].
     pub customer: Customer,
-    /// The result.
+    /// `ovo_account`: the deleted token, `status` and `message` \[S\].
     pub ovo_account: UnbindResult,
 }
 
@@ -174,7 +174,7 @@ impl Validate for UnbindResponse {
 /// `ovo_account` of an unbinding answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnbindResult {
-    /// The token deleted.
+    /// `token_id`: the token DOKU deleted; it no longer pays \[S\]. Drop your copy.
     pub token_id: Secret,
     /// `SUCCESS` in the sample; the table says "DELETED Token" \[S\].
     pub status: String,

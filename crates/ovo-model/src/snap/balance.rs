@@ -19,7 +19,8 @@ use crate::validate::{FieldPath, Validate, check};
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceInquiryRequest {
-    /// The partner's reference.
+    /// `partnerReferenceNo`: the partner's id of this inquiry, optional \[P\]; ≤ 32 characters
+    /// \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_reference_no: Option<String>,
     /// The customer's account number, where used.
@@ -28,7 +29,7 @@ pub struct BalanceInquiryRequest {
     /// Which balances to return; all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_types: Option<Vec<BalanceType>>,
-    /// Optional extra data.
+    /// `additionalInfo`, sent as given; the seeds name no key for this request \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -47,9 +48,10 @@ open_enum! {
     /// A balance kind. OVO has OVO Cash and OVO Points \[S\]; their wire names are not public, so
     /// these are the sandbox's \[I\] and any other value is kept.
     BalanceType {
-        /// OVO Cash.
+        /// `CASH`: OVO Cash, the customer's spendable money \[S: the balance kind\]\[I: the wire
+        /// name\].
         Cash = "CASH",
-        /// OVO Points.
+        /// `POINTS`: OVO Points, which can also pay \[S: the balance kind\]\[I: the wire name\].
         Points = "POINTS",
     }
 }
@@ -58,17 +60,17 @@ open_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceInquiryResponse {
-    /// `2001100` on success.
+    /// `responseCode`: `2001100` (HTTP 200, service 11, case 00) on success \[P\].
     pub response_code: ResponseCode,
-    /// Human-readable result.
+    /// `responseMessage`; ≤ 150 characters \[P\]. For logs, not for branching.
     pub response_message: String,
-    /// OVO's reference.
+    /// `referenceNo`: OVO's id of this inquiry, when it sends one \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_no: Option<String>,
     /// The partner's reference, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_reference_no: Option<String>,
-    /// The account number.
+    /// `accountNo`: the customer's account number, when OVO sends one \[P\]; not validated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_no: Option<String>,
     /// The account holder's name.
@@ -77,7 +79,7 @@ pub struct BalanceInquiryResponse {
     /// One entry per balance (cash, points).
     #[serde(default)]
     pub account_infos: Vec<AccountInfo>,
-    /// Optional extra data.
+    /// `additionalInfo`, as received; the seeds name no key for this answer \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -93,25 +95,28 @@ impl Validate for BalanceInquiryResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountInfo {
-    /// Which balance.
+    /// `balanceType`: which balance this entry is, with `amount` the value OVO says to go by \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance_type: Option<BalanceType>,
-    /// The balance.
+    /// `amount`: this balance; OVO names `balanceType` and `amount` as the values to check
+    /// before a debit \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<SnapMoney>,
-    /// Float amount.
+    /// `floatAmount`: an ASPI amount whose meaning for OVO is not documented \[P\]; kept as
+    /// received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub float_amount: Option<SnapMoney>,
-    /// Held amount.
+    /// `holdAmount`: money held and not spendable, per ASPI's field name \[P\]\[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_amount: Option<SnapMoney>,
     /// What can be spent now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_balance: Option<SnapMoney>,
-    /// Ledger balance.
+    /// `ledgerBalance`: the booked balance, holds included, per ASPI's field name \[P\]\[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger_balance: Option<SnapMoney>,
-    /// Account status.
+    /// `status`: ASPI's account status text \[P\]; OVO's values are not documented, so it is kept
+    /// as a string \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }

@@ -36,16 +36,18 @@ pub struct BindingRequest {
     pub partner_reference_no: Option<String>,
     /// The merchant id OVO assigned (mandatory in ASPI \[P\]).
     pub merchant_id: String,
-    /// Sub-merchant.
+    /// `subMerchantId`: the sub-merchant under `merchantId`, optional in ASPI \[P\]; ≤ 64
+    /// characters \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
     /// The customer's OVO phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_no: Option<String>,
-    /// Where the webview returns.
+    /// `redirectUrl`: where the webview sends the customer back; OVO only redirects to callback
+    /// URLs registered with it beforehand \[S\]. ≤ 2048 characters \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
-    /// Optional extra data.
+    /// `additionalInfo`, sent as given; the seeds name no key for this request \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -86,11 +88,12 @@ impl Validate for BindingRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BindingResponse {
-    /// `2000700` on success.
+    /// `responseCode`: `2000700` (HTTP 200, service 07, case 00) on success \[P\].
     pub response_code: ResponseCode,
-    /// Human-readable result.
+    /// `responseMessage`, e.g. `Success`; ≤ 150 characters \[P\]. For logs, not for branching.
     pub response_message: String,
-    /// OVO's reference.
+    /// `referenceNo`: OVO's id of this binding, conditional in ASPI \[P\]; absent in OVO's sample
+    /// \[S\]. Keep it for support requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_no: Option<String>,
     /// The partner's reference, echoed.
@@ -134,11 +137,12 @@ pub struct BindingAdditionalInfo {
     pub other: AdditionalInfo,
 }
 
-/// `additionalInfo.account`.
+/// `additionalInfo.account`: the bound OVO account's state, `{"accountStatus":"ACTIVE"}` in
+/// OVO's sample \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountState {
-    /// `ACTIVE`, ...
+    /// `accountStatus`; `ACTIVE` in OVO's sample \[S\], unknown values kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_status: Option<AccountStatus>,
     /// Other keys, as received.
@@ -149,7 +153,7 @@ pub struct AccountState {
 open_enum! {
     /// An OVO account's status. `ACTIVE` is in OVO's sample \[S\]; `CLOSED` breaks tokens \[S\].
     AccountStatus {
-        /// Usable.
+        /// `ACTIVE`: the account can be linked and debited \[I from OVO's sample\].
         Active = "ACTIVE",
         /// Closed by the customer or OVO.
         Closed = "CLOSED",
@@ -161,13 +165,13 @@ open_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QParams {
-    /// `otpLinkage`, ...
+    /// `action`: what the webview does, `otpLinkage` when binding \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    /// `2FA`, ...
+    /// `authType`: how the customer authenticates, `2FA` in OVO's sample \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<String>,
-    /// The partner's client id.
+    /// `client-id`: the partner's OVO client id (`oamerchantam` in OVO's sample) \[S\].
     #[serde(default, rename = "client-id", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The masked phone number (`08129376****`).

@@ -33,16 +33,20 @@ use crate::validate::{FieldPath, Validate, check};
 pub struct DirectDebitRequest {
     /// The partner's unique reference of this payment \[S\]; kept across retries and inquiries.
     pub partner_reference_no: String,
-    /// The merchant id.
+    /// `merchantId`: the merchant id OVO assigned, optional in ASPI's debit \[P\]; ≤ 64
+    /// characters \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<String>,
-    /// Sub-merchant.
+    /// `subMerchantId`: the sub-merchant under `merchantId`, optional in ASPI \[P\]; ≤ 64
+    /// characters \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
-    /// Store id.
+    /// `externalStoreId`: the partner's store or outlet id, optional in ASPI \[P\]; not checked
+    /// here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_store_id: Option<String>,
-    /// The amount to debit.
+    /// `amount`: what the customer pays, more than `0.00` IDR \[P\]. OVO advises a
+    /// `balance-inquiry` first, to avoid failing on insufficient funds \[S\].
     pub amount: SnapMoney,
     /// Expiry of the payment request (ISO-8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,7 +54,8 @@ pub struct DirectDebitRequest {
     /// Where the payment was initiated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub point_of_initiation: Option<String>,
-    /// Return and notification URLs.
+    /// `urlParams`: where the customer returns (`PAY_RETURN`) and where the result is posted
+    /// (`PAY_NOTIFY`) \[P\]; the sandbox posts its debit notification to the `PAY_NOTIFY` URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_params: Option<Vec<UrlParam>>,
     /// How the amount is paid (cash, points).
@@ -124,7 +129,7 @@ pub(crate) fn positive(at: &FieldPath, money: &SnapMoney) -> Result<(), FieldErr
 }
 
 open_enum! {
-    /// `urlParams[].type` \[P\].
+    /// `urlParams[].type`: which URL an entry is \[P\]; any other value fails validation.
     UrlParamType {
         /// Where the customer returns after paying.
         PayReturn = "PAY_RETURN",
@@ -137,12 +142,14 @@ open_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UrlParam {
-    /// The URL.
+    /// `url`: absolute `http(s)` URL, ≤ 2048 characters \[I\]; OVO only calls back URLs registered
+    /// with it beforehand \[S\].
     pub url: String,
-    /// What it is for.
+    /// `type`: `PAY_RETURN` or `PAY_NOTIFY` \[P\].
     #[serde(rename = "type")]
     pub kind: UrlParamType,
-    /// `Y` or `N`.
+    /// `isDeeplink`: `Y` if `url` is an app deep link, `N` for a web URL \[P\]; anything else fails
+    /// validation.
     pub is_deeplink: String,
 }
 
@@ -174,7 +181,7 @@ pub struct PayOptionDetail {
     pub pay_option: Option<String>,
     /// The amount paid this way.
     pub trans_amount: SnapMoney,
-    /// A fee.
+    /// `feeAmount`: the fee on this part, in IDR \[P\]; optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_amount: Option<SnapMoney>,
     /// A card token, where used.
@@ -183,7 +190,7 @@ pub struct PayOptionDetail {
     /// A merchant token, where used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_token: Option<Secret>,
-    /// Optional extra data.
+    /// `additionalInfo` of this part, sent as given \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -201,7 +208,8 @@ impl Validate for PayOptionDetail {
 open_enum! {
     /// `additionalInfo.subTransactionType` \[S\].
     SubTransactionType {
-        /// A recurring debit.
+        /// `AUTO`: a recurring debit \[S\]. OVO asks that it never be used for one-time payments
+        /// \[S\].
         Auto = "AUTO",
     }
 }
@@ -223,26 +231,30 @@ pub struct DebitAdditionalInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectDebitResponse {
-    /// `2025400` or `2005400`.
+    /// `responseCode`: `2025400` after the first call (webview next, nothing deducted) or
+    /// `2005400` once paid \[S\]\[P\].
     pub response_code: ResponseCode,
-    /// Human-readable result.
+    /// `responseMessage`, e.g. `Transaction still on process` with `2025400` \[S\]; ≤ 150
+    /// characters \[P\]. For logs, not for branching.
     pub response_message: String,
     /// OVO's reference of the payment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_no: Option<String>,
-    /// The partner's reference, echoed.
+    /// `partnerReferenceNo`, echoed from the request \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_reference_no: Option<String>,
-    /// Approval code.
+    /// `approvalCode`: the issuer's approval code, conditional in ASPI \[P\]; the flow does not
+    /// use it \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_code: Option<String>,
     /// Deep link to continue in the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_redirect_url: Option<String>,
-    /// The PIN webview URL.
+    /// `webRedirectUrl`: with `2025400`, the PIN webview the customer must open before the second
+    /// call \[P\]\[I\]; the flow adds the return URL and state to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_redirect_url: Option<String>,
-    /// Optional extra data.
+    /// `additionalInfo`, as received; the seeds name no key for this answer \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }

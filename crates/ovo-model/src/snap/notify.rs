@@ -21,7 +21,8 @@ use crate::validate::{FieldPath, Validate, check};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DebitNotify {
-    /// The payment's `partnerReferenceNo`.
+    /// `originalPartnerReferenceNo`: the notified payment's `partnerReferenceNo`; match the
+    /// notification to your payment by it \[P\]\[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_partner_reference_no: Option<String>,
     /// OVO's reference of the payment.
@@ -29,21 +30,22 @@ pub struct DebitNotify {
     /// The payment request's `X-EXTERNAL-ID`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_external_id: Option<String>,
-    /// The merchant id.
+    /// `merchantId`: the merchant id the payment was made under, when sent \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<String>,
-    /// The amount.
+    /// `amount`: the payment's amount, when sent \[P\]; compare it with what you asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<SnapMoney>,
-    /// The payment's state.
+    /// `latestTransactionStatus`: the payment's state, mandatory \[P\]; `00` means paid.
     pub latest_transaction_status: TransactionStatus,
-    /// Its description.
+    /// `transactionStatusDesc`: text for `latestTransactionStatus` (`Success` in DOKU's sample)
+    /// \[P\]. For logs, not for branching.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_status_desc: Option<String>,
     /// When the payment was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_time: Option<String>,
-    /// When it finished.
+    /// `finishedTime`: when the payment reached its final state (ISO-8601), when sent \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_time: Option<String>,
     /// Optional extra data (`custIdMerchant`, `accountType`).

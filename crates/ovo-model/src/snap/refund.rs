@@ -27,10 +27,12 @@ const REASON_MAX: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundRequest {
-    /// The merchant id.
+    /// `merchantId`: the merchant id OVO assigned, optional in ASPI's refund \[P\]; ≤ 64 characters
+    /// \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<String>,
-    /// Sub-merchant.
+    /// `subMerchantId`: the sub-merchant under `merchantId`, optional in ASPI \[P\]; not checked
+    /// here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
     /// The payment's `partnerReferenceNo` (≤ 32 for OVO \[P\]).
@@ -43,15 +45,17 @@ pub struct RefundRequest {
     pub original_external_id: Option<String>,
     /// The partner's unique reference of this refund (≤ 64).
     pub partner_refund_no: String,
-    /// The amount to refund.
+    /// `refundAmount`: more than `0.00` IDR \[P\]; a partial refund is allowed \[P\]. The total is
+    /// bounded by what was paid \[I\] and by the daily refund limit agreed with OVO \[S\].
     pub refund_amount: SnapMoney,
-    /// Store id.
+    /// `externalStoreId`: the partner's store or outlet id, optional in ASPI \[P\]; not checked
+    /// here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_store_id: Option<String>,
-    /// Why (≤ 256).
+    /// `reason`: free text for the refund, ≤ 256 characters \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Optional extra data.
+    /// `additionalInfo`, sent as given; the seeds name no key for this request \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -104,11 +108,11 @@ impl Validate for RefundRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundResponse {
-    /// `2005800` on success.
+    /// `responseCode`: `2005800` (HTTP 200, service 58, case 00) once refunded \[P\].
     pub response_code: ResponseCode,
-    /// Human-readable result.
+    /// `responseMessage`; ≤ 150 characters \[P\]. For logs, not for branching.
     pub response_message: String,
-    /// The payment's `partnerReferenceNo`.
+    /// `originalPartnerReferenceNo`: the refunded payment's `partnerReferenceNo`, echoed \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_partner_reference_no: Option<String>,
     /// OVO's reference of the payment.
@@ -117,19 +121,21 @@ pub struct RefundResponse {
     /// The payment request's `X-EXTERNAL-ID`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_external_id: Option<String>,
-    /// The partner's transaction id.
+    /// `partnerTrxId`: a transaction id ASPI lists in the answer \[P\]; its meaning for OVO is not
+    /// documented, and the flow ignores it \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_trx_id: Option<String>,
-    /// OVO's refund reference.
+    /// `refundNo`: OVO's id of this refund, mandatory \[P\], ≤ 64 characters \[I\]. Keep it for
+    /// reconciliation and support.
     pub refund_no: String,
     /// The partner's refund reference, echoed.
     pub partner_refund_no: String,
-    /// The amount refunded.
+    /// `refundAmount`: what OVO refunded, when it says \[P\]; compare it with the amount asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_amount: Option<SnapMoney>,
     /// When the refund happened (ISO-8601).
     pub refund_time: String,
-    /// Optional extra data.
+    /// `additionalInfo`, as received; the seeds name no key for this answer \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }

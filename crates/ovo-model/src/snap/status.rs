@@ -24,7 +24,8 @@ use crate::validate::{FieldPath, Validate, check};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DebitStatusRequest {
-    /// The payment's `partnerReferenceNo`.
+    /// `originalPartnerReferenceNo`: the payment's `partnerReferenceNo`; the flow inquires by it.
+    /// One of the three `original…` ids is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_partner_reference_no: Option<String>,
     /// The payment's `referenceNo` from OVO.
@@ -38,19 +39,21 @@ pub struct DebitStatusRequest {
     /// The original transaction's date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_date: Option<String>,
-    /// The original amount.
+    /// `amount`: the payment's amount, optional in ASPI \[P\]; the flow sends none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<SnapMoney>,
-    /// The merchant id.
+    /// `merchantId`: the merchant id the payment was made under, optional in ASPI \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<String>,
-    /// Sub-merchant.
+    /// `subMerchantId`: the sub-merchant under `merchantId`, optional in ASPI \[P\]; not checked
+    /// here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
-    /// Store id.
+    /// `externalStoreId`: the partner's store or outlet id, optional in ASPI \[P\]; not checked
+    /// here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_store_id: Option<String>,
-    /// Optional extra data.
+    /// `additionalInfo`, sent as given; the seeds name no key for this request \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -113,21 +116,22 @@ impl Validate for DebitStatusRequest {
 open_enum! {
     /// `latestTransactionStatus` and `refundStatus` \[P\].
     TransactionStatus {
-        /// 00 Success.
+        /// `00`: paid (or, in `refundStatus`, refunded) \[P\]. Final.
         Success = "00",
-        /// 01 Initiated.
+        /// `01`: initiated, not yet paying \[P\]; may still change.
         Initiated = "01",
-        /// 02 Paying.
+        /// `02`: paying, e.g. the customer is in the PIN webview \[P\]\[I\]; may still change.
         Paying = "02",
-        /// 03 Pending.
+        /// `03`: pending \[P\]; may still change. Inquire again later.
         Pending = "03",
-        /// 04 Refunded.
+        /// `04`: paid, then refunded \[P\].
         Refunded = "04",
-        /// 05 Canceled.
+        /// `05`: canceled; nothing was captured \[P\]\[I\].
         Canceled = "05",
-        /// 06 Failed.
+        /// `06`: failed; nothing was captured \[P\]\[I\].
         Failed = "06",
-        /// 07 Not found.
+        /// `07`: OVO has no such payment \[P\]; the debit flow ends `Abandoned` only once a capture
+        /// is no longer possible.
         NotFound = "07",
     }
 }
@@ -154,9 +158,9 @@ impl TransactionStatus {
 pub struct DebitStatusResponse {
     /// `2005500` when the inquiry itself succeeded.
     pub response_code: ResponseCode,
-    /// Human-readable result.
+    /// `responseMessage`; ≤ 150 characters \[P\]. Describes the inquiry, not the payment.
     pub response_message: String,
-    /// The payment's `partnerReferenceNo`.
+    /// `originalPartnerReferenceNo`: the payment's `partnerReferenceNo`, echoed \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_partner_reference_no: Option<String>,
     /// OVO's reference of the payment.
@@ -165,15 +169,18 @@ pub struct DebitStatusResponse {
     /// The payment request's `X-EXTERNAL-ID`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_external_id: Option<String>,
-    /// The service code of the transaction.
+    /// `serviceCode`: the inquired transaction's service code, `54` for a payment \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_code: Option<String>,
-    /// Approval code.
+    /// `approvalCode`: the issuer's approval code, conditional in ASPI \[P\]; the flow does not
+    /// use it \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_code: Option<String>,
-    /// The payment's state.
+    /// `latestTransactionStatus`: the payment's state, mandatory \[P\]; what the debit flow
+    /// decides on.
     pub latest_transaction_status: TransactionStatus,
-    /// Its description.
+    /// `transactionStatusDesc`: text for `latestTransactionStatus` \[P\]. For logs, not for
+    /// branching.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_status_desc: Option<String>,
     /// The original call's response code.
@@ -188,10 +195,10 @@ pub struct DebitStatusResponse {
     /// Refunds of this payment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refund_history: Vec<RefundHistory>,
-    /// The amount.
+    /// `amount`: the payment's amount, when sent \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<SnapMoney>,
-    /// Optional extra data.
+    /// `additionalInfo`, as received; the seeds name no key for this answer \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -210,22 +217,22 @@ impl Validate for DebitStatusResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundHistory {
-    /// OVO's refund reference.
+    /// `refundNo`: OVO's id of the refund \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_no: Option<String>,
     /// The partner's refund reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_refund_no: Option<String>,
-    /// The amount refunded.
+    /// `refundAmount`: the amount of this refund \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_amount: Option<SnapMoney>,
-    /// 00, 03 or 06.
+    /// `refundStatus`: `00` refunded, `03` pending or `06` failed \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<TransactionStatus>,
-    /// When.
+    /// `refundDate`: when the refund was made, as OVO sends it \[P\]; not parsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_date: Option<String>,
-    /// Why.
+    /// `reason`: the reason given with the refund request \[P\]\[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

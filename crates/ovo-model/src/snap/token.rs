@@ -21,9 +21,9 @@ use crate::validate::{FieldPath, Validate, check};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct B2bTokenRequest {
-    /// Always `client_credentials`.
+    /// `grantType`: always `client_credentials` \[P\]; any other value fails validation.
     pub grant_type: String,
-    /// Optional extra data.
+    /// `additionalInfo`, optional in ASPI \[P\]; sent as given, and the default sends none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -54,17 +54,17 @@ impl Validate for B2bTokenRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct B2bTokenResponse {
-    /// `2007300` on success.
+    /// `responseCode`: `2007300` (HTTP 200, service 73, case 00) on success \[P\].
     pub response_code: ResponseCode,
-    /// Human-readable result.
+    /// `responseMessage`; ≤ 150 characters \[P\]. For logs, not for branching.
     pub response_message: String,
     /// The B2B access token.
     pub access_token: Secret,
-    /// `Bearer`.
+    /// `tokenType`: `Bearer` \[P\]; the token goes in `Authorization: Bearer …`.
     pub token_type: String,
     /// Lifetime in seconds (OVO: 900) \[S\].
     pub expires_in: ExpiresIn,
-    /// Optional extra data.
+    /// `additionalInfo`, as received; the seeds name no key for this answer \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -100,7 +100,8 @@ open_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct B2b2cTokenRequest {
-    /// `AUTHORIZATION_CODE` or `REFRESH_TOKEN`.
+    /// `grantType`: `AUTHORIZATION_CODE` for a new token, `REFRESH_TOKEN` to renew one \[P\];
+    /// any other value fails validation.
     pub grant_type: B2b2cGrantType,
     /// The code from the webview callback; mandatory with `AUTHORIZATION_CODE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,7 +109,7 @@ pub struct B2b2cTokenRequest {
     /// The refresh token; mandatory with `REFRESH_TOKEN`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Secret>,
-    /// Optional extra data.
+    /// `additionalInfo`, optional in ASPI \[P\]; sent as given, and the constructors send none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -161,18 +162,19 @@ impl Validate for B2b2cTokenRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct B2b2cTokenResponse {
-    /// `2007400` on success.
+    /// `responseCode`: `2007400` (HTTP 200, service 74, case 00) on success \[P\].
     pub response_code: ResponseCode,
-    /// Human-readable result.
+    /// `responseMessage`; ≤ 150 characters \[P\]. For logs, not for branching.
     pub response_message: String,
     /// The customer access token.
     pub access_token: Secret,
-    /// `Bearer`.
+    /// `tokenType`: `Bearer` \[P\]; the token goes in `Authorization: Bearer …`.
     pub token_type: String,
     /// When the access token expires (ISO-8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token_expiry_time: Option<String>,
-    /// The refresh token.
+    /// `refreshToken`: renews `accessToken` once it expires \[S\]. Store it; it is absent when OVO
+    /// sends none, and broken by unbinding, a phone change or account closure \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Secret>,
     /// When the refresh token expires (ISO-8601), if ever.
@@ -181,7 +183,7 @@ pub struct B2b2cTokenResponse {
     /// Lifetime in seconds, where a provider sends it instead of an expiry time \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<ExpiresIn>,
-    /// Optional extra data.
+    /// `additionalInfo`, as received; the seeds name no key for this answer \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }

@@ -29,22 +29,26 @@ pub struct UnbindingRequest {
     /// The partner's reference for this unbinding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_reference_no: Option<String>,
-    /// The merchant id.
+    /// `merchantId`: the merchant id OVO assigned; mandatory in ASPI \[P\], optional here because
+    /// OVO's sample omits it \[S\]. The unbinding flow leaves it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<String>,
-    /// Sub-merchant.
+    /// `subMerchantId`: the sub-merchant under `merchantId`, optional in ASPI \[P\]; ≤ 64
+    /// characters \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
-    /// The link to remove.
+    /// `linkId`: ASPI's id of the account link to remove, optional \[P\]; OVO identifies the link
+    /// by the access token in `Authorization` instead \[I\], so the flow leaves it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_id: Option<String>,
-    /// The token to remove.
+    /// `tokenId`: ASPI's id of the token to revoke, optional \[P\]; unused by the flow, which
+    /// revokes the token in `Authorization` \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_id: Option<Secret>,
     /// The code from the confirmation webview, on the second call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<Secret>,
-    /// Optional extra data.
+    /// `additionalInfo`, sent as given; the seeds name no key for this request \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
 }
@@ -73,26 +77,29 @@ impl Validate for UnbindingRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnbindingResponse {
-    /// `2000900` on success.
+    /// `responseCode`: `2000900` (HTTP 200, service 09, case 00) once unbound \[P\]; a 2xx carrying
+    /// `linkageToken` means confirm in the webview first.
     pub response_code: ResponseCode,
-    /// Human-readable result.
+    /// `responseMessage`; ≤ 150 characters \[P\]. For logs, not for branching.
     pub response_message: String,
-    /// OVO's reference.
+    /// `referenceNo`: OVO's id of this unbinding, when it sends one \[P\]. Keep it for support
+    /// requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_no: Option<String>,
-    /// The partner's reference, echoed.
+    /// `partnerReferenceNo`, echoed from the request \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_reference_no: Option<String>,
-    /// The merchant id, echoed.
+    /// `merchantId`, echoed from the request \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<String>,
-    /// Sub-merchant, echoed.
+    /// `subMerchantId`, echoed from the request \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_merchant_id: Option<String>,
-    /// The link removed.
+    /// `linkId`: ASPI's id of the link removed, when OVO sends one \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_id: Option<String>,
-    /// The result.
+    /// `unlinkResult`: ASPI's free-text outcome of the unlinking \[P\]; the flow decides on
+    /// `responseCode`, not on this text \[I\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlink_result: Option<String>,
     /// A linkage token when OVO asks for confirmation in the webview \[S\]\[P\].

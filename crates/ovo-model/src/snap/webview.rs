@@ -45,7 +45,8 @@ pub struct WebviewCallback {
     /// The code for the B2B2C token call (binding) or Generate Token (payment).
     #[serde(rename = "authCode", default, skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<Secret>,
-    /// Empty on success.
+    /// `errorCode`: empty (`""`) on success in OVO's sample \[S\]; otherwise OVO's error code,
+    /// whose values are not documented \[I\].
     #[serde(rename = "errorCode", default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// Whether the webview redirects by itself (OVO's spelling, snake case).

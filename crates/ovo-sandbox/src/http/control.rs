@@ -281,9 +281,10 @@ impl std::fmt::Debug for DokuPartnerSpec {
 pub struct AccountSpec {
     /// Phone number, `6281234567890`: digits only.
     pub phone: String,
-    /// Security PIN.
+    /// The security PIN the webview asks for; three wrong entries block the account for an hour,
+    /// six for good \[S\].
     pub pin: String,
-    /// OVO Cash.
+    /// The starting OVO Cash balance.
     pub cash: Idr,
     /// OVO Points; none when absent.
     #[serde(default)]
@@ -352,13 +353,13 @@ impl std::fmt::Debug for AccountSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AccountInfo {
-    /// The phone number.
+    /// The account's phone number, digits only (`6281234567890`).
     pub phone: String,
-    /// OVO Cash.
+    /// The OVO Cash balance now.
     pub cash: Idr,
-    /// OVO Points.
+    /// The OVO Points balance now.
     pub points: Idr,
-    /// Open or closed.
+    /// `ACTIVE`, or `CLOSED` once closed: then every token of it is dead \[S\].
     pub status: AccountStatus,
     /// The SNAP partner (client id) the account is linked to, if any.
     pub bound_to: Option<String>,

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub enum FaultAction {
     /// Wait before answering (the request is handled normally).
     Delay {
-        /// Milliseconds.
+        /// How long to wait before answering, in milliseconds.
         ms: u64,
     },
     /// Handle the request (money may move), then close the connection without an answer.
@@ -58,11 +58,12 @@ pub enum FaultAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FaultRule {
-    /// The endpoint's name, as in `docs/sandbox.md` (`debit`, `refund`, `b2b-token`, `doku-payment`, ...).
+    /// The endpoint's name, as in `docs/sandbox.md` (`debit`, `refund`, `b2b-token`,
+    /// `doku-payment`, ...).
     pub endpoint: String,
     /// Period: 1 hits every request, 3 every third.
     pub every: u64,
-    /// What happens.
+    /// What the sandbox does to a request this rule hits.
     pub action: FaultAction,
 }
 

@@ -108,12 +108,13 @@ pub(crate) enum Page {
 pub(crate) enum Submitted<'a> {
     /// Passed: where the page sends the customer.
     Redirect {
-        /// The URL.
+        /// Where the page sends the customer: the partner's callback with `response` (SNAP), or the
+        /// success or failure registration URL (DOKU).
         redirect: &'a str,
     },
     /// A wrong entry, a blocked account or an expired page.
     Refused {
-        /// What went wrong.
+        /// The error shown to the customer (wrong OTP or PIN, blocked, expired).
         error: &'a str,
         /// The attempts left, when the page stays open.
         #[serde(rename = "retryAttemptsLeft")]

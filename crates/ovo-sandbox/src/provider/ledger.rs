@@ -61,7 +61,7 @@ pub struct Entry {
     /// Sandbox time of the movement.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-    /// The integration.
+    /// Which API moved the money: OVO direct (SNAP) or DOKU OVO Recurring.
     pub channel: Channel,
     /// The partner (SNAP client id or DOKU client id).
     pub partner: String,
