@@ -4,6 +4,7 @@
 //! at every stop. It decides nothing: the flow and `ovo_flows::RetryPolicy` do.
 
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::sync::{Mutex, PoisonError};
 
 use ovo_flows::{Action, Call, Event, Flow, FlowStore, Received, StoredFlow};
@@ -105,68 +106,23 @@ where
     loop {
         let now = caller.now();
         if now >= deadline && !flow.is_done() {
-            tracing::info!("the operation's deadline passed");
-            let Some(outcome) = flow.unsettled_outcome() else {
-                // Nothing that moves money is out, and the caller is told so: the flow ends now
-                // (it never sends Generate Token, call 2 or a refund later) and is stored ended.
-                flow.handle(now, Event::Cancel)?;
-                if let Some(record) = record.as_mut() {
-                    record.save(flow, flow.is_settled(), None).await?;
-                }
-                return Err(ClientError::DeadlinePassed);
-            };
-            stop(record, flow, None).await?;
-            return Ok(Step::Done(outcome));
+            return past_deadline(flow, record, now).await;
         }
         // Whether money may have moved before this step: decides what an error below means.
         let unsettled_before = flow.unsettled_outcome().is_some();
         match flow.poll(now) {
             Action::Send(call) => {
-                // Write-ahead: the store knows a call may be on its way before it is. Its
-                // wake-up is this drive's deadline: until then the flow is this instance's, and
-                // `reconcile` leaves it alone (after it, the instance crashed or gave up).
-                if let Some(record) = record.as_mut()
-                    && let Err(error) = record.save(flow, false, Some(deadline)).await
-                {
-                    if let ClientError::Store(ovo_flows::StoreError::Conflict) = error {
-                        // Another instance advanced this flow: it is theirs.
-                        return Err(error);
-                    }
-                    // The call was not sent: tell the flow so, then end as it then stands.
-                    let never_left = Received::Failed {
-                        may_have_reached: false,
-                    };
-                    flow.handle(caller.now(), Event::Received(never_left))?;
-                    return settle(flow, error, &mut None).await;
-                }
-                let remaining = (deadline - now).unsigned_abs();
                 sent_any = true;
-                let sent = tokio::time::timeout(remaining, caller.call(&call, customer.as_deref()));
-                let received = match sent.await {
-                    Ok(Ok(received)) => received,
-                    // The call loop fails only before a call could reach the provider (a missing
-                    // credential, a token or store outage) or after a refusal: nothing left.
-                    Ok(Err(error)) => {
-                        let never_left = Received::Failed {
-                            may_have_reached: false,
-                        };
-                        flow.handle(caller.now(), Event::Received(never_left))?;
-                        if unsettled_before {
-                            return settle(flow, error, record).await;
-                        }
-                        if let Some(record) = record.as_mut() {
-                            record.save(flow, flow.is_settled(), None).await?;
-                        }
-                        return Err(error);
-                    }
-                    Err(_) => {
-                        tracing::info!("the operation's deadline passed with a call in flight");
-                        Received::Failed {
-                            may_have_reached: true,
-                        }
-                    }
+                let sending = Sending {
+                    call: &call,
+                    customer: customer.as_deref(),
+                    now,
+                    deadline,
+                    unsettled_before,
                 };
-                flow.handle(caller.now(), Event::Received(received))?;
+                if let ControlFlow::Break(stopped) = send(caller, flow, record, sending).await {
+                    return stopped;
+                }
             }
             Action::OpenWebview(url) => {
                 let until = match flow.poll(now) {
@@ -192,27 +148,133 @@ where
                     "the flow is waiting with nothing in flight",
                 )));
             }
-            Action::Done(outcome) => {
-                if let Some(record) = record.as_mut()
-                    && let Err(error) = record.save(flow, flow.is_settled(), None).await
-                {
-                    if !sent_any
-                        && matches!(error, ClientError::Store(ovo_flows::StoreError::Conflict))
-                    {
-                        // Nothing was sent, and another instance wrote this flow since it was
-                        // read (a copy read earlier, or cached): its outcome is theirs, and this
-                        // one, decided on the older copy (a failure callback after the debit
-                        // was paid elsewhere, say), would be wrong.
-                        return Err(error);
-                    }
-                    // The outcome is reported all the same: money state is never lost to a
-                    // store failure. The stored flow stays unsettled and is settled again later.
-                    tracing::error!(%error, "the flow's outcome could not be stored");
-                }
-                return Ok(Step::Done(outcome));
-            }
+            Action::Done(outcome) => return done(flow, record, outcome, sent_any).await,
         }
     }
+}
+
+/// The operation's deadline passed before the flow finished: it ends `Unknown` (stored
+/// unsettled) if money may have moved, else it is cancelled, stored ended, and the caller told.
+async fn past_deadline<F: Flow>(
+    flow: &mut F,
+    record: &mut Option<Record<'_>>,
+    now: OffsetDateTime,
+) -> Result<Step<F::Outcome>, ClientError> {
+    tracing::info!("the operation's deadline passed");
+    let Some(outcome) = flow.unsettled_outcome() else {
+        // Nothing that moves money is out, and the caller is told so: the flow ends now (it
+        // never sends Generate Token, call 2 or a refund later) and is stored ended.
+        flow.handle(now, Event::Cancel)?;
+        if let Some(record) = record.as_mut() {
+            record.save(flow, flow.is_settled(), None).await?;
+        }
+        return Err(ClientError::DeadlinePassed);
+    };
+    stop(record, flow, None).await?;
+    Ok(Step::Done(outcome))
+}
+
+/// One call the flow asked for, and what bounds it.
+struct Sending<'a> {
+    call: &'a Call,
+    customer: Option<&'a str>,
+    /// When the flow asked for it (before the deadline).
+    now: OffsetDateTime,
+    /// The drive's deadline: the call's and the write-ahead's wake-up.
+    deadline: OffsetDateTime,
+    /// Whether money may have moved before the flow asked for the call.
+    unsettled_before: bool,
+}
+
+/// Writes the flow ahead of the call, sends it and hands the flow what came back: `Continue`
+/// to poll the flow again, `Break` with what the drive returns when it cannot go on.
+async fn send<F, C>(
+    caller: &C,
+    flow: &mut F,
+    record: &mut Option<Record<'_>>,
+    sending: Sending<'_>,
+) -> ControlFlow<Result<Step<F::Outcome>, ClientError>>
+where
+    F: Flow + Send,
+    C: Caller,
+{
+    let never_left = || {
+        Event::Received(Received::Failed {
+            may_have_reached: false,
+        })
+    };
+    // Write-ahead: the store knows a call may be on its way before it is. Its wake-up is this
+    // drive's deadline: until then the flow is this instance's, and `reconcile` leaves it alone
+    // (after it, the instance crashed or gave up).
+    if let Some(record) = record.as_mut()
+        && let Err(error) = record.save(flow, false, Some(sending.deadline)).await
+    {
+        if let ClientError::Store(ovo_flows::StoreError::Conflict) = error {
+            // Another instance advanced this flow: it is theirs.
+            return ControlFlow::Break(Err(error));
+        }
+        // The call was not sent: tell the flow so, then end as it then stands.
+        if let Err(flow_error) = flow.handle(caller.now(), never_left()) {
+            return ControlFlow::Break(Err(flow_error.into()));
+        }
+        return ControlFlow::Break(settle(flow, error, &mut None).await);
+    }
+    let remaining = (sending.deadline - sending.now).unsigned_abs();
+    let sent = tokio::time::timeout(remaining, caller.call(sending.call, sending.customer));
+    let received = match sent.await {
+        Ok(Ok(received)) => received,
+        // The call loop fails only before a call could reach the provider (a missing credential,
+        // a token or store outage) or after a refusal: nothing left.
+        Ok(Err(error)) => {
+            if let Err(flow_error) = flow.handle(caller.now(), never_left()) {
+                return ControlFlow::Break(Err(flow_error.into()));
+            }
+            if sending.unsettled_before {
+                return ControlFlow::Break(settle(flow, error, record).await);
+            }
+            if let Some(record) = record.as_mut()
+                && let Err(store_error) = record.save(flow, flow.is_settled(), None).await
+            {
+                return ControlFlow::Break(Err(store_error));
+            }
+            return ControlFlow::Break(Err(error));
+        }
+        Err(_) => {
+            tracing::info!("the operation's deadline passed with a call in flight");
+            Received::Failed {
+                may_have_reached: true,
+            }
+        }
+    };
+    match flow.handle(caller.now(), Event::Received(received)) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(flow_error) => ControlFlow::Break(Err(flow_error.into())),
+    }
+}
+
+/// The flow finished with `outcome`: it is stored settled, and reported unless nothing was sent
+/// and another instance wrote the flow since it was read.
+async fn done<F: Flow>(
+    flow: &F,
+    record: &mut Option<Record<'_>>,
+    outcome: F::Outcome,
+    sent_any: bool,
+) -> Result<Step<F::Outcome>, ClientError> {
+    if let Some(record) = record.as_mut()
+        && let Err(error) = record.save(flow, flow.is_settled(), None).await
+    {
+        if !sent_any && matches!(error, ClientError::Store(ovo_flows::StoreError::Conflict)) {
+            // Nothing was sent, and another instance wrote this flow since it was read (a copy
+            // read earlier, or cached): its outcome is theirs, and this one, decided on the
+            // older copy (a failure callback after the debit was paid elsewhere, say), would be
+            // wrong.
+            return Err(error);
+        }
+        // The outcome is reported all the same: money state is never lost to a store failure.
+        // The stored flow stays unsettled and is settled again later.
+        tracing::error!(%error, "the flow's outcome could not be stored");
+    }
+    Ok(Step::Done(outcome))
 }
 
 /// Stores the flow where it stopped. A store failure is an error only while nothing that moves
