@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context as _, bail, ensure};
 use bytes::Bytes;
 use clap::Args;
 use ovo_flows::{
@@ -30,7 +31,7 @@ use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
 use ovo_store::{KEY_VARIABLE, SqlStore, StoreKey};
 use serde_json::{Value, json};
 
-use crate::{customer, enroll};
+use crate::{Plain as _, customer, enroll};
 
 const PHONE: &str = "6281234567890";
 const PIN: &str = "123456";
@@ -71,10 +72,10 @@ struct Stores {
 }
 
 /// Opens the database of `--database-url`, or a SQLite file in a temporary directory.
-async fn open_stores(args: &DemoArgs) -> Result<(Stores, String), Failure> {
+async fn open_stores(args: &DemoArgs) -> anyhow::Result<(Stores, String)> {
     let key = match std::env::var(KEY_VARIABLE) {
         Ok(text) if !text.is_empty() => {
-            let key = StoreKey::parse(&text).map_err(|e| format!("{KEY_VARIABLE}: {e}"))?;
+            let key = StoreKey::parse(&text).plain().context(KEY_VARIABLE)?;
             let line = format!(
                 "store key from {KEY_VARIABLE}: key id {}",
                 key.sealing_key_id()
@@ -82,8 +83,8 @@ async fn open_stores(args: &DemoArgs) -> Result<(Stores, String), Failure> {
             (key, line)
         }
         _ => {
-            let text = StoreKey::generate().map_err(|e| e.to_string())?;
-            let key = StoreKey::parse(&text).map_err(|e| e.to_string())?;
+            let text = StoreKey::generate().plain()?;
+            let key = StoreKey::parse(&text).plain()?;
             let line = format!(
                 "store key generated for this run (set {KEY_VARIABLE} to keep one): key id {}",
                 key.sealing_key_id()
@@ -103,7 +104,8 @@ async fn open_stores(args: &DemoArgs) -> Result<(Stores, String), Failure> {
     };
     let store = SqlStore::connect(&url, key.0)
         .await
-        .map_err(|e| format!("the database: {e}"))?;
+        .plain()
+        .context("the database")?;
     let shown = match store.engine() {
         ovo_store::Engine::Sqlite => format!("SQLite at {}", url.trim_start_matches("sqlite:")),
         _ => "PostgreSQL".to_owned(),
@@ -118,7 +120,7 @@ async fn open_stores(args: &DemoArgs) -> Result<(Stores, String), Failure> {
 }
 
 /// Appends `tokens` to the `--reveal-tokens-to` file, if any.
-fn reveal(args: &DemoArgs, tokens: &[&Secret]) -> Result<(), Failure> {
+fn reveal(args: &DemoArgs, tokens: &[&Secret]) -> anyhow::Result<()> {
     let Some(path) = &args.reveal_tokens_to else {
         return Ok(());
     };
@@ -126,9 +128,9 @@ fn reveal(args: &DemoArgs, tokens: &[&Secret]) -> Result<(), Failure> {
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .with_context(|| path.display().to_string())?;
     for token in tokens {
-        writeln!(file, "{}", token.expose()).map_err(|e| format!("{}: {e}", path.display()))?;
+        writeln!(file, "{}", token.expose()).with_context(|| path.display().to_string())?;
     }
     Ok(())
 }
@@ -140,8 +142,6 @@ struct Demo {
     step: usize,
     started: Instant,
 }
-
-type Failure = String;
 
 fn rupiah(amount: Idr) -> String {
     let whole = (amount.sen() / 100).to_string();
@@ -155,12 +155,10 @@ fn rupiah(amount: Idr) -> String {
     format!("Rp {grouped},{:02}", amount.sen() % 100)
 }
 
-fn money(text: &str) -> Result<Idr, Failure> {
-    Idr::parse_snap_value(text).map_err(|e| format!("{text}: {e}"))
-}
-
-fn check(ok: bool, what: impl Into<String>) -> Result<(), Failure> {
-    if ok { Ok(()) } else { Err(what.into()) }
+fn money(text: &str) -> anyhow::Result<Idr> {
+    Idr::parse_snap_value(text)
+        .plain()
+        .with_context(|| text.to_owned())
 }
 
 impl Demo {
@@ -180,20 +178,20 @@ impl Demo {
         url: &str,
         content_type: &str,
         body: Vec<u8>,
-    ) -> Result<http::Response<Bytes>, Failure> {
+    ) -> anyhow::Result<http::Response<Bytes>> {
         let request = http::Request::builder()
             .method(method)
             .uri(url)
             .header("content-type", content_type)
-            .body(Bytes::from(body))
-            .map_err(|e| e.to_string())?;
+            .body(Bytes::from(body))?;
         self.http
             .send(request, Duration::from_secs(10))
             .await
-            .map_err(|e| format!("{url}: {e}"))
+            .plain()
+            .with_context(|| url.to_owned())
     }
 
-    async fn control(&self, method: &str, path: &str, body: Value) -> Result<Value, Failure> {
+    async fn control(&self, method: &str, path: &str, body: Value) -> anyhow::Result<Value> {
         let bytes = if body.is_null() {
             Vec::new()
         } else {
@@ -208,25 +206,20 @@ impl Demo {
             )
             .await?;
         let json: Value = serde_json::from_slice(response.body()).unwrap_or_default();
-        check(
-            response.status().is_success(),
-            format!("sandbox {path}: {json}"),
-        )?;
+        ensure!(response.status().is_success(), "sandbox {path}: {json}");
         Ok(json)
     }
 
     /// The `n`th notification (from 1) the stand-in merchant endpoint received: its headers and
     /// its body, exactly as sent. Waits up to 5 s for it.
-    async fn notification(&self, n: usize) -> Result<(http::HeaderMap, Vec<u8>), Failure> {
+    async fn notification(&self, n: usize) -> anyhow::Result<(http::HeaderMap, Vec<u8>)> {
         for _ in 0..250 {
             let inbox = self.control("GET", "inbox", Value::Null).await?;
             if let Some(entry) = inbox["notifications"].get(n - 1) {
                 let mut headers = http::HeaderMap::new();
                 for (name, value) in entry["headers"].as_object().into_iter().flatten() {
-                    let name =
-                        http::HeaderName::try_from(name.as_str()).map_err(|e| e.to_string())?;
-                    let value = http::HeaderValue::try_from(value.as_str().unwrap_or_default())
-                        .map_err(|e| e.to_string())?;
+                    let name = http::HeaderName::try_from(name.as_str())?;
+                    let value = http::HeaderValue::try_from(value.as_str().unwrap_or_default())?;
                     headers.insert(name, value);
                 }
                 let body = entry["body"]
@@ -238,7 +231,7 @@ impl Demo {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Err(format!("notification {n} did not arrive"))
+        bail!("notification {n} did not arrive")
     }
 
     /// Where the sandbox's stand-in merchant endpoint receives notifications.
@@ -246,7 +239,7 @@ impl Demo {
         format!("{}{INBOX}", self.base)
     }
 
-    async fn balances(&self) -> Result<(Idr, Idr), Failure> {
+    async fn balances(&self) -> anyhow::Result<(Idr, Idr)> {
         let account = self
             .control("GET", &format!("accounts/{PHONE}"), Value::Null)
             .await?;
@@ -256,7 +249,7 @@ impl Demo {
         ))
     }
 
-    async fn show_balances(&mut self, context: &str) -> Result<(Idr, Idr), Failure> {
+    async fn show_balances(&mut self, context: &str) -> anyhow::Result<(Idr, Idr)> {
         let (cash, points) = self.balances().await?;
         self.say(format!(
             "{context}: OVO Cash {}, OVO Points {}",
@@ -267,7 +260,7 @@ impl Demo {
     }
 
     /// The customer in OVO's webview: the page, then its form, as a browser submits it.
-    async fn webview(&mut self, url: &str, needs_otp: bool) -> Result<String, Failure> {
+    async fn webview(&mut self, url: &str, needs_otp: bool) -> anyhow::Result<String> {
         if self.open {
             return self.wait_for_person(url).await;
         }
@@ -284,7 +277,7 @@ impl Demo {
         Ok(location)
     }
 
-    async fn wait_for_person(&mut self, url: &str) -> Result<String, Failure> {
+    async fn wait_for_person(&mut self, url: &str) -> anyhow::Result<String> {
         let before = self.control("GET", "callbacks", Value::Null).await?["callbacks"]
             .as_array()
             .map_or(0, Vec::len);
@@ -309,12 +302,11 @@ impl Demo {
 
 /// Runs the demo. Ctrl-C (with `--open`, while it waits for you) stops it and removes its
 /// temporary keys and database: dropping the demo drops their directories.
-pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     let result = runtime.block_on(async {
         tokio::select! {
             result = demo(args) => Some(result),
@@ -324,7 +316,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, String> {
     match result {
         Some(Ok(())) => Ok(ExitCode::SUCCESS),
         Some(Err(failure)) => {
-            eprintln!("demo FAILED: {failure}");
+            eprintln!("demo FAILED: {failure:#}");
             Ok(ExitCode::from(1))
         }
         None => {
@@ -335,16 +327,16 @@ pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, String> {
     }
 }
 
-async fn demo(args: &DemoArgs) -> Result<(), Failure> {
+async fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     let sandbox = Sandbox::start_with(
         ovo_sandbox::SandboxConfig::default(),
         ([127, 0, 0, 1], args.port).into(),
     )
     .await
-    .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+    .context("cannot start the sandbox")?;
     let mut demo = Demo {
         base: sandbox.base_url().to_owned(),
-        http: HyperTransport::new().map_err(|e| e.to_string())?,
+        http: HyperTransport::new().plain()?,
         open: args.open,
         step: 0,
         started: Instant::now(),
@@ -383,14 +375,14 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let config = SnapConfig::builder(&demo.base, &client_id)
         .callback_url(callback.clone())
         .build()
-        .map_err(|e| e.to_string())?;
+        .plain()?;
     let credentials = SnapCredentials {
         private_key: PrivateKey::from_pem_file(
             &dir.join("signing-private-pkcs1.pem"),
             FilePermissions::Strict,
         )
-        .map_err(|e| e.to_string())?,
-        client_secret: ClientSecret::new(secret).map_err(|e| e.to_string())?,
+        .plain()?,
+        client_secret: ClientSecret::new(secret).plain()?,
     };
     let (stores, opened) = open_stores(args).await?;
     let store = Arc::clone(&stores.store);
@@ -409,25 +401,20 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
 
     // OVO direct.
     println!("\nOVO direct (SNAP)");
-    let b2b = client
-        .b2b_token()
-        .await
-        .map_err(|e| format!("B2B token: {e}"))?;
+    let b2b = client.b2b_token().await.plain().context("B2B token")?;
     reveal(args, &[&b2b.token])?;
     let until = ovo_sign::SnapTimestampFormat::OVO
         .format(b2b.usable_until)
-        .map_err(|e| e.to_string())?;
+        .plain()?;
     demo.say(format!(
         "B2B token issued (SHA256withRSA over client_id|X-TIMESTAMP), renewed before {until}"
     ));
-    let lookup = client
-        .lookup(PHONE)
-        .await
-        .map_err(|e| format!("lookup: {e}"))?;
-    check(
+    let lookup = client.lookup(PHONE).await.plain().context("lookup")?;
+    ensure!(
         lookup.status.as_str() == "CAN_LINK",
-        format!("lookup said {}", lookup.status),
-    )?;
+        "lookup said {}",
+        lookup.status
+    );
     demo.say(format!("phone lookup: {}", lookup.status));
     let binding = ovo_model::snap::BindingRequest {
         partner_reference_no: Some(format!("BIND-{run}")),
@@ -438,7 +425,8 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let pending = client
         .begin_linking(CUSTOMER, &binding)
         .await
-        .map_err(|e| format!("binding: {e}"))?;
+        .plain()
+        .context("binding")?;
     demo.say(
         "account binding: linkage token received; the webview URL carries every qParams entry",
     );
@@ -446,19 +434,17 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let linked = client
         .finish_linking(&pending.id, &callback_url)
         .await
-        .map_err(|e| format!("B2B2C token: {e}"))?;
+        .plain()
+        .context("B2B2C token")?;
     let LinkingOutcome::Linked(tokens) = &linked else {
-        return Err(format!("linking: {linked:?}"));
+        bail!("linking: {linked:?}");
     };
     let mut used = vec![&tokens.access];
     used.extend(tokens.refresh.as_ref());
     reveal(args, &used)?;
     demo.say(format!("B2B2C token exchanged: {CUSTOMER} is linked (access token 15 days, refresh token until unbinding)"));
 
-    let balance = client
-        .balance(CUSTOMER)
-        .await
-        .map_err(|e| format!("balance: {e}"))?;
+    let balance = client.balance(CUSTOMER).await.plain().context("balance")?;
     let cash = balance
         .account_infos
         .first()
@@ -476,39 +462,43 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let DebitProgress::Webview(pending) = client
         .begin_debit(CUSTOMER, &payment)
         .await
-        .map_err(|e| format!("debit: {e}"))?
+        .plain()
+        .context("debit")?
     else {
-        return Err("call 1 of the debit should ask for the PIN".into());
+        bail!("call 1 of the debit should ask for the PIN");
     };
     let (cash_now, _) = demo.balances().await?;
-    check(cash_now == cash, "call 1 moved money")?;
+    ensure!(cash_now == cash, "call 1 moved money");
     demo.say("direct debit Rp 25.000,00, call 1: 2025400 \"Transaction still on process\", nothing moved");
     let callback_url = demo.webview(&pending.webview_url, false).await?;
     let outcome = client
         .finish_debit(&pending.id, &callback_url)
         .await
-        .map_err(|e| format!("debit: {e}"))?;
-    check(
+        .plain()
+        .context("debit")?;
+    ensure!(
         matches!(outcome, DebitOutcome::Paid { .. }),
-        format!("debit: {outcome:?}"),
-    )?;
+        "debit: {outcome:?}"
+    );
     demo.say("Generate Token → singleUseToken; call 2 with the identical body: 2005400, paid");
     let (headers, body) = demo.notification(1).await?;
-    let ovo_key = ovo_sign::PublicKey::from_pem(ovo_sandbox::PROVIDER_PUBLIC_KEY_PEM.as_bytes())
-        .map_err(|e| e.to_string())?;
+    let ovo_key =
+        ovo_sign::PublicKey::from_pem(ovo_sandbox::PROVIDER_PUBLIC_KEY_PEM.as_bytes()).plain()?;
     let notify = SnapNotifyVerifier::new(vec![ovo_key], INBOX)
         .with_dedup(store.clone())
         .verify(&headers, &body, time::OffsetDateTime::now_utc())
         .await
-        .map_err(|e| format!("SNAP debit notification: {e}"))?
+        .plain()
+        .context("SNAP debit notification")?
         .commit(time::OffsetDateTime::now_utc())
         .await
-        .map_err(|e| format!("SNAP debit notification: {e}"))?;
-    check(
+        .plain()
+        .context("SNAP debit notification")?;
+    ensure!(
         notify.original_partner_reference_no.as_deref() == Some(invoice.as_str())
             && notify.latest_transaction_status.as_str() == "00",
-        format!("SNAP debit notification: {notify:?}"),
-    )?;
+        "SNAP debit notification: {notify:?}"
+    );
     demo.say(format!("debit notification at the PAY_NOTIFY URL: {invoice} status 00, OVO's SHA256withRSA signature verified"));
     demo.show_balances("after the debit").await?;
 
@@ -532,25 +522,27 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let DebitProgress::Done(outcome) = client
         .begin_debit(CUSTOMER, &recurring)
         .await
-        .map_err(|e| format!("recurring: {e}"))?
+        .plain()
+        .context("recurring")?
     else {
-        return Err("a recurring debit should not need the webview in the sandbox".into());
+        bail!("a recurring debit should not need the webview in the sandbox");
     };
-    check(
+    ensure!(
         matches!(outcome, DebitOutcome::Paid { .. }),
-        format!("recurring: {outcome:?}"),
-    )?;
+        "recurring: {outcome:?}"
+    );
     demo.say("recurring debit Rp 5.000,00 (subTransactionType AUTO, points first): paid without the PIN webview");
     demo.show_balances("after the recurring debit").await?;
 
     let status = client
         .status(CUSTOMER, &invoice)
         .await
-        .map_err(|e| format!("status: {e}"))?;
-    check(
+        .plain()
+        .context("status")?;
+    ensure!(
         status.latest_transaction_status.as_str() == "00",
-        "status is not 00",
-    )?;
+        "status is not 00"
+    );
     demo.say(format!(
         "debit status of {invoice}: latestTransactionStatus 00 (Success)"
     ));
@@ -563,35 +555,38 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let refunded = client
         .refund(CUSTOMER, &refund)
         .await
-        .map_err(|e| format!("refund: {e}"))?;
-    check(
+        .plain()
+        .context("refund")?;
+    ensure!(
         matches!(refunded, RefundOutcome::Refunded { .. }),
-        format!("refund: {refunded:?}"),
-    )?;
+        "refund: {refunded:?}"
+    );
     demo.say("partial refund Rp 10.000,00 with the B2B token: refunded");
     demo.show_balances("after the refund").await?;
 
     let UnbindingProgress::Webview(pending) = client
         .begin_unbinding(CUSTOMER, Some(format!("UNBIND-{run}")))
         .await
-        .map_err(|e| format!("unbinding: {e}"))?
+        .plain()
+        .context("unbinding")?
     else {
-        return Err("unbinding should ask for confirmation".into());
+        bail!("unbinding should ask for confirmation");
     };
     demo.say("unbinding, call 1: OVO asks the customer to confirm");
     let callback_url = demo.webview(&pending.webview_url, false).await?;
     let unbound = client
         .finish_unbinding(&pending.id, &callback_url)
         .await
-        .map_err(|e| format!("unbinding: {e}"))?;
-    check(
+        .plain()
+        .context("unbinding")?;
+    ensure!(
         unbound == UnbindingOutcome::Unbound,
-        format!("unbinding: {unbound:?}"),
-    )?;
-    check(
+        "unbinding: {unbound:?}"
+    );
+    ensure!(
         client.access_token(CUSTOMER).await.is_err(),
-        "a token survived the unbinding",
-    )?;
+        "a token survived the unbinding"
+    );
     demo.say("unbinding, call 2: unbound; every customer token is gone");
 
     // DOKU OVO Recurring.
@@ -603,8 +598,8 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     )
     .await?;
     let doku = DokuClient::new(
-        DokuConfig::new(&demo.base, DOKU_CLIENT).map_err(|e| e.to_string())?,
-        ClientSecret::new(DOKU_SECRET).map_err(|e| e.to_string())?,
+        DokuConfig::new(&demo.base, DOKU_CLIENT).plain()?,
+        ClientSecret::new(DOKU_SECRET).plain()?,
         demo.http.clone(),
     );
     let (ok, failed) = (
@@ -617,7 +612,8 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
             BindingAccount::new(PHONE, &ok, &failed),
         ))
         .await
-        .map_err(|e| format!("DOKU binding: {e}"))?;
+        .plain()
+        .context("DOKU binding")?;
     demo.say("customer binding: 201, registration page, status PENDING");
     let registration = bound.ovo_account.registration_url.clone();
     let landed = if demo.open {
@@ -625,15 +621,16 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
     } else {
         customer::fill_webview(&registration, PHONE, PIN, true).await?
     };
-    check(
+    ensure!(
         landed.contains("registration=ok"),
-        format!("registration ended at {landed}"),
-    )?;
+        "registration ended at {landed}"
+    );
     demo.say("registration page: OTP and PIN entered; back at success_registration_url");
     let token = doku
         .tokens(&TokenListRequest::wallet_recurring(CUSTOMER))
         .await
-        .map_err(|e| format!("token list: {e}"))?
+        .plain()
+        .context("token list")?
         .wallet;
     demo.say(format!(
         "token list: OVO token for {} (valid one year)",
@@ -647,7 +644,8 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
             },
         })
         .await
-        .map_err(|e| format!("DOKU balance: {e}"))?;
+        .plain()
+        .context("DOKU balance")?;
     demo.say(format!(
         "balance: OVO Cash {}, OVO Points {}",
         rupiah(balance.ovo_account.ovo_cash_balance.idr()),
@@ -657,35 +655,33 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         "customer": {"id": CUSTOMER},
         "order": {"invoice_number": invoice_doku, "amount": 7_500},
         "ovo_account": {"token_id": token.token_id.expose(), "payment_use_ovo_point": true},
-    }))
-    .map_err(|e| e.to_string())?;
-    let (paid, request_id) = doku
-        .pay(&payment)
-        .await
-        .map_err(|e| format!("DOKU payment: {e}"))?;
-    check(
+    }))?;
+    let (paid, request_id) = doku.pay(&payment).await.plain().context("DOKU payment")?;
+    ensure!(
         matches!(&paid, DokuOutcome::Answered(p) if p.payment.status.as_str() == "SUCCESS"),
-        format!("DOKU payment: {paid:?}"),
-    )?;
+        "DOKU payment: {paid:?}"
+    );
     demo.say("recurring payment Rp 7.500,00 (points first): SUCCESS");
     let (headers, body) = demo.notification(2).await?;
-    let secret = ClientSecret::new(DOKU_SECRET).map_err(|e| e.to_string())?;
+    let secret = ClientSecret::new(DOKU_SECRET).plain()?;
     let notified = DokuNotificationVerifier::new(DOKU_CLIENT, vec![secret], INBOX)
         .with_dedup(store.clone())
         .verify(&headers, &body, time::OffsetDateTime::now_utc())
         .await
-        .map_err(|e| format!("DOKU notification: {e}"))?
+        .plain()
+        .context("DOKU notification")?
         .commit(time::OffsetDateTime::now_utc())
         .await
-        .map_err(|e| format!("DOKU notification: {e}"))?;
-    check(
+        .plain()
+        .context("DOKU notification")?;
+    ensure!(
         notified
             .order
             .as_ref()
             .and_then(|o| o.invoice_number.as_deref())
             == Some(invoice_doku.as_str()),
-        format!("DOKU notification: {notified:?}"),
-    )?;
+        "DOKU notification: {notified:?}"
+    );
     demo.say(format!(
         "HTTP notification from DOKU: {invoice_doku} paid, HMAC-SHA256 signature verified"
     ));
@@ -693,16 +689,12 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         "order": {"invoice_number": invoice_doku},
         "payment": {"original_request_id": request_id},
         "refund": {"amount": 2_500, "reason": "Cancel Order"},
-    }))
-    .map_err(|e| e.to_string())?;
-    let refunded = doku
-        .refund(&refund)
-        .await
-        .map_err(|e| format!("DOKU refund: {e}"))?;
-    check(
+    }))?;
+    let refunded = doku.refund(&refund).await.plain().context("DOKU refund")?;
+    ensure!(
         matches!(&refunded, DokuOutcome::Answered(r) if r.refund.status.as_ref().is_some_and(|s| s.as_str() == "SUCCESS")),
-        format!("DOKU refund: {refunded:?}"),
-    )?;
+        "DOKU refund: {refunded:?}"
+    );
     demo.say("refund Rp 2.500,00 by the payment's Request-Id: SUCCESS");
     let mut customer = Customer::with_id(CUSTOMER);
     customer.name = Some("Customer 42".into());
@@ -714,11 +706,12 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
             },
         })
         .await
-        .map_err(|e| format!("DOKU unbind: {e}"))?;
-    check(
+        .plain()
+        .context("DOKU unbind")?;
+    ensure!(
         unbound.ovo_account.status == "SUCCESS",
-        "DOKU unbind failed",
-    )?;
+        "DOKU unbind failed"
+    );
     demo.say("unbind: SUCCESS, the token is deleted");
 
     // The ledger.
@@ -737,19 +730,19 @@ async fn demo(args: &DemoArgs) -> Result<(), Failure> {
         );
     }
     let (cash, points) = demo.balances().await?;
-    check(
+    ensure!(
         entries.len() == 5,
-        format!(
-            "the ledger should hold 3 captures and 2 refunds, not {}",
-            entries.len()
-        ),
-    )?;
+        "the ledger should hold 3 captures and 2 refunds, not {}",
+        entries.len()
+    );
     // Cash: 150.000 - 25.000 (debit) + 10.000 (refund) - 2.500 (DOKU, after 5.000 points) = 132.500.
     // Points: 10.000 - 5.000 (recurring) - 5.000 (DOKU) + 2.500 (DOKU refund, points first) = 2.500.
-    check(
+    ensure!(
         cash == Idr::from_rupiah(132_500) && points == Idr::from_rupiah(2_500),
-        format!("final balances {} / {}", rupiah(cash), rupiah(points)),
-    )?;
+        "final balances {} / {}",
+        rupiah(cash),
+        rupiah(points)
+    );
     println!(
         "\n  final balances: OVO Cash {}, OVO Points {}; every capture and refund is in the ledger",
         rupiah(cash),

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::{Context as _, anyhow};
 use clap::{Args, ValueEnum};
 use ovo_flows::{
     Authorization, Call, DebitOutcome, OvoEndpoint, SnapConfig, SnapCredentials, calls,
@@ -21,7 +22,7 @@ use ovo_model::snap::{BalanceInquiryRequest, BindingRequest, DirectDebitRequest,
 use ovo_model::{Idr, Secret, SnapMoney};
 use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
 
-use crate::{customer, enroll, keys};
+use crate::{Plain as _, customer, enroll, keys};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Env {
@@ -76,7 +77,7 @@ enum Person {
 }
 
 impl Person {
-    async fn webview(&self, url: &str, phone: &str, needs_otp: bool) -> Result<String, String> {
+    async fn webview(&self, url: &str, phone: &str, needs_otp: bool) -> anyhow::Result<String> {
         match self {
             Self::Program { pin } => customer::fill_webview(url, phone, pin, needs_otp).await,
             Self::Human => customer::ask_person(url),
@@ -148,7 +149,7 @@ impl Run {
         self.sink.exchanges().len()
     }
 
-    async fn scenarios(&mut self, unregistered: &str) -> Result<(), String> {
+    async fn scenarios(&mut self, unregistered: &str) -> anyhow::Result<()> {
         let merchant = self.client.config().merchant_id.clone();
         let binding = |phone: &str| BindingRequest {
             partner_reference_no: Some("BI-BIND-1".into()),
@@ -166,7 +167,8 @@ impl Run {
             .client
             .begin_linking("bi", &binding(&self.phone))
             .await
-            .map_err(|e| format!("binding: {e}"))?;
+            .plain()
+            .context("binding")?;
         self.record(
             from..usize::MAX,
             "Account Binding",
@@ -181,7 +183,8 @@ impl Run {
         self.client
             .finish_linking(&pending.id, &callback)
             .await
-            .map_err(|e| format!("B2B2C token: {e}"))?;
+            .plain()
+            .context("B2B2C token")?;
         let from = self.mark();
         let _ = self
             .client
@@ -196,10 +199,7 @@ impl Run {
         );
 
         let from = self.mark();
-        self.client
-            .balance("bi")
-            .await
-            .map_err(|e| format!("balance: {e}"))?;
+        self.client.balance("bi").await.plain().context("balance")?;
         self.record(
             from..usize::MAX,
             "Balance Inquiry",
@@ -208,8 +208,7 @@ impl Run {
             "2001100",
         );
         let from = self.mark();
-        let mut bogus =
-            calls::balance(&BalanceInquiryRequest::default()).map_err(|e| e.to_string())?;
+        let mut bogus = calls::balance(&BalanceInquiryRequest::default()).plain()?;
         bogus.authorization = Authorization::Bearer(Secret::new("invalid-access-token"));
         let _ = self.client.execute(&bogus, None).await;
         self.record(
@@ -227,7 +226,8 @@ impl Run {
             .client
             .begin_debit("bi", &payment)
             .await
-            .map_err(|e| format!("debit: {e}"))?
+            .plain()
+            .context("debit")?
         {
             DebitProgress::Webview(pending) => {
                 let callback = self
@@ -238,7 +238,8 @@ impl Run {
                     .client
                     .finish_debit(&pending.id, &callback)
                     .await
-                    .map_err(|e| format!("debit: {e}"))?;
+                    .plain()
+                    .context("debit")?;
                 if !matches!(outcome, DebitOutcome::Paid { .. }) {
                     println!("    the debit ended {outcome:?}");
                 }
@@ -253,16 +254,12 @@ impl Run {
             "2005400",
         );
         let from = self.mark();
-        let access = self
-            .client
-            .access_token("bi")
-            .await
-            .map_err(|e| e.to_string())?;
+        let access = self.client.access_token("bi").await.plain()?;
         let duplicate =
             DirectDebitRequest::new("BI-INV-0001", SnapMoney::idr(Idr::from_rupiah(2_000)));
         let call = Call::ovo(
             OvoEndpoint::Debit,
-            serde_json::to_vec(&duplicate).map_err(|e| e.to_string())?,
+            serde_json::to_vec(&duplicate)?,
             Authorization::Bearer(access.clone()),
         );
         let _ = self.client.execute(&call, None).await;
@@ -278,7 +275,8 @@ impl Run {
         self.client
             .status("bi", "BI-INV-0001")
             .await
-            .map_err(|e| format!("status: {e}"))?;
+            .plain()
+            .context("status")?;
         self.record(
             from..usize::MAX,
             "Direct Debit Payment Status",
@@ -291,7 +289,7 @@ impl Run {
             Authorization::Bearer(Secret::new("invalid-token")),
             "BI-INV-0001",
         )
-        .map_err(|e| e.to_string())?;
+        .plain()?;
         let _ = self.client.execute(&bogus, None).await;
         self.record(
             from..usize::MAX,
@@ -310,7 +308,8 @@ impl Run {
         self.client
             .refund("bi", &refund)
             .await
-            .map_err(|e| format!("refund: {e}"))?;
+            .plain()
+            .context("refund")?;
         self.record(
             from..usize::MAX,
             "Direct Debit Refund",
@@ -346,7 +345,8 @@ impl Run {
             .client
             .begin_unbinding("bi", Some("BI-UNBIND-1".into()))
             .await
-            .map_err(|e| format!("unbinding: {e}"))?
+            .plain()
+            .context("unbinding")?
         {
             UnbindingProgress::Webview(pending) => {
                 let callback = self
@@ -356,7 +356,8 @@ impl Run {
                 self.client
                     .finish_unbinding(&pending.id, &callback)
                     .await
-                    .map_err(|e| format!("unbinding: {e}"))?;
+                    .plain()
+                    .context("unbinding")?;
             }
             UnbindingProgress::Done(_) => {}
         }
@@ -382,8 +383,8 @@ fn csv_field(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-fn write(out: &Path, scenarios: &[Scenario], env: Env) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+fn write(out: &Path, scenarios: &[Scenario], env: Env) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
     let mut markdown = format!(
         "# BI SNAP devsite scenarios ({})\n\nEach request and response with every header, in cURL form. **These records hold credentials.**\n\n| # | API | case | expected | result |\n|---|---|---|---|---|\n",
         if env == Env::Sandbox {
@@ -436,20 +437,19 @@ fn write(out: &Path, scenarios: &[Scenario], env: Env) -> Result<(), String> {
 }
 
 /// Runs the scenarios and writes the evidence; exit 1 if any answer differs from the expected one.
-pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     runtime.block_on(async {
-        let http = HyperTransport::new().map_err(|e| e.to_string())?;
+        let http = HyperTransport::new().plain()?;
         let sink = Arc::new(MemorySink::default());
         let transport = RecordingTransport::new(http.clone(), sink.clone());
         // The sandbox's key directory, removed when dropped (at the end, or on an error).
         let (client, person, _sandbox, _keys) = match args.env {
             Env::Sandbox => {
-                let sandbox = ovo_sandbox::Sandbox::start().await.map_err(|e| e.to_string())?;
+                let sandbox = ovo_sandbox::Sandbox::start().await?;
                 let base = sandbox.base_url().to_owned();
                 let provisioned = enroll::provision(&base).await?;
                 let pin = "123456".to_owned();
@@ -458,24 +458,24 @@ pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
                 let config = SnapConfig::builder(&base, &provisioned.client_id)
                     .callback_url(format!("{base}/_sandbox/callback"))
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .plain()?;
                 let credentials = SnapCredentials {
-                    private_key: PrivateKey::from_pem_file(&provisioned.dir.path().join("signing-private-pkcs1.pem"), FilePermissions::Strict).map_err(|e| e.to_string())?,
-                    client_secret: ClientSecret::new(provisioned.client_secret.clone()).map_err(|e| e.to_string())?,
+                    private_key: PrivateKey::from_pem_file(&provisioned.dir.path().join("signing-private-pkcs1.pem"), FilePermissions::Strict).plain()?,
+                    client_secret: ClientSecret::new(provisioned.client_secret.clone()).plain()?,
                 };
                 (OvoClient::new(config, credentials, transport), Person::Program { pin }, Some(sandbox), Some(provisioned.dir))
             }
             Env::Staging => {
-                let missing = |what: &str| format!("--env staging needs {what}");
+                let missing = |what: &str| anyhow!("--env staging needs {what}");
                 let config = SnapConfig::staging(args.client_id.clone().ok_or_else(|| missing("--client-id"))?)
                     .callback_url(args.callback_url.clone().ok_or_else(|| missing("--callback-url"))?)
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .plain()?;
                 let key = args.private_key.as_ref().ok_or_else(|| missing("--private-key"))?;
                 let secret = args.client_secret_file.as_ref().ok_or_else(|| missing("--client-secret-file"))?;
                 let credentials = SnapCredentials {
-                    private_key: PrivateKey::from_pem_file(key, FilePermissions::Strict).map_err(|e| e.to_string())?,
-                    client_secret: ClientSecret::from_file(secret, FilePermissions::Strict).map_err(|e| e.to_string())?,
+                    private_key: PrivateKey::from_pem_file(key, FilePermissions::Strict).plain()?,
+                    client_secret: ClientSecret::from_file(secret, FilePermissions::Strict).plain()?,
                 };
                 (OvoClient::new(config, credentials, transport), Person::Human, None, None)
             }
