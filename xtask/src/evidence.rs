@@ -105,13 +105,45 @@ fn code_of(exchange: &Exchange) -> String {
         .unwrap_or_else(|| "(none)".into())
 }
 
+/// One of the six APIs BI's scenarios cover: its name in the evidence and a part of its path that
+/// picks its exchange out of the recorded ones.
+#[derive(Clone, Copy)]
+struct Api {
+    name: &'static str,
+    path: &'static str,
+}
+
+const BINDING: Api = Api {
+    name: "Account Binding",
+    path: "registration-account-binding",
+};
+const BALANCE: Api = Api {
+    name: "Balance Inquiry",
+    path: "balance-inquiry",
+};
+const DEBIT: Api = Api {
+    name: "Direct Debit Payment",
+    path: "payment-host-to-host",
+};
+const STATUS: Api = Api {
+    name: "Direct Debit Payment Status",
+    path: "debit/status",
+};
+const REFUND: Api = Api {
+    name: "Direct Debit Refund",
+    path: "debit/refund",
+};
+const UNBINDING: Api = Api {
+    name: "Account Unbinding",
+    path: "registration-account-unbinding",
+};
+
 impl Run {
-    /// Records a scenario: the last exchange with `path` among the exchanges in `range`.
+    /// Records a scenario: the last exchange with the API's path among the exchanges in `range`.
     fn record(
         &mut self,
         range: std::ops::Range<usize>,
-        api: &'static str,
-        path: &str,
+        api: Api,
         positive: bool,
         expected: &'static str,
     ) {
@@ -121,7 +153,7 @@ impl Run {
             .get(range.start.min(end)..end)
             .unwrap_or_default()
             .iter()
-            .rfind(|e| e.request.contains(path))
+            .rfind(|e| e.request.contains(api.path))
             .cloned();
         let actual = exchange
             .as_ref()
@@ -132,12 +164,13 @@ impl Run {
             "UNEXPECTED"
         };
         println!(
-            "{:>2}. {api:<28} {:<8} expected {expected}, got {actual}: {mark}",
+            "{:>2}. {:<28} {:<8} expected {expected}, got {actual}: {mark}",
             self.scenarios.len() + 1,
+            api.name,
             if positive { "positive" } else { "negative" }
         );
         self.scenarios.push(Scenario {
-            api,
+            api: api.name,
             positive,
             expected,
             actual,
@@ -145,37 +178,48 @@ impl Run {
         });
     }
 
+    /// Records a scenario from the exchanges made since `from` (a [`Run::mark`]).
+    fn record_since(&mut self, from: usize, api: Api, positive: bool, expected: &'static str) {
+        self.record(from..usize::MAX, api, positive, expected);
+    }
+
     fn mark(&self) -> usize {
         self.sink.exchanges().len()
     }
 
+    /// BI's twelve scenarios in BI's order, a positive and a negative case per API. The positive
+    /// cases build on each other (the binding gives the token the debit uses, the debit is what
+    /// the status inquiry and the refund name), so they run in this order.
     async fn scenarios(&mut self, unregistered: &str) -> anyhow::Result<()> {
-        let merchant = self.client.config().merchant_id.clone();
-        let binding = |phone: &str| BindingRequest {
+        self.binding(unregistered).await?;
+        self.balance().await?;
+        self.debit().await?;
+        self.status().await?;
+        self.refund().await?;
+        self.unbinding().await
+    }
+
+    /// The binding request of this run's customer, for `phone`.
+    fn binding_request(&self, phone: &str) -> BindingRequest {
+        BindingRequest {
             partner_reference_no: Some("BI-BIND-1".into()),
-            merchant_id: merchant.clone(),
+            merchant_id: self.client.config().merchant_id.clone(),
             phone_no: Some(phone.to_owned()),
             ..Default::default()
-        };
-        let (bind_path, unbind_path) = (
-            "registration-account-binding",
-            "registration-account-unbinding",
-        );
+        }
+    }
 
+    /// Binding: the stage account's phone, completed in the webview so that the later scenarios
+    /// have a customer token; then a phone OVO does not know, which OVO refuses.
+    async fn binding(&mut self, unregistered: &str) -> anyhow::Result<()> {
         let from = self.mark();
         let pending = self
             .client
-            .begin_linking("bi", &binding(&self.phone))
+            .begin_linking("bi", &self.binding_request(&self.phone))
             .await
             .plain()
             .context("binding")?;
-        self.record(
-            from..usize::MAX,
-            "Account Binding",
-            bind_path,
-            true,
-            "2000700",
-        );
+        self.record_since(from, BINDING, true, "2000700");
         let callback = self
             .person
             .webview(&pending.webview_url, &self.phone, true)
@@ -188,37 +232,28 @@ impl Run {
         let from = self.mark();
         let _ = self
             .client
-            .begin_linking("bi-unknown", &binding(unregistered))
+            .begin_linking("bi-unknown", &self.binding_request(unregistered))
             .await;
-        self.record(
-            from..usize::MAX,
-            "Account Binding",
-            bind_path,
-            false,
-            "4040711",
-        );
+        self.record_since(from, BINDING, false, "4040711");
+        Ok(())
+    }
 
+    /// Balance inquiry with the customer's token, then with a token OVO never issued.
+    async fn balance(&mut self) -> anyhow::Result<()> {
         let from = self.mark();
         self.client.balance("bi").await.plain().context("balance")?;
-        self.record(
-            from..usize::MAX,
-            "Balance Inquiry",
-            "balance-inquiry",
-            true,
-            "2001100",
-        );
+        self.record_since(from, BALANCE, true, "2001100");
         let from = self.mark();
         let mut bogus = calls::balance(&BalanceInquiryRequest::default()).plain()?;
         bogus.authorization = Authorization::Bearer(Secret::new("invalid-access-token"));
         let _ = self.client.execute(&bogus, None).await;
-        self.record(
-            from..usize::MAX,
-            "Balance Inquiry",
-            "balance-inquiry",
-            false,
-            "4011102",
-        );
+        self.record_since(from, BALANCE, false, "4011102");
+        Ok(())
+    }
 
+    /// A direct debit (its PIN webview completed if OVO asks for it), then a second debit with the
+    /// same reference, which OVO refuses as a duplicate.
+    async fn debit(&mut self) -> anyhow::Result<()> {
         let payment =
             DirectDebitRequest::new("BI-INV-0001", SnapMoney::idr(Idr::from_rupiah(1_000)));
         let from = self.mark();
@@ -246,13 +281,7 @@ impl Run {
             }
             DebitProgress::Done(outcome) => println!("    the debit ended {outcome:?}"),
         }
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Payment",
-            "payment-host-to-host",
-            true,
-            "2005400",
-        );
+        self.record_since(from, DEBIT, true, "2005400");
         let from = self.mark();
         let access = self.client.access_token("bi").await.plain()?;
         let duplicate =
@@ -263,27 +292,19 @@ impl Run {
             Authorization::Bearer(access.clone()),
         );
         let _ = self.client.execute(&call, None).await;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Payment",
-            "payment-host-to-host",
-            false,
-            "4095401",
-        );
+        self.record_since(from, DEBIT, false, "4095401");
+        Ok(())
+    }
 
+    /// The debit's status, then the same inquiry with an invalid customer token.
+    async fn status(&mut self) -> anyhow::Result<()> {
         let from = self.mark();
         self.client
             .status("bi", "BI-INV-0001")
             .await
             .plain()
             .context("status")?;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Payment Status",
-            "debit/status",
-            true,
-            "2005500",
-        );
+        self.record_since(from, STATUS, true, "2005500");
         let from = self.mark();
         let bogus = calls::status(
             Authorization::Bearer(Secret::new("invalid-token")),
@@ -291,14 +312,13 @@ impl Run {
         )
         .plain()?;
         let _ = self.client.execute(&bogus, None).await;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Payment Status",
-            "debit/status",
-            false,
-            "4015502", // status takes the customer's token [S]: an invalid one is 401xx02
-        );
+        // Status takes the customer's token [S]: an invalid one is 401xx02.
+        self.record_since(from, STATUS, false, "4015502");
+        Ok(())
+    }
 
+    /// A partial refund of the debit, then a second one that would refund more than is left.
+    async fn refund(&mut self) -> anyhow::Result<()> {
         let from = self.mark();
         let refund = RefundRequest::new(
             "BI-INV-0001",
@@ -310,13 +330,7 @@ impl Run {
             .await
             .plain()
             .context("refund")?;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Refund",
-            "debit/refund",
-            true,
-            "2005800",
-        );
+        self.record_since(from, REFUND, true, "2005800");
         let from = self.mark();
         let too_much = RefundRequest::new(
             "BI-INV-0001",
@@ -324,14 +338,13 @@ impl Run {
             SnapMoney::idr(Idr::from_rupiah(600)),
         );
         let _ = self.client.refund("bi", &too_much).await;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Refund",
-            "debit/refund",
-            false,
-            "4035815",
-        );
+        self.record_since(from, REFUND, false, "4035815");
+        Ok(())
+    }
 
+    /// Unbinding. The negative case (an invalid token) runs first, while the customer is still
+    /// bound, but is recorded after the positive one, in BI's order.
+    async fn unbinding(&mut self) -> anyhow::Result<()> {
         let from = self.mark();
         let bogus = Call::ovo(
             OvoEndpoint::Unbinding,
@@ -339,7 +352,7 @@ impl Run {
             Authorization::Bearer(Secret::new("invalid-access-token")),
         );
         let _ = self.client.execute(&bogus, None).await;
-        let negative_unbinding = from..self.mark();
+        let negative = from..self.mark();
         let from = self.mark();
         match self
             .client
@@ -361,20 +374,9 @@ impl Run {
             }
             UnbindingProgress::Done(_) => {}
         }
-        self.record(
-            from..usize::MAX,
-            "Account Unbinding",
-            unbind_path,
-            true,
-            "2000900",
-        );
-        self.record(
-            negative_unbinding,
-            "Account Unbinding",
-            unbind_path,
-            false,
-            "4010702", // the FAQ's published example answers service 07 [S]
-        );
+        self.record_since(from, UNBINDING, true, "2000900");
+        // The FAQ's published example answers service 07 [S].
+        self.record(negative, UNBINDING, false, "4010702");
         Ok(())
     }
 }
