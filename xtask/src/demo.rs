@@ -14,8 +14,8 @@ use ovo_flows::{
     UnbindingOutcome,
 };
 use ovo_http::{
-    DebitProgress, DokuClient, DokuNotificationVerifier, DokuOutcome, HyperTransport, OvoClient,
-    SnapNotifyVerifier, Transport, UnbindingProgress,
+    DebitProgress, DokuClient, DokuNotificationVerifier, DokuOutcome, HyperTransport,
+    NotificationError, OvoClient, SnapNotifyVerifier, Transport, UnbindingProgress, Verified,
 };
 use ovo_model::doku::{
     BalanceRequest, BindingAccount, BindingRequest, Customer, PaymentRequest, RefundRequest,
@@ -159,6 +159,23 @@ fn money(text: &str) -> anyhow::Result<Idr> {
     Idr::parse_snap_value(text)
         .plain()
         .with_context(|| text.to_owned())
+}
+
+/// A notification accepted as a merchant must: `verifying` checks its signature and that its id
+/// is new, then the commit records the id, so that a redelivery is refused. `what` names the
+/// notification in an error.
+async fn accept<T>(
+    verifying: impl Future<Output = Result<Verified<'_, T>, NotificationError>>,
+    what: &'static str,
+) -> anyhow::Result<T> {
+    verifying
+        .await
+        .plain()
+        .context(what)?
+        .commit(time::OffsetDateTime::now_utc())
+        .await
+        .plain()
+        .context(what)
 }
 
 impl Demo {
@@ -606,16 +623,13 @@ impl<'a> Lifecycle<'a> {
         let ovo_key =
             ovo_sign::PublicKey::from_pem(ovo_sandbox::PROVIDER_PUBLIC_KEY_PEM.as_bytes())
                 .plain()?;
-        let notify = SnapNotifyVerifier::new(vec![ovo_key], INBOX)
-            .with_dedup(self.stores.store.clone())
-            .verify(&headers, &body, time::OffsetDateTime::now_utc())
-            .await
-            .plain()
-            .context("SNAP debit notification")?
-            .commit(time::OffsetDateTime::now_utc())
-            .await
-            .plain()
-            .context("SNAP debit notification")?;
+        let notify = accept(
+            SnapNotifyVerifier::new(vec![ovo_key], INBOX)
+                .with_dedup(self.stores.store.clone())
+                .verify(&headers, &body, time::OffsetDateTime::now_utc()),
+            "SNAP debit notification",
+        )
+        .await?;
         let invoice = &self.references.invoice;
         ensure!(
             notify.original_partner_reference_no.as_deref() == Some(invoice.as_str())
@@ -863,16 +877,13 @@ impl<'a> Lifecycle<'a> {
     async fn doku_notification(&mut self) -> anyhow::Result<()> {
         let (headers, body) = self.demo.notification(2).await?;
         let secret = ClientSecret::new(DOKU_SECRET).plain()?;
-        let notified = DokuNotificationVerifier::new(DOKU_CLIENT, vec![secret], INBOX)
-            .with_dedup(self.stores.store.clone())
-            .verify(&headers, &body, time::OffsetDateTime::now_utc())
-            .await
-            .plain()
-            .context("DOKU notification")?
-            .commit(time::OffsetDateTime::now_utc())
-            .await
-            .plain()
-            .context("DOKU notification")?;
+        let notified = accept(
+            DokuNotificationVerifier::new(DOKU_CLIENT, vec![secret], INBOX)
+                .with_dedup(self.stores.store.clone())
+                .verify(&headers, &body, time::OffsetDateTime::now_utc()),
+            "DOKU notification",
+        )
+        .await?;
         let invoice_doku = &self.references.invoice_doku;
         ensure!(
             notified

@@ -113,30 +113,18 @@ struct Api {
     path: &'static str,
 }
 
-const BINDING: Api = Api {
-    name: "Account Binding",
-    path: "registration-account-binding",
-};
-const BALANCE: Api = Api {
-    name: "Balance Inquiry",
-    path: "balance-inquiry",
-};
-const DEBIT: Api = Api {
-    name: "Direct Debit Payment",
-    path: "payment-host-to-host",
-};
-const STATUS: Api = Api {
-    name: "Direct Debit Payment Status",
-    path: "debit/status",
-};
-const REFUND: Api = Api {
-    name: "Direct Debit Refund",
-    path: "debit/refund",
-};
-const UNBINDING: Api = Api {
-    name: "Account Unbinding",
-    path: "registration-account-unbinding",
-};
+impl Api {
+    const fn new(name: &'static str, path: &'static str) -> Self {
+        Self { name, path }
+    }
+}
+
+const BINDING: Api = Api::new("Account Binding", "registration-account-binding");
+const BALANCE: Api = Api::new("Balance Inquiry", "balance-inquiry");
+const DEBIT: Api = Api::new("Direct Debit Payment", "payment-host-to-host");
+const STATUS: Api = Api::new("Direct Debit Payment Status", "debit/status");
+const REFUND: Api = Api::new("Direct Debit Refund", "debit/refund");
+const UNBINDING: Api = Api::new("Account Unbinding", "registration-account-unbinding");
 
 impl Run {
     /// Records a scenario: the last exchange with the API's path among the exchanges in `range`.
