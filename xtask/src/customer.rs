@@ -1,5 +1,9 @@
 //! The customer in OVO's webview, played by a program (against the sandbox) or by a person.
 
+use anyhow::{bail, ensure};
+
+use crate::Plain as _;
+
 /// Completes the sandbox's webview page as a browser would ([`ovo_sandbox::Customer`]: the page,
 /// then the OTP and PIN); checks that the page asked for the OTP exactly when `needs_otp`, and
 /// returns the URL the webview redirects to.
@@ -8,32 +12,29 @@ pub(crate) async fn fill_webview(
     phone: &str,
     pin: &str,
     needs_otp: bool,
-) -> Result<String, String> {
+) -> anyhow::Result<String> {
     let done = ovo_sandbox::Customer::new(phone, pin)
         .complete(url)
         .await
-        .map_err(|e| e.to_string())?;
-    if done.asked_for_otp != needs_otp {
-        return Err(format!(
-            "the webview {} for the OTP",
-            if needs_otp { "did not ask" } else { "asked" }
-        ));
-    }
+        .plain()?;
+    ensure!(
+        done.asked_for_otp == needs_otp,
+        "the webview {} for the OTP",
+        if needs_otp { "did not ask" } else { "asked" }
+    );
     Ok(done.redirect)
 }
 
 /// Asks a person to complete `url` in a browser and paste the URL they land on.
-pub(crate) fn ask_person(url: &str) -> Result<String, String> {
+pub(crate) fn ask_person(url: &str) -> anyhow::Result<String> {
     println!(
         "\n    Open this in a browser and complete it:\n    {url}\n    Then paste the URL you land on (your callback URL with ?response=...):"
     );
     let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
+    std::io::stdin().read_line(&mut line)?;
     let line = line.trim().to_owned();
     if line.is_empty() {
-        return Err("no callback URL given".into());
+        bail!("no callback URL given");
     }
     Ok(line)
 }

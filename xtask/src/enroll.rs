@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{Context as _, anyhow, bail, ensure};
 use bytes::Bytes;
 use clap::Args;
 use ovo_http::{HyperTransport, Transport};
 use serde_json::json;
 
-use crate::keys;
+use crate::{Plain as _, keys};
 
 /// `cargo xtask sandbox enroll`.
 #[derive(Debug, Args)]
@@ -40,7 +41,7 @@ pub(crate) async fn enroll(
     signing_public_pem: &str,
     sharing_public_pem: &str,
     callback_urls: Vec<String>,
-) -> Result<(String, String), String> {
+) -> anyhow::Result<(String, String)> {
     let sharing = keys::sharing_public_key(sharing_public_pem)?;
     let client_id = format!("sandbox-{}", &hex::encode(random_bytes(6)?));
     let client_secret = hex::encode(random_bytes(24)?);
@@ -60,12 +61,12 @@ pub(crate) async fn enroll(
     Ok((client_id, keys::encrypt(&sharing, credentials.as_bytes())?))
 }
 
-fn random_bytes(n: usize) -> Result<Vec<u8>, String> {
+fn random_bytes(n: usize) -> anyhow::Result<Vec<u8>> {
     use rsa::rand_core::RngCore as _;
     let mut bytes = vec![0u8; n];
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes)
-        .map_err(|e| format!("random: {e}"))?;
+        .context("random")?;
     Ok(bytes)
 }
 
@@ -74,19 +75,18 @@ pub(crate) async fn control(
     base_url: &str,
     path: &str,
     body: &serde_json::Value,
-) -> Result<serde_json::Value, String> {
-    let transport = HyperTransport::new().map_err(|e| e.to_string())?;
+) -> anyhow::Result<serde_json::Value> {
+    let transport = HyperTransport::new().plain()?;
     let request = http::Request::post(format!("{base_url}/_sandbox/{path}"))
         .header("content-type", "application/json")
-        .body(Bytes::from(body.to_string()))
-        .map_err(|e| e.to_string())?;
+        .body(Bytes::from(body.to_string()))?;
     let response = transport
         .send(request, Duration::from_secs(10))
         .await
-        .map_err(|e| format!("{base_url}: {e} (is the sandbox running? cargo xtask sandbox)"))?;
+        .map_err(|e| anyhow!("{base_url}: {e} (is the sandbox running? cargo xtask sandbox)"))?;
     let json: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
     if !response.status().is_success() {
-        return Err(format!("the sandbox refused {path}: {json}"));
+        bail!("the sandbox refused {path}: {json}");
     }
     Ok(json)
 }
@@ -102,13 +102,12 @@ pub(crate) struct Provisioned {
 }
 
 /// Provisions a partner in the sandbox at `base_url` with callbacks to its echo page.
-pub(crate) async fn provision(base_url: &str) -> Result<Provisioned, String> {
+pub(crate) async fn provision(base_url: &str) -> anyhow::Result<Provisioned> {
     let dir = crate::temporary::directory("ovo-rs")?;
     for (name, text, private) in keys::generate(2048)?.files {
         keys::write_new(&dir.path().join(name), text.as_bytes(), private)?;
     }
-    let read =
-        |name: &str| std::fs::read_to_string(dir.path().join(name)).map_err(|e| e.to_string());
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name));
     let callback = format!("{base_url}/_sandbox/callback");
     let (client_id, encrypted) = enroll(
         base_url,
@@ -119,11 +118,11 @@ pub(crate) async fn provision(base_url: &str) -> Result<Provisioned, String> {
     .await?;
     let sharing = keys::private_key(&dir.path().join("sharing-private-pkcs8.pem"))?;
     let (plaintext, padding) = keys::decrypt(&sharing, encrypted.as_bytes(), None)?;
-    let credentials: serde_json::Value =
-        serde_json::from_slice(&plaintext).map_err(|e| e.to_string())?;
-    if credentials["client_id"] != client_id.as_str() {
-        return Err("the decrypted client id differs from the enrolled one".into());
-    }
+    let credentials: serde_json::Value = serde_json::from_slice(&plaintext)?;
+    ensure!(
+        credentials["client_id"] == client_id.as_str(),
+        "the decrypted client id differs from the enrolled one"
+    );
     let client_secret = credentials["client_secret"]
         .as_str()
         .unwrap_or_default()
@@ -137,18 +136,16 @@ pub(crate) async fn provision(base_url: &str) -> Result<Provisioned, String> {
 }
 
 /// `cargo xtask sandbox enroll ...`.
-pub(crate) fn run(args: &EnrollArgs) -> Result<ExitCode, String> {
-    let read = |path: &PathBuf| {
-        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
-    };
+pub(crate) fn run(args: &EnrollArgs) -> anyhow::Result<ExitCode> {
+    let read =
+        |path: &PathBuf| std::fs::read_to_string(path).with_context(|| path.display().to_string());
     let (signing, sharing) = (
         read(&args.signing_public_key)?,
         read(&args.sharing_public_key)?,
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     let (client_id, encrypted) = runtime.block_on(enroll(
         &args.url,
         &signing,

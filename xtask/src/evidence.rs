@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::{Context as _, anyhow};
 use clap::{Args, ValueEnum};
 use ovo_flows::{
     Authorization, Call, DebitOutcome, OvoEndpoint, SnapConfig, SnapCredentials, calls,
@@ -21,7 +22,7 @@ use ovo_model::snap::{BalanceInquiryRequest, BindingRequest, DirectDebitRequest,
 use ovo_model::{Idr, Secret, SnapMoney};
 use ovo_sign::{ClientSecret, FilePermissions, PrivateKey};
 
-use crate::{customer, enroll, keys};
+use crate::{Plain as _, customer, enroll, keys};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Env {
@@ -76,7 +77,7 @@ enum Person {
 }
 
 impl Person {
-    async fn webview(&self, url: &str, phone: &str, needs_otp: bool) -> Result<String, String> {
+    async fn webview(&self, url: &str, phone: &str, needs_otp: bool) -> anyhow::Result<String> {
         match self {
             Self::Program { pin } => customer::fill_webview(url, phone, pin, needs_otp).await,
             Self::Human => customer::ask_person(url),
@@ -104,13 +105,33 @@ fn code_of(exchange: &Exchange) -> String {
         .unwrap_or_else(|| "(none)".into())
 }
 
+/// One of the six APIs BI's scenarios cover: its name in the evidence and a part of its path that
+/// picks its exchange out of the recorded ones.
+#[derive(Clone, Copy)]
+struct Api {
+    name: &'static str,
+    path: &'static str,
+}
+
+impl Api {
+    const fn new(name: &'static str, path: &'static str) -> Self {
+        Self { name, path }
+    }
+}
+
+const BINDING: Api = Api::new("Account Binding", "registration-account-binding");
+const BALANCE: Api = Api::new("Balance Inquiry", "balance-inquiry");
+const DEBIT: Api = Api::new("Direct Debit Payment", "payment-host-to-host");
+const STATUS: Api = Api::new("Direct Debit Payment Status", "debit/status");
+const REFUND: Api = Api::new("Direct Debit Refund", "debit/refund");
+const UNBINDING: Api = Api::new("Account Unbinding", "registration-account-unbinding");
+
 impl Run {
-    /// Records a scenario: the last exchange with `path` among the exchanges in `range`.
+    /// Records a scenario: the last exchange with the API's path among the exchanges in `range`.
     fn record(
         &mut self,
         range: std::ops::Range<usize>,
-        api: &'static str,
-        path: &str,
+        api: Api,
         positive: bool,
         expected: &'static str,
     ) {
@@ -120,7 +141,7 @@ impl Run {
             .get(range.start.min(end)..end)
             .unwrap_or_default()
             .iter()
-            .rfind(|e| e.request.contains(path))
+            .rfind(|e| e.request.contains(api.path))
             .cloned();
         let actual = exchange
             .as_ref()
@@ -131,12 +152,13 @@ impl Run {
             "UNEXPECTED"
         };
         println!(
-            "{:>2}. {api:<28} {:<8} expected {expected}, got {actual}: {mark}",
+            "{:>2}. {:<28} {:<8} expected {expected}, got {actual}: {mark}",
             self.scenarios.len() + 1,
+            api.name,
             if positive { "positive" } else { "negative" }
         );
         self.scenarios.push(Scenario {
-            api,
+            api: api.name,
             positive,
             expected,
             actual,
@@ -144,36 +166,48 @@ impl Run {
         });
     }
 
+    /// Records a scenario from the exchanges made since `from` (a [`Run::mark`]).
+    fn record_since(&mut self, from: usize, api: Api, positive: bool, expected: &'static str) {
+        self.record(from..usize::MAX, api, positive, expected);
+    }
+
     fn mark(&self) -> usize {
         self.sink.exchanges().len()
     }
 
-    async fn scenarios(&mut self, unregistered: &str) -> Result<(), String> {
-        let merchant = self.client.config().merchant_id.clone();
-        let binding = |phone: &str| BindingRequest {
+    /// BI's twelve scenarios in BI's order, a positive and a negative case per API. The positive
+    /// cases build on each other (the binding gives the token the debit uses, the debit is what
+    /// the status inquiry and the refund name), so they run in this order.
+    async fn scenarios(&mut self, unregistered: &str) -> anyhow::Result<()> {
+        self.binding(unregistered).await?;
+        self.balance().await?;
+        self.debit().await?;
+        self.status().await?;
+        self.refund().await?;
+        self.unbinding().await
+    }
+
+    /// The binding request of this run's customer, for `phone`.
+    fn binding_request(&self, phone: &str) -> BindingRequest {
+        BindingRequest {
             partner_reference_no: Some("BI-BIND-1".into()),
-            merchant_id: merchant.clone(),
+            merchant_id: self.client.config().merchant_id.clone(),
             phone_no: Some(phone.to_owned()),
             ..Default::default()
-        };
-        let (bind_path, unbind_path) = (
-            "registration-account-binding",
-            "registration-account-unbinding",
-        );
+        }
+    }
 
+    /// Binding: the stage account's phone, completed in the webview so that the later scenarios
+    /// have a customer token; then a phone OVO does not know, which OVO refuses.
+    async fn binding(&mut self, unregistered: &str) -> anyhow::Result<()> {
         let from = self.mark();
         let pending = self
             .client
-            .begin_linking("bi", &binding(&self.phone))
+            .begin_linking("bi", &self.binding_request(&self.phone))
             .await
-            .map_err(|e| format!("binding: {e}"))?;
-        self.record(
-            from..usize::MAX,
-            "Account Binding",
-            bind_path,
-            true,
-            "2000700",
-        );
+            .plain()
+            .context("binding")?;
+        self.record_since(from, BINDING, true, "2000700");
         let callback = self
             .person
             .webview(&pending.webview_url, &self.phone, true)
@@ -181,45 +215,33 @@ impl Run {
         self.client
             .finish_linking(&pending.id, &callback)
             .await
-            .map_err(|e| format!("B2B2C token: {e}"))?;
+            .plain()
+            .context("B2B2C token")?;
         let from = self.mark();
         let _ = self
             .client
-            .begin_linking("bi-unknown", &binding(unregistered))
+            .begin_linking("bi-unknown", &self.binding_request(unregistered))
             .await;
-        self.record(
-            from..usize::MAX,
-            "Account Binding",
-            bind_path,
-            false,
-            "4040711",
-        );
+        self.record_since(from, BINDING, false, "4040711");
+        Ok(())
+    }
 
+    /// Balance inquiry with the customer's token, then with a token OVO never issued.
+    async fn balance(&mut self) -> anyhow::Result<()> {
         let from = self.mark();
-        self.client
-            .balance("bi")
-            .await
-            .map_err(|e| format!("balance: {e}"))?;
-        self.record(
-            from..usize::MAX,
-            "Balance Inquiry",
-            "balance-inquiry",
-            true,
-            "2001100",
-        );
+        self.client.balance("bi").await.plain().context("balance")?;
+        self.record_since(from, BALANCE, true, "2001100");
         let from = self.mark();
-        let mut bogus =
-            calls::balance(&BalanceInquiryRequest::default()).map_err(|e| e.to_string())?;
+        let mut bogus = calls::balance(&BalanceInquiryRequest::default()).plain()?;
         bogus.authorization = Authorization::Bearer(Secret::new("invalid-access-token"));
         let _ = self.client.execute(&bogus, None).await;
-        self.record(
-            from..usize::MAX,
-            "Balance Inquiry",
-            "balance-inquiry",
-            false,
-            "4011102",
-        );
+        self.record_since(from, BALANCE, false, "4011102");
+        Ok(())
+    }
 
+    /// A direct debit (its PIN webview completed if OVO asks for it), then a second debit with the
+    /// same reference, which OVO refuses as a duplicate.
+    async fn debit(&mut self) -> anyhow::Result<()> {
         let payment =
             DirectDebitRequest::new("BI-INV-0001", SnapMoney::idr(Idr::from_rupiah(1_000)));
         let from = self.mark();
@@ -227,7 +249,8 @@ impl Run {
             .client
             .begin_debit("bi", &payment)
             .await
-            .map_err(|e| format!("debit: {e}"))?
+            .plain()
+            .context("debit")?
         {
             DebitProgress::Webview(pending) => {
                 let callback = self
@@ -238,69 +261,52 @@ impl Run {
                     .client
                     .finish_debit(&pending.id, &callback)
                     .await
-                    .map_err(|e| format!("debit: {e}"))?;
+                    .plain()
+                    .context("debit")?;
                 if !matches!(outcome, DebitOutcome::Paid { .. }) {
                     println!("    the debit ended {outcome:?}");
                 }
             }
             DebitProgress::Done(outcome) => println!("    the debit ended {outcome:?}"),
         }
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Payment",
-            "payment-host-to-host",
-            true,
-            "2005400",
-        );
+        self.record_since(from, DEBIT, true, "2005400");
         let from = self.mark();
-        let access = self
-            .client
-            .access_token("bi")
-            .await
-            .map_err(|e| e.to_string())?;
+        let access = self.client.access_token("bi").await.plain()?;
         let duplicate =
             DirectDebitRequest::new("BI-INV-0001", SnapMoney::idr(Idr::from_rupiah(2_000)));
         let call = Call::ovo(
             OvoEndpoint::Debit,
-            serde_json::to_vec(&duplicate).map_err(|e| e.to_string())?,
+            serde_json::to_vec(&duplicate)?,
             Authorization::Bearer(access.clone()),
         );
         let _ = self.client.execute(&call, None).await;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Payment",
-            "payment-host-to-host",
-            false,
-            "4095401",
-        );
+        self.record_since(from, DEBIT, false, "4095401");
+        Ok(())
+    }
 
+    /// The debit's status, then the same inquiry with an invalid customer token.
+    async fn status(&mut self) -> anyhow::Result<()> {
         let from = self.mark();
         self.client
             .status("bi", "BI-INV-0001")
             .await
-            .map_err(|e| format!("status: {e}"))?;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Payment Status",
-            "debit/status",
-            true,
-            "2005500",
-        );
+            .plain()
+            .context("status")?;
+        self.record_since(from, STATUS, true, "2005500");
         let from = self.mark();
         let bogus = calls::status(
             Authorization::Bearer(Secret::new("invalid-token")),
             "BI-INV-0001",
         )
-        .map_err(|e| e.to_string())?;
+        .plain()?;
         let _ = self.client.execute(&bogus, None).await;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Payment Status",
-            "debit/status",
-            false,
-            "4015502", // status takes the customer's token [S]: an invalid one is 401xx02
-        );
+        // Status takes the customer's token [S]: an invalid one is 401xx02.
+        self.record_since(from, STATUS, false, "4015502");
+        Ok(())
+    }
 
+    /// A partial refund of the debit, then a second one that would refund more than is left.
+    async fn refund(&mut self) -> anyhow::Result<()> {
         let from = self.mark();
         let refund = RefundRequest::new(
             "BI-INV-0001",
@@ -310,14 +316,9 @@ impl Run {
         self.client
             .refund("bi", &refund)
             .await
-            .map_err(|e| format!("refund: {e}"))?;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Refund",
-            "debit/refund",
-            true,
-            "2005800",
-        );
+            .plain()
+            .context("refund")?;
+        self.record_since(from, REFUND, true, "2005800");
         let from = self.mark();
         let too_much = RefundRequest::new(
             "BI-INV-0001",
@@ -325,14 +326,13 @@ impl Run {
             SnapMoney::idr(Idr::from_rupiah(600)),
         );
         let _ = self.client.refund("bi", &too_much).await;
-        self.record(
-            from..usize::MAX,
-            "Direct Debit Refund",
-            "debit/refund",
-            false,
-            "4035815",
-        );
+        self.record_since(from, REFUND, false, "4035815");
+        Ok(())
+    }
 
+    /// Unbinding. The negative case (an invalid token) runs first, while the customer is still
+    /// bound, but is recorded after the positive one, in BI's order.
+    async fn unbinding(&mut self) -> anyhow::Result<()> {
         let from = self.mark();
         let bogus = Call::ovo(
             OvoEndpoint::Unbinding,
@@ -340,13 +340,14 @@ impl Run {
             Authorization::Bearer(Secret::new("invalid-access-token")),
         );
         let _ = self.client.execute(&bogus, None).await;
-        let negative_unbinding = from..self.mark();
+        let negative = from..self.mark();
         let from = self.mark();
         match self
             .client
             .begin_unbinding("bi", Some("BI-UNBIND-1".into()))
             .await
-            .map_err(|e| format!("unbinding: {e}"))?
+            .plain()
+            .context("unbinding")?
         {
             UnbindingProgress::Webview(pending) => {
                 let callback = self
@@ -356,24 +357,14 @@ impl Run {
                 self.client
                     .finish_unbinding(&pending.id, &callback)
                     .await
-                    .map_err(|e| format!("unbinding: {e}"))?;
+                    .plain()
+                    .context("unbinding")?;
             }
             UnbindingProgress::Done(_) => {}
         }
-        self.record(
-            from..usize::MAX,
-            "Account Unbinding",
-            unbind_path,
-            true,
-            "2000900",
-        );
-        self.record(
-            negative_unbinding,
-            "Account Unbinding",
-            unbind_path,
-            false,
-            "4010702", // the FAQ's published example answers service 07 [S]
-        );
+        self.record_since(from, UNBINDING, true, "2000900");
+        // The FAQ's published example answers service 07 [S].
+        self.record(negative, UNBINDING, false, "4010702");
         Ok(())
     }
 }
@@ -382,8 +373,8 @@ fn csv_field(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-fn write(out: &Path, scenarios: &[Scenario], env: Env) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+fn write(out: &Path, scenarios: &[Scenario], env: Env) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
     let mut markdown = format!(
         "# BI SNAP devsite scenarios ({})\n\nEach request and response with every header, in cURL form. **These records hold credentials.**\n\n| # | API | case | expected | result |\n|---|---|---|---|---|\n",
         if env == Env::Sandbox {
@@ -436,20 +427,19 @@ fn write(out: &Path, scenarios: &[Scenario], env: Env) -> Result<(), String> {
 }
 
 /// Runs the scenarios and writes the evidence; exit 1 if any answer differs from the expected one.
-pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &EvidenceArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     runtime.block_on(async {
-        let http = HyperTransport::new().map_err(|e| e.to_string())?;
+        let http = HyperTransport::new().plain()?;
         let sink = Arc::new(MemorySink::default());
         let transport = RecordingTransport::new(http.clone(), sink.clone());
         // The sandbox's key directory, removed when dropped (at the end, or on an error).
         let (client, person, _sandbox, _keys) = match args.env {
             Env::Sandbox => {
-                let sandbox = ovo_sandbox::Sandbox::start().await.map_err(|e| e.to_string())?;
+                let sandbox = ovo_sandbox::Sandbox::start().await?;
                 let base = sandbox.base_url().to_owned();
                 let provisioned = enroll::provision(&base).await?;
                 let pin = "123456".to_owned();
@@ -458,24 +448,24 @@ pub(crate) fn run(args: &EvidenceArgs) -> Result<ExitCode, String> {
                 let config = SnapConfig::builder(&base, &provisioned.client_id)
                     .callback_url(format!("{base}/_sandbox/callback"))
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .plain()?;
                 let credentials = SnapCredentials {
-                    private_key: PrivateKey::from_pem_file(&provisioned.dir.path().join("signing-private-pkcs1.pem"), FilePermissions::Strict).map_err(|e| e.to_string())?,
-                    client_secret: ClientSecret::new(provisioned.client_secret.clone()).map_err(|e| e.to_string())?,
+                    private_key: PrivateKey::from_pem_file(&provisioned.dir.path().join("signing-private-pkcs1.pem"), FilePermissions::Strict).plain()?,
+                    client_secret: ClientSecret::new(provisioned.client_secret.clone()).plain()?,
                 };
                 (OvoClient::new(config, credentials, transport), Person::Program { pin }, Some(sandbox), Some(provisioned.dir))
             }
             Env::Staging => {
-                let missing = |what: &str| format!("--env staging needs {what}");
+                let missing = |what: &str| anyhow!("--env staging needs {what}");
                 let config = SnapConfig::staging(args.client_id.clone().ok_or_else(|| missing("--client-id"))?)
                     .callback_url(args.callback_url.clone().ok_or_else(|| missing("--callback-url"))?)
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .plain()?;
                 let key = args.private_key.as_ref().ok_or_else(|| missing("--private-key"))?;
                 let secret = args.client_secret_file.as_ref().ok_or_else(|| missing("--client-secret-file"))?;
                 let credentials = SnapCredentials {
-                    private_key: PrivateKey::from_pem_file(key, FilePermissions::Strict).map_err(|e| e.to_string())?,
-                    client_secret: ClientSecret::from_file(secret, FilePermissions::Strict).map_err(|e| e.to_string())?,
+                    private_key: PrivateKey::from_pem_file(key, FilePermissions::Strict).plain()?,
+                    client_secret: ClientSecret::from_file(secret, FilePermissions::Strict).plain()?,
                 };
                 (OvoClient::new(config, credentials, transport), Person::Human, None, None)
             }

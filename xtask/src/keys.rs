@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::str::FromStr as _;
 use std::time::Duration;
 
+use anyhow::{Context as _, anyhow, bail, ensure};
 use base64::Engine as _;
 use clap::{Args, ValueEnum};
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey};
@@ -19,6 +20,8 @@ use rsa::{Oaep, Pkcs1v15Encrypt, RsaPrivateKey, RsaPublicKey};
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::der::referenced::OwnedToRef as _;
 use x509_cert::der::{DecodePem, EncodePem};
+
+use crate::Plain as _;
 
 /// `cargo xtask keygen`.
 #[derive(Debug, Args)]
@@ -56,39 +59,39 @@ pub(crate) struct KeySet {
 }
 
 /// Generates the signing pair and the credential-sharing pair (with a self-signed certificate).
-pub(crate) fn generate(bits: usize) -> Result<KeySet, String> {
+pub(crate) fn generate(bits: usize) -> anyhow::Result<KeySet> {
     let mut rng = rand::rngs::OsRng;
-    let signing = RsaPrivateKey::new(&mut rng, bits).map_err(|e| format!("key generation: {e}"))?;
-    let sharing = RsaPrivateKey::new(&mut rng, bits).map_err(|e| format!("key generation: {e}"))?;
+    let signing = RsaPrivateKey::new(&mut rng, bits)
+        .plain()
+        .context("key generation")?;
+    let sharing = RsaPrivateKey::new(&mut rng, bits)
+        .plain()
+        .context("key generation")?;
     let (signing_public, sharing_public) =
         (RsaPublicKey::from(&signing), RsaPublicKey::from(&sharing));
     let pkcs8 = |key: &RsaPrivateKey| {
         key.to_pkcs8_pem(LineEnding::LF)
             .map(|s| s.to_string())
-            .map_err(|e| e.to_string())
+            .plain()
     };
     let pkcs1 = |key: &RsaPrivateKey| {
         key.to_pkcs1_pem(LineEnding::LF)
             .map(|s| s.to_string())
-            .map_err(|e| e.to_string())
+            .plain()
     };
     let files = vec![
         ("signing-private-pkcs8.pem", pkcs8(&signing)?, true),
         ("signing-private-pkcs1.pem", pkcs1(&signing)?, true),
         (
             "signing-public-pkcs1.pem",
-            signing_public
-                .to_pkcs1_pem(LineEnding::LF)
-                .map_err(|e| e.to_string())?,
+            signing_public.to_pkcs1_pem(LineEnding::LF).plain()?,
             false,
         ),
         ("sharing-private-pkcs8.pem", pkcs8(&sharing)?, true),
         ("sharing-private-pkcs1.pem", pkcs1(&sharing)?, true),
         (
             "sharing-public-spki.pem",
-            sharing_public
-                .to_public_key_pem(LineEnding::LF)
-                .map_err(|e| e.to_string())?,
+            sharing_public.to_public_key_pem(LineEnding::LF).plain()?,
             false,
         ),
         ("sharing-cert.pem", certificate(&sharing)?, false),
@@ -110,8 +113,8 @@ pub(crate) fn generate(bits: usize) -> Result<KeySet, String> {
 }
 
 /// SHA-256 of the SubjectPublicKeyInfo DER, as colon-separated hex (what `openssl` shows).
-fn fingerprint(key: &RsaPublicKey) -> Result<String, String> {
-    let der = key.to_public_key_der().map_err(|e| e.to_string())?;
+fn fingerprint(key: &RsaPublicKey) -> anyhow::Result<String> {
+    let der = key.to_public_key_der().plain()?;
     let digest = ovo_sign::sha256_lower_hex(der.as_bytes());
     Ok(digest
         .as_bytes()
@@ -122,51 +125,48 @@ fn fingerprint(key: &RsaPublicKey) -> Result<String, String> {
 }
 
 /// A self-signed X.509 certificate of the credential-sharing key, valid ten years.
-fn certificate(key: &RsaPrivateKey) -> Result<String, String> {
+fn certificate(key: &RsaPrivateKey) -> anyhow::Result<String> {
     let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key.clone());
-    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(RsaPublicKey::from(key))
-        .map_err(|e| e.to_string())?;
-    let validity = x509_cert::time::Validity::from_now(Duration::from_secs(10 * 365 * 24 * 3600))
-        .map_err(|e| e.to_string())?;
-    let subject = x509_cert::name::Name::from_str("CN=ovo-rs credential sharing")
-        .map_err(|e| e.to_string())?;
+    let spki =
+        x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(RsaPublicKey::from(key)).plain()?;
+    let validity =
+        x509_cert::time::Validity::from_now(Duration::from_secs(10 * 365 * 24 * 3600)).plain()?;
+    let subject = x509_cert::name::Name::from_str("CN=ovo-rs credential sharing").plain()?;
     let serial = x509_cert::serial_number::SerialNumber::from(1u32);
-    let builder = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer)
-        .map_err(|e| e.to_string())?;
-    let cert = builder
-        .build::<rsa::pkcs1v15::Signature>()
-        .map_err(|e| e.to_string())?;
-    cert.to_pem(LineEnding::LF).map_err(|e| e.to_string())
+    let builder =
+        CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &signer).plain()?;
+    let cert = builder.build::<rsa::pkcs1v15::Signature>().plain()?;
+    cert.to_pem(LineEnding::LF).plain()
 }
 
 /// Writes `contents` to a new file, mode 0600 if private; never replaces an existing file.
-pub(crate) fn write_new(path: &Path, contents: &[u8], private: bool) -> Result<(), String> {
+pub(crate) fn write_new(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, if private { 0o600 } else { 0o644 });
     let mut file = options.open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {
-            format!("{} exists; refusing to overwrite it", path.display())
+            anyhow!("{} exists; refusing to overwrite it", path.display())
         }
-        _ => format!("{}: {e}", path.display()),
+        _ => anyhow::Error::new(e).context(path.display().to_string()),
     })?;
     file.write_all(contents)
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .with_context(|| path.display().to_string())
 }
 
 /// `cargo xtask keygen --out DIR [--bits N]`.
-pub(crate) fn keygen(args: &KeygenArgs) -> Result<ExitCode, String> {
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+pub(crate) fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&args.out).with_context(|| args.out.display().to_string())?;
     if let Some(existing) = KEY_FILES
         .iter()
         .map(|f| args.out.join(f))
         .find(|p| p.exists())
     {
-        return Err(format!(
+        bail!(
             "{} exists; refusing to overwrite any key",
             existing.display()
-        ));
+        );
     }
     let keys = generate(args.bits)?;
     for (name, text, private) in &keys.files {
@@ -221,7 +221,7 @@ pub(crate) fn decrypt(
     key: &RsaPrivateKey,
     base64_text: &[u8],
     padding: Option<Padding>,
-) -> Result<(Vec<u8>, Padding), String> {
+) -> anyhow::Result<(Vec<u8>, Padding)> {
     let compact: Vec<u8> = base64_text
         .iter()
         .copied()
@@ -229,14 +229,13 @@ pub(crate) fn decrypt(
         .collect();
     let ciphertext = base64::engine::general_purpose::STANDARD
         .decode(&compact)
-        .map_err(|e| format!("the input is not base64: {e}"))?;
+        .context("the input is not base64")?;
     let size = key.size();
-    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(size) {
-        return Err(format!(
-            "the ciphertext is {} bytes, not a multiple of the key's {size}-byte blocks: wrong key or corrupted input",
-            ciphertext.len()
-        ));
-    }
+    ensure!(
+        !ciphertext.is_empty() && ciphertext.len().is_multiple_of(size),
+        "the ciphertext is {} bytes, not a multiple of the key's {size}-byte blocks: wrong key or corrupted input",
+        ciphertext.len()
+    );
     let candidates = match padding {
         Some(padding) => vec![padding],
         None => vec![Padding::OaepSha256, Padding::OaepSha1, Padding::Pkcs1],
@@ -245,13 +244,13 @@ pub(crate) fn decrypt(
     let padding = candidates
         .into_iter()
         .find(|p| p.decrypt(key, first).is_ok())
-        .ok_or(
+        .context(
             "no padding decrypts the first block: wrong key, wrong padding or corrupted input",
         )?;
     let mut plaintext = Vec::new();
     for (i, block) in ciphertext.chunks(size).enumerate() {
         let part = padding.decrypt(key, block).map_err(|_| {
-            format!(
+            anyhow!(
                 "block {} does not decrypt with {}: corrupted input",
                 i + 1,
                 padding.name()
@@ -263,55 +262,60 @@ pub(crate) fn decrypt(
 }
 
 /// Encrypts to `key` with OAEP-SHA256, in as many blocks as needed; base64 of the concatenation.
-pub(crate) fn encrypt(key: &RsaPublicKey, plaintext: &[u8]) -> Result<String, String> {
+pub(crate) fn encrypt(key: &RsaPublicKey, plaintext: &[u8]) -> anyhow::Result<String> {
     let room = key.size() - 2 * 32 - 2;
     let mut ciphertext = Vec::new();
     for chunk in plaintext.chunks(room) {
         let block = key
             .encrypt(&mut rand::rngs::OsRng, Oaep::new::<sha2::Sha256>(), chunk)
-            .map_err(|e| format!("encryption: {e}"))?;
+            .plain()
+            .context("encryption")?;
         ciphertext.extend_from_slice(&block);
     }
     Ok(base64::engine::general_purpose::STANDARD.encode(ciphertext))
 }
 
 /// A public key from SPKI PEM or an X.509 certificate PEM.
-pub(crate) fn sharing_public_key(pem: &str) -> Result<RsaPublicKey, String> {
+pub(crate) fn sharing_public_key(pem: &str) -> anyhow::Result<RsaPublicKey> {
     if let Some(error) = ovo_sign::pem_problem(pem.as_bytes()) {
-        return Err(format!("sharing public key: {error}"));
+        bail!("sharing public key: {error}");
     }
     if pem.contains("BEGIN CERTIFICATE") {
-        let cert =
-            x509_cert::Certificate::from_pem(pem).map_err(|e| format!("certificate: {e}"))?;
+        let cert = x509_cert::Certificate::from_pem(pem)
+            .plain()
+            .context("certificate")?;
         let spki = &cert.tbs_certificate.subject_public_key_info;
-        RsaPublicKey::try_from(spki.owned_to_ref()).map_err(|e| format!("certificate key: {e}"))
+        RsaPublicKey::try_from(spki.owned_to_ref())
+            .plain()
+            .context("certificate key")
     } else {
-        RsaPublicKey::from_public_key_pem(pem).map_err(|e| format!("public key: {e}"))
+        RsaPublicKey::from_public_key_pem(pem)
+            .plain()
+            .context("public key")
     }
 }
 
 /// A private key from PKCS#8 or PKCS#1 PEM, refusing loose permissions like `ovo-sign` does.
-pub(crate) fn private_key(path: &Path) -> Result<RsaPrivateKey, String> {
-    if let Some(mode) = ovo_sign::insecure_mode(path).map_err(|e| e.to_string())? {
-        return Err(format!(
+pub(crate) fn private_key(path: &Path) -> anyhow::Result<RsaPrivateKey> {
+    if let Some(mode) = ovo_sign::insecure_mode(path).plain()? {
+        bail!(
             "permissions {mode:04o} for {} are too open: a private key must not be accessible by group or others (chmod 600)",
             path.display()
-        ));
+        );
     }
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?,
-    );
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(path).with_context(|| path.display().to_string())?);
     // Only the PEM header is checked (`ovo_sign::pem_problem` decodes nothing): a private key must
     // not go through a public-key parser, which would copy its material to memory never wiped.
     if let Some(error) = ovo_sign::pem_problem(&bytes) {
-        return Err(format!("{}: {error}", path.display()));
+        bail!("{}: {error}", path.display());
     }
     let pem = std::str::from_utf8(&bytes)
-        .map_err(|_| format!("{}: not PEM: the file is not text", path.display()))?;
+        .map_err(|_| anyhow!("{}: not PEM: the file is not text", path.display()))?;
     RsaPrivateKey::from_pkcs8_pem(pem)
         .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
         .map_err(|_| {
-            format!(
+            anyhow!(
                 "{}: not an unencrypted RSA private key (PKCS#8 or PKCS#1 PEM)",
                 path.display()
             )
@@ -339,15 +343,13 @@ pub(crate) struct DecryptArgs {
 }
 
 /// `cargo xtask decrypt-credentials --private-key FILE --in FILE --out FILE [--padding P]`.
-pub(crate) fn decrypt_credentials(args: &DecryptArgs) -> Result<ExitCode, String> {
+pub(crate) fn decrypt_credentials(args: &DecryptArgs) -> anyhow::Result<ExitCode> {
     let key = private_key(&args.private_key)?;
-    let input = std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let input = std::fs::read(&args.input).with_context(|| args.input.display().to_string())?;
     let (plaintext, padding) = decrypt(&key, &input, args.padding)?;
     match (&args.out, args.stdout) {
         (_, true) => {
-            std::io::stdout()
-                .write_all(&plaintext)
-                .map_err(|e| e.to_string())?;
+            std::io::stdout().write_all(&plaintext)?;
         }
         (Some(out), false) => {
             write_new(out, &plaintext, true)?;
@@ -358,7 +360,7 @@ pub(crate) fn decrypt_credentials(args: &DecryptArgs) -> Result<ExitCode, String
                 out.display()
             );
         }
-        (None, false) => return Err("give --out FILE (or --stdout to print the secret)".into()),
+        (None, false) => bail!("give --out FILE (or --stdout to print the secret)"),
     }
     Ok(ExitCode::SUCCESS)
 }

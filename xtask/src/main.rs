@@ -27,6 +27,21 @@ mod sandbox;
 mod signing;
 mod temporary;
 
+/// Keeps an error's own message and nothing more. The ovo crates' errors (and some of the crypto
+/// crates') already print their cause inside their message (`"store: {0}"`) while also returning
+/// it from `source()`, so anyhow's one-line `{:#}` would print that cause a second time; their
+/// messages are what users have always read, so they enter anyhow as text.
+trait Plain<T> {
+    /// The error's `Display` text as an [`anyhow::Error`], without its chain of causes.
+    fn plain(self) -> anyhow::Result<T>;
+}
+
+impl<T, E: std::fmt::Display> Plain<T> for Result<T, E> {
+    fn plain(self) -> anyhow::Result<T> {
+        self.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
 /// `cargo xtask`: ovo-rs project tasks (the demo, the signature debugger, key setup, the
 /// sandbox, BI's evidence).
 #[derive(Debug, Parser)]
@@ -64,7 +79,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(problem) => {
-            eprintln!("error: {problem}");
+            eprintln!("error: {problem:#}");
             ExitCode::from(2)
         }
     }

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use ovo_sandbox::{Sandbox, SandboxConfig};
 
@@ -30,14 +31,14 @@ enum SandboxCommand {
 }
 
 /// Serves until interrupted; prints `sandbox listening on http://ADDR` once ready.
-pub(crate) fn run(args: &SandboxArgs) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &SandboxArgs) -> anyhow::Result<ExitCode> {
     if let Some(SandboxCommand::Enroll(enroll)) = &args.command {
         return crate::enroll::run(enroll);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .context("cannot start the runtime")?;
     runtime.block_on(async {
         let config = SandboxConfig {
             state_dir: args.state_dir.clone(),
@@ -47,13 +48,13 @@ pub(crate) fn run(args: &SandboxArgs) -> Result<ExitCode, String> {
         let sandbox = Sandbox::start_with(config, args.listen)
             .await
             .map_err(|e| match e.kind() {
-                std::io::ErrorKind::InvalidInput => e.to_string(),
-                _ => format!("cannot listen on {}: {e}", args.listen),
+                std::io::ErrorKind::InvalidInput => anyhow::Error::new(e),
+                _ => anyhow::Error::new(e).context(format!("cannot listen on {}", args.listen)),
             })?;
         println!("sandbox listening on {}", sandbox.base_url());
         tokio::signal::ctrl_c()
             .await
-            .map_err(|e| format!("cannot wait for a signal: {e}"))?;
+            .context("cannot wait for a signal")?;
         sandbox.shutdown().await;
         Ok(ExitCode::SUCCESS)
     })

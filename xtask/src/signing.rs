@@ -6,12 +6,15 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::{Context as _, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use ovo_sign::{
     ClientSecret, FilePermissions, PrivateKey, PublicKey, Signature, SignatureEncoding,
     VerifyError, doku, snap,
 };
 use serde_json::{Value, json};
+
+use crate::Plain as _;
 
 /// The signing schemes, with a private key or secret.
 #[derive(Debug, Subcommand)]
@@ -205,12 +208,11 @@ enum DokuMethod {
 }
 
 /// Signs and prints one JSON object with the string-to-sign, the signature and what was hashed.
-pub(crate) fn sign(scheme: &SignScheme) -> Result<ExitCode, String> {
+pub(crate) fn sign(scheme: &SignScheme) -> anyhow::Result<ExitCode> {
     let mut report = match scheme {
         SignScheme::SnapToken { inputs, key } => {
             let key = load_private_key(key)?;
-            let signed = snap::sign_token(&key, &inputs.client_id, &inputs.timestamp)
-                .map_err(|e| e.to_string())?;
+            let signed = snap::sign_token(&key, &inputs.client_id, &inputs.timestamp).plain()?;
             let mut report = output("snap-token", "X-SIGNATURE", &signed);
             report["key_bits"] = json!(key.bits());
             report
@@ -222,7 +224,7 @@ pub(crate) fn sign(scheme: &SignScheme) -> Result<ExitCode, String> {
                 &loaded.request(inputs),
                 inputs.encoding.into(),
             )
-            .map_err(|e| e.to_string())?;
+            .plain()?;
             let mut report = output("snap-service", "X-SIGNATURE", &signed);
             describe_snap_body(&mut report, &loaded.body)?;
             report["encoding"] = json!(SignatureEncoding::from(inputs.encoding).name());
@@ -231,8 +233,7 @@ pub(crate) fn sign(scheme: &SignScheme) -> Result<ExitCode, String> {
         SignScheme::SnapRsaService { inputs, key } => {
             let key = load_private_key(key)?;
             let body = read_json_body(&inputs.body_file)?;
-            let signed = snap::sign_rsa_service(&key, &rsa_request(inputs, &body))
-                .map_err(|e| e.to_string())?;
+            let signed = snap::sign_rsa_service(&key, &rsa_request(inputs, &body)).plain()?;
             let mut report = output("snap-rsa-service", "X-SIGNATURE", &signed);
             describe_snap_body(&mut report, &body)?;
             report
@@ -240,22 +241,19 @@ pub(crate) fn sign(scheme: &SignScheme) -> Result<ExitCode, String> {
         SignScheme::Doku { inputs } => {
             let loaded = LoadedDoku::load(inputs)?;
             let components = loaded.components(inputs);
-            let signed = doku::sign(&loaded.secret, &components).map_err(|e| e.to_string())?;
+            let signed = doku::sign(&loaded.secret, &components).plain()?;
             let mut report = output("doku", "Signature", &signed);
             report["digest"] = json!(components.digest());
             report
         }
     };
     report["warnings"] = json!(warnings_for(scheme));
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-    );
+    println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(ExitCode::SUCCESS)
 }
 
 /// Prints `valid` (exit 0) or `invalid` (exit 1); unusable inputs are errors (exit 2).
-pub(crate) fn verify(scheme: &VerifyScheme) -> Result<ExitCode, String> {
+pub(crate) fn verify(scheme: &VerifyScheme) -> anyhow::Result<ExitCode> {
     let result = match scheme {
         VerifyScheme::SnapToken {
             inputs,
@@ -308,7 +306,7 @@ pub(crate) fn verify(scheme: &VerifyScheme) -> Result<ExitCode, String> {
             eprintln!("{malformed}");
             Ok(ExitCode::from(1))
         }
-        Err(other) => Err(other.to_string()),
+        Err(other) => Err(anyhow!("{other}")),
     }
 }
 
@@ -318,7 +316,7 @@ struct LoadedService {
 }
 
 impl LoadedService {
-    fn load(inputs: &SnapServiceInputs) -> Result<Self, String> {
+    fn load(inputs: &SnapServiceInputs) -> anyhow::Result<Self> {
         Ok(Self {
             secret: load_secret(&inputs.client_secret_file)?,
             body: read_json_body(&inputs.body_file)?,
@@ -342,17 +340,19 @@ struct LoadedDoku {
 }
 
 impl LoadedDoku {
-    fn load(inputs: &DokuInputs) -> Result<Self, String> {
+    fn load(inputs: &DokuInputs) -> anyhow::Result<Self> {
         let body = match (inputs.method, &inputs.body_file) {
             (DokuMethod::Post, Some(path)) => Some(read_json_body(path)?),
             (DokuMethod::Post, None) => {
-                return Err("a DOKU POST signs a Digest of the body: give --body-file (an empty file for an empty body)".into());
+                bail!(
+                    "a DOKU POST signs a Digest of the body: give --body-file (an empty file for an empty body)"
+                );
             }
             (DokuMethod::Get, Some(path)) if !read_file(path, "body file")?.is_empty() => {
-                return Err(format!(
+                bail!(
                     "{}: a DOKU GET signs no Digest and sends no body",
                     path.display()
-                ));
+                );
             }
             (DokuMethod::Get, _) => None,
         };
@@ -400,50 +400,53 @@ fn output(scheme: &str, header: &str, signed: &Signature) -> Value {
     })
 }
 
-fn describe_snap_body(report: &mut Value, body: &[u8]) -> Result<(), String> {
-    let minified = ovo_sign::minify(body).map_err(|e| e.to_string())?;
+fn describe_snap_body(report: &mut Value, body: &[u8]) -> anyhow::Result<()> {
+    let minified = ovo_sign::minify(body).plain()?;
     report["minified_body"] = json!(String::from_utf8_lossy(&minified));
     report["body_sha256_hex"] = json!(ovo_sign::sha256_lower_hex(&minified));
     Ok(())
 }
 
-fn load_private_key(key: &PrivateKeyFile) -> Result<PrivateKey, String> {
+fn load_private_key(key: &PrivateKeyFile) -> anyhow::Result<PrivateKey> {
     let permissions = if key.allow_insecure_key_permissions {
         FilePermissions::AllowInsecure
     } else {
         FilePermissions::Strict
     };
     PrivateKey::from_pem_file(&key.private_key, permissions)
-        .map_err(|e| format!("private key {}: {e}", key.private_key.display()))
+        .plain()
+        .with_context(|| format!("private key {}", key.private_key.display()))
 }
 
-fn load_public_keys(keys: &PublicKeyFiles) -> Result<Vec<PublicKey>, String> {
+fn load_public_keys(keys: &PublicKeyFiles) -> anyhow::Result<Vec<PublicKey>> {
     keys.public_keys
         .iter()
         .map(|path| {
             PublicKey::from_pem_file(path)
-                .map_err(|e| format!("public key {}: {e}", path.display()))
+                .plain()
+                .with_context(|| format!("public key {}", path.display()))
         })
         .collect()
 }
 
 /// Secrets are read whatever their file mode (a debugger reads what it is pointed at); a loose
 /// mode is reported among the warnings.
-fn load_secret(path: &Path) -> Result<ClientSecret, String> {
+fn load_secret(path: &Path) -> anyhow::Result<ClientSecret> {
     ClientSecret::from_file(path, FilePermissions::AllowInsecure)
-        .map_err(|e| format!("secret {}: {e}", path.display()))
+        .plain()
+        .with_context(|| format!("secret {}", path.display()))
 }
 
-fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{what} {}: {e}", path.display()))
+fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("{what} {}", path.display()))
 }
 
 /// The body bytes exactly as in the file; a non-empty body must be JSON.
-fn read_json_body(path: &Path) -> Result<Vec<u8>, String> {
+fn read_json_body(path: &Path) -> anyhow::Result<Vec<u8>> {
     let body = read_file(path, "body file")?;
     if !body.is_empty() {
         serde_json::from_slice::<Value>(&body)
-            .map_err(|e| format!("body file {} is not valid JSON: {e}", path.display()))?;
+            .with_context(|| format!("body file {} is not valid JSON", path.display()))?;
     }
     Ok(body)
 }

@@ -1,12 +1,13 @@
 //! Temporary directories removed when dropped: at the end of a run, on an error, and when a
 //! Ctrl-C drops the task that owns them.
 
+use anyhow::Context as _;
 use tempfile::TempDir;
 
 /// A fresh directory under the system's temporary directory, named `PREFIX-` and random
 /// characters, owner-only (0700, not tempfile's default, which leaves it to the umask), removed
 /// with all it holds when dropped.
-pub(crate) fn directory(prefix: &str) -> Result<TempDir, String> {
+pub(crate) fn directory(prefix: &str) -> anyhow::Result<TempDir> {
     let prefix = format!("{prefix}-");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).rand_bytes(12);
@@ -14,9 +15,7 @@ pub(crate) fn directory(prefix: &str) -> Result<TempDir, String> {
     let owner_only = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700);
     #[cfg(unix)]
     builder.permissions(owner_only);
-    builder
-        .tempdir()
-        .map_err(|e| format!("temporary directory: {e}"))
+    builder.tempdir().context("temporary directory")
 }
 
 #[cfg(test)]
