@@ -1,6 +1,7 @@
 //! Tokens and codes that grant access: redacted in `Debug`, zeroized on drop.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
@@ -20,8 +21,11 @@ use zeroize::Zeroizing;
 /// Two secrets compare in constant time (for equal lengths), so comparing a presented token with a
 /// stored one does not leak how many leading bytes matched. There is no `Default`: an empty token
 /// is never made by accident.
+///
+/// Clones share one copy of the text (zeroized when the last clone is dropped), so a token
+/// handed to the stores, the caches and the signer is in memory once.
 #[derive(Clone)]
-pub struct Secret(Zeroizing<String>);
+pub struct Secret(Arc<Zeroizing<String>>);
 
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {
@@ -35,7 +39,7 @@ impl Eq for Secret {}
 impl Secret {
     /// Wraps a token or code; the text is zeroized when the `Secret` is dropped.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(Zeroizing::new(value.into()))
+        Self(Arc::new(Zeroizing::new(value.into())))
     }
 
     /// The token text. Never log it.

@@ -15,7 +15,8 @@ use crate::files::{FilePermissions, read_private};
 /// given: the UTF-8 bytes of the secret text, never base64-decoded.
 ///
 /// The bytes are zeroized on drop; `Debug` prints `ClientSecret([redacted])`; there is no
-/// `Display` and no `Serialize`. Read it only through [`ClientSecret::expose_secret`].
+/// `Display` and no `Serialize`. Read it only through [`ClientSecret::expose`]. Clones share one
+/// copy of the bytes, zeroized when the last clone is dropped.
 ///
 /// The HMAC key schedules made from it (HMAC-SHA512 for SNAP, HMAC-SHA256 for DOKU) are made
 /// once, at first use, and kept beside the bytes (shared by clones), so a signature hashes no
@@ -33,11 +34,12 @@ use crate::files::{FilePermissions, read_private};
 /// # Ok::<(), ovo_sign::KeyError>(())
 /// ```
 #[derive(Clone)]
-pub struct ClientSecret(Zeroizing<Vec<u8>>, Arc<Schedules>);
+pub struct ClientSecret(Arc<Inner>);
 
-/// The HMAC keys made from a secret, each made at its first use.
-#[derive(Default)]
-struct Schedules {
+/// The one copy of a secret's bytes, shared by its clones (zeroized when the last one is
+/// dropped), and the HMAC keys made from them, each at its first use.
+struct Inner {
+    bytes: Zeroizing<Vec<u8>>,
     sha256: OnceLock<hmac::Key>,
     sha512: OnceLock<hmac::Key>,
 }
@@ -49,7 +51,11 @@ impl ClientSecret {
         if bytes.is_empty() {
             return Err(KeyError::EmptySecret);
         }
-        Ok(Self(bytes, Arc::default()))
+        Ok(Self(Arc::new(Inner {
+            bytes,
+            sha256: OnceLock::new(),
+            sha512: OnceLock::new(),
+        })))
     }
 
     /// Reads a secret from a text file. One trailing line ending (`\n` or `\r\n`), as editors and
@@ -69,21 +75,21 @@ impl ClientSecret {
     }
 
     /// The secret bytes. Handle them with care: never log them.
-    pub fn expose_secret(&self) -> &[u8] {
-        &self.0
+    pub fn expose(&self) -> &[u8] {
+        &self.0.bytes
     }
 
     /// The HMAC key for `algorithm`: the one kept for SHA-256 and SHA-512, made at first use;
     /// made afresh for any other algorithm.
     pub(crate) fn hmac_key(&self, algorithm: hmac::Algorithm) -> Cow<'_, hmac::Key> {
         let slot = if algorithm == hmac::HMAC_SHA512 {
-            &self.1.sha512
+            &self.0.sha512
         } else if algorithm == hmac::HMAC_SHA256 {
-            &self.1.sha256
+            &self.0.sha256
         } else {
-            return Cow::Owned(hmac::Key::new(algorithm, &self.0));
+            return Cow::Owned(hmac::Key::new(algorithm, &self.0.bytes));
         };
-        Cow::Borrowed(slot.get_or_init(|| hmac::Key::new(algorithm, &self.0)))
+        Cow::Borrowed(slot.get_or_init(|| hmac::Key::new(algorithm, &self.0.bytes)))
     }
 }
 

@@ -255,7 +255,7 @@ mod permissions {
         ));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let secret = ClientSecret::from_file(&path, FilePermissions::Strict).unwrap();
-        assert_eq!(secret.expose_secret(), b"s3cret");
+        assert_eq!(secret.expose(), b"s3cret");
         std::fs::write(&path, "\n").unwrap();
         assert!(matches!(
             ClientSecret::from_file(&path, FilePermissions::Strict),

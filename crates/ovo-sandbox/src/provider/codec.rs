@@ -41,7 +41,7 @@ pub(crate) mod secrets {
         serializer.collect_seq(
             secrets
                 .iter()
-                .map(|s| String::from_utf8_lossy(s.expose_secret()).into_owned()),
+                .map(|s| String::from_utf8_lossy(s.expose()).into_owned()),
         )
     }
 
