@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use ovo_model::snap::{DEFAULT_CHANNEL_ID, ErrorEnvelope};
 use ovo_model::{Idr, ResponseCode};
 use ovo_sign::{ClientSecret, SignatureEncoding, SnapTimestampFormat};
@@ -19,8 +19,8 @@ use crate::provider::Env;
 use crate::provider::exchange::{Handled, Incoming, Reply};
 use crate::provider::ledger::{Entry, EntryKind};
 use crate::provider::state::{
-    Account, AccountId, AccountStatus, Binding, CustomerToken, DokuPartner, Partner, State,
-    SystemToken,
+    Account, AccountId, AccountStatus, Binding, CustomerToken, DokuPartner, DokuToken, Partner,
+    State, SystemToken,
 };
 
 /// The sandbox's clock in every test unless a test moves it.
@@ -130,6 +130,25 @@ impl World {
                 generation: 0,
                 binding: serial,
                 expires: Some(self.now + Duration::from_secs(3600)),
+            },
+        );
+        (account, token)
+    }
+
+    /// An active OVO account with `cash` rupiah, linked to the DOKU partner's customer
+    /// `customer_id`: its id and the DOKU token id.
+    pub(crate) fn doku_customer(&mut self, customer_id: &str, cash: u64) -> (AccountId, String) {
+        let account = self.account(&format!("62811{customer_id}"), cash);
+        let token = format!("doku-{customer_id}");
+        self.state.doku_tokens.insert(
+            token.clone(),
+            DokuToken {
+                client_id: PARTNER.to_owned(),
+                customer_id: customer_id.to_owned(),
+                account,
+                generation: 0,
+                expires: self.now + Duration::from_secs(3600),
+                active: true,
             },
         );
         (account, token)
@@ -286,6 +305,59 @@ impl SnapCall {
     }
 }
 
+/// A DOKU call signed with `ovo_sign::doku::sign`, as data.
+#[derive(Debug, Clone)]
+pub(crate) struct DokuCall {
+    pub(crate) path: String,
+    pub(crate) body: Vec<u8>,
+    pub(crate) client_id: String,
+    pub(crate) request_id: String,
+    /// `Request-Timestamp`, verbatim.
+    pub(crate) timestamp: String,
+    pub(crate) secret: String,
+}
+
+impl DokuCall {
+    /// `POST path` with this JSON body, by [`PARTNER`] at [`NOW`].
+    pub(crate) fn post(path: &str, request_id: &str, body: &Value) -> Self {
+        Self {
+            path: path.to_owned(),
+            body: serde_json::to_vec(body).unwrap(),
+            client_id: PARTNER.to_owned(),
+            request_id: request_id.to_owned(),
+            timestamp: ovo_sign::format_doku_timestamp(NOW).unwrap(),
+            secret: SECRET.to_owned(),
+        }
+    }
+
+    /// The request, signed.
+    pub(crate) fn signed(&self) -> Incoming {
+        let components = ovo_sign::doku::Components::post(
+            &self.client_id,
+            &self.request_id,
+            &self.timestamp,
+            &self.path,
+            &self.body,
+        );
+        let signature = ovo_sign::doku::sign(&secret(&self.secret), &components)
+            .unwrap()
+            .into_header_value();
+        Incoming {
+            method: Method::POST,
+            path: self.path.clone(),
+            query: String::new(),
+            headers: headers([
+                ("Client-Id", self.client_id.as_str()),
+                ("Request-Id", self.request_id.as_str()),
+                ("Request-Timestamp", self.timestamp.as_str()),
+                ("Signature", signature.as_str()),
+            ]),
+            body: self.body.clone(),
+            page: String::new(),
+        }
+    }
+}
+
 impl Incoming {
     /// The same request with header `name` set to `value` (after signing: not signed).
     pub(crate) fn with(mut self, name: &str, value: &str) -> Self {
@@ -323,4 +395,13 @@ pub(crate) fn snap_code(reply: &Reply) -> (ResponseCode, String) {
 /// Whichever way a rule answered: `Ok` and `Err` are both replies.
 pub(crate) fn either(handled: Handled) -> Reply {
     handled.unwrap_or_else(|refused| refused)
+}
+
+/// A DOKU answer: its HTTP status and `error.code` (empty on success).
+pub(crate) fn doku_code(reply: &Reply) -> (StatusCode, String) {
+    let code = json(reply)["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (reply.status, code)
 }
