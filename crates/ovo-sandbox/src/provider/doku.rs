@@ -765,7 +765,6 @@ pub(crate) fn unbind(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
 mod tests {
     use ovo_model::Idr;
     use serde_json::{Value, json};
-    use time::OffsetDateTime;
 
     use super::*;
     use crate::provider::state::AccountId;
@@ -797,6 +796,11 @@ mod tests {
         DokuCall::post(PAYMENT_PATH, request_id, &pay_body(token, invoice, 25_000))
     }
 
+    /// Sends a payment of 25 000 for `invoice` as `request_id`.
+    fn attempt(world: &mut World, token: &str, request_id: &str, invoice: &str) -> Handled {
+        world.call(payment, &pay(token, request_id, invoice).signed())
+    }
+
     /// What the customer paid for `invoice`, and their cash.
     fn money(world: &World, account: AccountId, invoice: &str) -> (Vec<(&'static str, Idr)>, Idr) {
         (world.movements(invoice), world.cash(account))
@@ -821,10 +825,6 @@ mod tests {
         let invalid_header = refused(StatusCode::BAD_REQUEST, "invalid_header");
         let invalid_signature = refused(StatusCode::UNAUTHORIZED, "invalid_signature");
         let outside = refused(StatusCode::UNAUTHORIZED, "invalid_timestamp");
-        let at = |at: OffsetDateTime| DokuCall {
-            timestamp: ovo_sign::format_doku_timestamp(at).unwrap(),
-            ..good.clone()
-        };
         let cases = [
             (good.signed().without("Client-Id"), invalid_header.clone()),
             (good.signed().without("Request-Id"), invalid_header.clone()),
@@ -862,8 +862,8 @@ mod tests {
                 .signed(),
                 invalid_header,
             ),
-            (at(NOW - LATE).signed(), outside.clone()),
-            (at(NOW + LATE).signed(), outside),
+            (good.clone().at(NOW - LATE).signed(), outside.clone()),
+            (good.clone().at(NOW + LATE).signed(), outside),
             (
                 DokuCall {
                     secret: WRONG_SECRET.to_owned(),
@@ -905,13 +905,9 @@ mod tests {
     fn the_window_holds_its_edges_and_a_request_id_may_have_128_characters() {
         let (_, _, token) = customer();
         let window = Duration::from_secs(300);
-        let at = |at: OffsetDateTime| DokuCall {
-            timestamp: ovo_sign::format_doku_timestamp(at).unwrap(),
-            ..pay(&token, "req-1", "INV-1")
-        };
         for call in [
-            at(NOW - window),
-            at(NOW + window),
+            pay(&token, "req-1", "INV-1").at(NOW - window),
+            pay(&token, "req-1", "INV-1").at(NOW + window),
             pay(&token, &"r".repeat(128), "INV-1"),
         ] {
             let (mut world, account, _) = customer();
@@ -924,25 +920,19 @@ mod tests {
     #[test]
     fn a_payment_is_captured_once() {
         let (mut world, account, token) = customer();
-        let paid = world
-            .call(payment, &pay(&token, "req-1", "INV-1").signed())
-            .unwrap();
+        let paid = attempt(&mut world, &token, "req-1", "INV-1").unwrap();
         assert_eq!(paid.status, StatusCode::CREATED);
         assert_eq!(json(&paid)["payment"]["status"], "SUCCESS");
         assert!(captured(&world, account, "INV-1"));
         // The same Request-Id again, even for another invoice: refused, nothing moves.
-        let reused = world
-            .call(payment, &pay(&token, "req-1", "INV-2").signed())
-            .unwrap_err();
+        let reused = attempt(&mut world, &token, "req-1", "INV-2").unwrap_err();
         assert_eq!(
             doku_code(&reused),
             refused(StatusCode::CONFLICT, "duplicate_request_id")
         );
         assert_eq!(world.movements("INV-2"), Vec::new());
         // The same invoice with a new Request-Id: refused, not captured again.
-        let again = world
-            .call(payment, &pay(&token, "req-2", "INV-1").signed())
-            .unwrap_err();
+        let again = attempt(&mut world, &token, "req-2", "INV-1").unwrap_err();
         assert_eq!(
             doku_code(&again),
             refused(StatusCode::CONFLICT, "duplicate_invoice_number")
@@ -968,9 +958,7 @@ mod tests {
     #[test]
     fn a_refund_never_returns_more_than_was_captured() {
         let (mut world, account, token) = customer();
-        world
-            .call(payment, &pay(&token, "req-1", "INV-1").signed())
-            .unwrap();
+        attempt(&mut world, &token, "req-1", "INV-1").unwrap();
         let refund_call = |request_id: &str, amount: u64| {
             DokuCall::post(
                 REFUND_PATH,

@@ -100,11 +100,9 @@ impl World {
     /// Sends `call` to `rule` at this world's time, with a fresh `X-EXTERNAL-ID`.
     pub(crate) fn snap(&mut self, rule: Rule, call: SnapCall) -> Handled {
         self.external_ids += 1;
-        let call = SnapCall {
-            at: self.now,
-            external_id: format!("w-{}", self.external_ids),
-            ..call
-        };
+        let call = call
+            .at(self.now)
+            .external_id(&format!("w-{}", self.external_ids));
         self.call(rule, &call.signed())
     }
 
@@ -214,16 +212,27 @@ pub(crate) fn secret(text: &str) -> ClientSecret {
     ClientSecret::new(text).unwrap()
 }
 
-fn headers<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> HeaderMap {
-    pairs
+/// A request as the HTTP shell hands it to a rule.
+pub(crate) fn request<'a>(
+    method: Method,
+    path: &str,
+    query: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: &[u8],
+) -> Incoming {
+    let incoming = Incoming {
+        method,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        headers: HeaderMap::new(),
+        body: body.to_vec(),
+        page: String::new(),
+    };
+    headers
         .into_iter()
-        .map(|(name, value)| {
-            (
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
-            )
+        .fold(incoming, |incoming, (name, value)| {
+            incoming.with(name, value)
         })
-        .collect()
 }
 
 /// A SNAP service call signed with HMAC-SHA512 (`ovo_sign::snap::sign_service`), as data.
@@ -267,6 +276,12 @@ impl SnapCall {
         self
     }
 
+    /// The same call signed at `at` (`X-TIMESTAMP`).
+    pub(crate) fn at(mut self, at: OffsetDateTime) -> Self {
+        self.at = at;
+        self
+    }
+
     /// The request, signed, with every header OVO asks for.
     pub(crate) fn signed(&self) -> Incoming {
         let timestamp = SnapTimestampFormat::OVO.format(self.at).unwrap();
@@ -286,11 +301,11 @@ impl SnapCall {
             .unwrap()
             .into_header_value();
         let bearer = format!("Bearer {}", self.token);
-        Incoming {
-            method: self.method.clone(),
-            path: self.path.clone(),
-            query: self.query.clone(),
-            headers: headers([
+        request(
+            self.method.clone(),
+            &self.path,
+            &self.query,
+            [
                 ("X-PARTNER-ID", self.partner.as_str()),
                 ("X-TIMESTAMP", timestamp.as_str()),
                 ("X-SIGNATURE", signature.as_str()),
@@ -298,10 +313,9 @@ impl SnapCall {
                 ("CHANNEL-ID", DEFAULT_CHANNEL_ID),
                 ("X-DEVICE-ID", "unit-test"),
                 ("Authorization", bearer.as_str()),
-            ]),
-            body: self.body.clone(),
-            page: String::new(),
-        }
+            ],
+            &self.body,
+        )
     }
 }
 
@@ -325,9 +339,16 @@ impl DokuCall {
             body: serde_json::to_vec(body).unwrap(),
             client_id: PARTNER.to_owned(),
             request_id: request_id.to_owned(),
-            timestamp: ovo_sign::format_doku_timestamp(NOW).unwrap(),
+            timestamp: String::new(),
             secret: SECRET.to_owned(),
         }
+        .at(NOW)
+    }
+
+    /// The same call with `Request-Timestamp` at `at`.
+    pub(crate) fn at(mut self, at: OffsetDateTime) -> Self {
+        self.timestamp = ovo_sign::format_doku_timestamp(at).unwrap();
+        self
     }
 
     /// The request, signed.
@@ -342,19 +363,18 @@ impl DokuCall {
         let signature = ovo_sign::doku::sign(&secret(&self.secret), &components)
             .unwrap()
             .into_header_value();
-        Incoming {
-            method: Method::POST,
-            path: self.path.clone(),
-            query: String::new(),
-            headers: headers([
+        request(
+            Method::POST,
+            &self.path,
+            "",
+            [
                 ("Client-Id", self.client_id.as_str()),
                 ("Request-Id", self.request_id.as_str()),
                 ("Request-Timestamp", self.timestamp.as_str()),
                 ("Signature", signature.as_str()),
-            ]),
-            body: self.body.clone(),
-            page: String::new(),
-        }
+            ],
+            &self.body,
+        )
     }
 }
 

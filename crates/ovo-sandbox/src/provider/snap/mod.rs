@@ -453,30 +453,12 @@ mod tests {
                 },
                 signature_failed.clone(),
             ),
-            (
-                SnapCall {
-                    at: NOW - LATE,
-                    ..call()
-                }
-                .signed(),
-                outside.clone(),
-            ),
-            (
-                SnapCall {
-                    at: NOW + LATE,
-                    ..call()
-                }
-                .signed(),
-                outside,
-            ),
+            (call().at(NOW - LATE).signed(), outside.clone()),
+            (call().at(NOW + LATE).signed(), outside),
             // The signature is checked before the window, CHANNEL-ID and X-DEVICE-ID: OVO answers
             // its unbinding example without those two and a bad signature `401xx00`.
             (
-                SnapCall {
-                    at: NOW - LATE,
-                    ..bad_signature.clone()
-                }
-                .signed(),
+                bad_signature.clone().at(NOW - LATE).signed(),
                 signature_failed.clone(),
             ),
             (
@@ -514,20 +496,8 @@ mod tests {
         let window = SandboxConfig::default().timestamp_window;
         let cases = [
             ("at the clock", call()),
-            (
-                "300 s late",
-                SnapCall {
-                    at: NOW - window,
-                    ..call()
-                },
-            ),
-            (
-                "300 s ahead",
-                SnapCall {
-                    at: NOW + window,
-                    ..call()
-                },
-            ),
+            ("300 s late", call().at(NOW - window)),
+            ("300 s ahead", call().at(NOW + window)),
             (
                 "hex signature",
                 SnapCall {
@@ -581,32 +551,11 @@ mod tests {
             passed("ext-2")
         );
         // 10:00 UTC is 17:00 WIB: 16:59 UTC is still the same Jakarta day, 17:00 UTC the next.
-        let same_day = datetime(16, 59);
-        world.now = same_day;
-        assert_eq!(
-            check(
-                &mut world,
-                &SnapCall {
-                    at: same_day,
-                    ..call()
-                }
-                .signed()
-            ),
-            duplicate
-        );
-        let next_day = datetime(17, 0);
-        world.now = next_day;
-        assert_eq!(
-            check(
-                &mut world,
-                &SnapCall {
-                    at: next_day,
-                    ..call()
-                }
-                .signed()
-            ),
-            passed("ext-1")
-        );
+        for (hour, minute, expected) in [(16, 59, duplicate), (17, 0, passed("ext-1"))] {
+            world.now = datetime(hour, minute);
+            let request = call().at(world.now).signed();
+            assert_eq!(check(&mut world, &request), expected, "{hour}:{minute}");
+        }
     }
 
     /// `2026-12-01 hh:mm UTC`.

@@ -564,7 +564,7 @@ mod tests {
     use super::*;
     use crate::provider::state::AccountId;
     use crate::provider::testkit::{
-        CALLBACK, PARTNER, PIN, SnapCall, World, either, json, snap_code,
+        CALLBACK, PARTNER, PIN, SnapCall, World, either, json, request, snap_code,
     };
     use crate::provider::webview;
 
@@ -617,18 +617,14 @@ mod tests {
         fn confirm(&mut self, first: &Reply) -> String {
             let url = url::Url::parse(json(first)["webRedirectUrl"].as_str().unwrap()).unwrap();
             let session = url.query_pairs().find(|(k, _)| k == "session").unwrap().1;
-            let submitted = Incoming {
-                method: Method::POST,
-                path: crate::provider::WEBVIEW_SUBMIT.to_owned(),
-                query: String::new(),
-                headers: http::HeaderMap::new(),
-                body: serde_json::to_vec(
-                    &json!({"session": session, "destination": CALLBACK, "pin": PIN}),
-                )
-                .unwrap(),
-                page: String::new(),
-            }
-            .with("content-type", "application/json");
+            let body = json!({"session": session, "destination": CALLBACK, "pin": PIN});
+            let submitted = request(
+                Method::POST,
+                crate::provider::WEBVIEW_SUBMIT,
+                "",
+                [("content-type", "application/json")],
+                &serde_json::to_vec(&body).unwrap(),
+            );
             let redirect = self.world.call(webview::submit, &submitted).unwrap();
             let location = url::Url::parse(json(&redirect)["redirect"].as_str().unwrap()).unwrap();
             let response = location
@@ -679,6 +675,12 @@ mod tests {
                 .snap(refund, SnapCall::post(REFUND_PATH, token, &body))
         }
 
+        /// The partner's daily refund limit, in rupiah.
+        fn refund_limit(&mut self, amount: u64) {
+            let partner = self.world.state.partners.get_mut(PARTNER).unwrap();
+            partner.daily_refund_limit = rupiah(amount);
+        }
+
         fn refund(&mut self, partner_refund_no: &str, amount: u64) -> Handled {
             let b2b = self.b2b.clone();
             self.refund_with(&b2b, partner_refund_no, amount)
@@ -692,11 +694,18 @@ mod tests {
 
     /// A captured payment of 25 000 out of 100 000.
     fn paid() -> Shop {
-        let mut shop = Shop::new(100_000);
-        let single_use = shop.open(25_000);
-        let captured = shop.debit(&single_use, 25_000).unwrap();
-        assert_eq!(snap_code(&captured).0, code(200, DEBIT, 0));
+        let (shop, _, captured) = call_two(100_000);
+        assert_eq!(snap_code(&captured.unwrap()).0, code(200, DEBIT, 0));
         shop
+    }
+
+    /// Call 1 of 25 000 by a customer with `cash` rupiah, the PIN, and call 2: the shop, the
+    /// single-use token and call 2's answer.
+    fn call_two(cash: u64) -> (Shop, String, Handled) {
+        let mut shop = Shop::new(cash);
+        let single_use = shop.open(25_000);
+        let answer = shop.debit(&single_use, 25_000);
+        (shop, single_use, answer)
     }
 
     #[test]
@@ -742,9 +751,8 @@ mod tests {
 
     #[test]
     fn call_two_captures_exactly_once() {
-        let mut shop = Shop::new(100_000);
-        let single_use = shop.open(25_000);
-        let captured = shop.debit(&single_use, 25_000).unwrap();
+        let (mut shop, single_use, captured) = call_two(100_000);
+        let captured = captured.unwrap();
         assert_eq!(
             snap_code(&captured),
             (code(200, DEBIT, 0), "Successful".to_owned())
@@ -827,9 +835,8 @@ mod tests {
 
     #[test]
     fn insufficient_funds_are_refused_with_nothing_captured() {
-        let mut shop = Shop::new(10_000);
-        let single_use = shop.open(25_000);
-        let refused = shop.debit(&single_use, 25_000).unwrap_err();
+        let (mut shop, single_use, refused) = call_two(10_000);
+        let refused = refused.unwrap_err();
         assert_eq!(
             snap_code(&refused),
             (code(403, DEBIT, 14), "Insufficient Funds".to_owned())
@@ -854,9 +861,8 @@ mod tests {
     #[test]
     #[ignore = "provider bug: a replayed refused call 2 answers 202 in progress (payment.rs:248-251)"]
     fn a_replayed_refused_call_two_is_refused_again() {
-        let mut shop = Shop::new(10_000);
-        let single_use = shop.open(25_000);
-        let refused = shop.debit(&single_use, 25_000).unwrap_err();
+        let (mut shop, single_use, refused) = call_two(10_000);
+        let refused = refused.unwrap_err();
         let replayed = shop.debit(&single_use, 25_000).unwrap_err();
         assert_eq!(snap_code(&replayed), snap_code(&refused));
     }
@@ -974,12 +980,7 @@ mod tests {
             (
                 "over the daily refund limit",
                 |shop| {
-                    shop.world
-                        .state
-                        .partners
-                        .get_mut(PARTNER)
-                        .unwrap()
-                        .daily_refund_limit = rupiah(999);
+                    shop.refund_limit(999);
                     shop.refund("RF-1", 1_000)
                 },
                 code(403, REFUND, 2),
@@ -988,12 +989,7 @@ mod tests {
             (
                 "the daily limit reached by an earlier refund today",
                 |shop| {
-                    shop.world
-                        .state
-                        .partners
-                        .get_mut(PARTNER)
-                        .unwrap()
-                        .daily_refund_limit = rupiah(1_500);
+                    shop.refund_limit(1_500);
                     shop.refund("RF-0", 1_000).unwrap();
                     shop.refund("RF-1", 1_000)
                 },
