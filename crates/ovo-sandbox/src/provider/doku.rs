@@ -759,3 +759,235 @@ pub(crate) fn unbind(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
         },
     ))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a failing test should fail loudly
+mod tests {
+    use ovo_model::Idr;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::provider::state::AccountId;
+    use crate::provider::testkit::{DokuCall, NOW, WRONG_SECRET, World, doku_code, json};
+
+    const PAYMENT_PATH: &str = "/ovo-open-api/v1/payment-recurring";
+    const REFUND_PATH: &str = "/ovo-open-api/v1/payment-refund";
+    const CUSTOMER: &str = "c1";
+    /// One second beyond the default window of 300 s.
+    const LATE: Duration = Duration::from_secs(301);
+
+    fn pay_body(token: &str, invoice: &str, amount: u64) -> Value {
+        json!({
+            "customer": {"id": CUSTOMER},
+            "order": {"invoice_number": invoice, "amount": amount},
+            "ovo_account": {"token_id": token, "payment_use_ovo_point": false},
+        })
+    }
+
+    /// A DOKU customer with 100 000 rupiah.
+    fn customer() -> (World, AccountId, String) {
+        let mut world = World::new();
+        let (account, token) = world.doku_customer(CUSTOMER, 100_000);
+        (world, account, token)
+    }
+
+    /// A payment of 25 000 for `invoice` as `request_id`.
+    fn pay(token: &str, request_id: &str, invoice: &str) -> DokuCall {
+        DokuCall::post(PAYMENT_PATH, request_id, &pay_body(token, invoice, 25_000))
+    }
+
+    /// Sends a payment of 25 000 for `invoice` as `request_id`.
+    fn attempt(world: &mut World, token: &str, request_id: &str, invoice: &str) -> Handled {
+        world.call(payment, &pay(token, request_id, invoice).signed())
+    }
+
+    /// What the customer paid for `invoice`, and their cash.
+    fn money(world: &World, account: AccountId, invoice: &str) -> (Vec<(&'static str, Idr)>, Idr) {
+        (world.movements(invoice), world.cash(account))
+    }
+
+    fn refused(status: StatusCode, code: &str) -> (StatusCode, String) {
+        (status, code.to_owned())
+    }
+
+    fn captured(world: &World, account: AccountId, invoice: &str) -> bool {
+        money(world, account, invoice)
+            == (
+                vec![("capture", Idr::from_rupiah(25_000))],
+                Idr::from_rupiah(75_000),
+            )
+    }
+
+    #[test]
+    fn each_refused_request_gets_its_code_and_claims_no_request_id() {
+        let token = customer().2;
+        let good = pay(&token, "req-1", "INV-1");
+        let invalid_header = refused(StatusCode::BAD_REQUEST, "invalid_header");
+        let invalid_signature = refused(StatusCode::UNAUTHORIZED, "invalid_signature");
+        let outside = refused(StatusCode::UNAUTHORIZED, "invalid_timestamp");
+        let cases = [
+            (good.signed().without("Client-Id"), invalid_header.clone()),
+            (good.signed().without("Request-Id"), invalid_header.clone()),
+            (
+                good.signed().without("Request-Timestamp"),
+                invalid_header.clone(),
+            ),
+            (good.signed().without("Signature"), invalid_header.clone()),
+            (good.signed().with("Signature", ""), invalid_header.clone()),
+            (
+                pay(&token, &"r".repeat(129), "INV-1").signed(),
+                invalid_header.clone(),
+            ),
+            (
+                DokuCall {
+                    client_id: "q".to_owned(),
+                    ..good.clone()
+                }
+                .signed(),
+                refused(StatusCode::UNAUTHORIZED, "invalid_client_id"),
+            ),
+            (
+                DokuCall {
+                    timestamp: "2026-12-01T17:00:00+07:00".to_owned(),
+                    ..good.clone()
+                }
+                .signed(),
+                invalid_header.clone(),
+            ),
+            (
+                DokuCall {
+                    timestamp: "2026-12-01 10:00:00".to_owned(),
+                    ..good.clone()
+                }
+                .signed(),
+                invalid_header,
+            ),
+            (good.clone().at(NOW - LATE).signed(), outside.clone()),
+            (good.clone().at(NOW + LATE).signed(), outside),
+            (
+                DokuCall {
+                    secret: WRONG_SECRET.to_owned(),
+                    ..good.clone()
+                }
+                .signed(),
+                invalid_signature.clone(),
+            ),
+            (
+                Incoming {
+                    body: serde_json::to_vec(&pay_body(&token, "INV-1", 1)).unwrap(),
+                    ..good.signed()
+                },
+                invalid_signature.clone(),
+            ),
+            (
+                Incoming {
+                    path: REFUND_PATH.to_owned(),
+                    ..good.signed()
+                },
+                invalid_signature,
+            ),
+        ];
+        for (request, expected) in cases {
+            let (mut world, account, _) = customer();
+            let answer = world.call(payment, &request).unwrap_err();
+            assert_eq!(doku_code(&answer), expected, "{:?}", request.headers);
+            assert_eq!(
+                money(&world, account, "INV-1"),
+                (Vec::new(), Idr::from_rupiah(100_000))
+            );
+            let paid = world.call(payment, &good.signed()).unwrap();
+            assert_eq!(paid.status, StatusCode::CREATED, "{:?}", request.headers);
+            assert!(captured(&world, account, "INV-1"), "{:?}", request.headers);
+        }
+    }
+
+    #[test]
+    fn the_window_holds_its_edges_and_a_request_id_may_have_128_characters() {
+        let (_, _, token) = customer();
+        let window = Duration::from_secs(300);
+        for call in [
+            pay(&token, "req-1", "INV-1").at(NOW - window),
+            pay(&token, "req-1", "INV-1").at(NOW + window),
+            pay(&token, &"r".repeat(128), "INV-1"),
+        ] {
+            let (mut world, account, _) = customer();
+            let paid = world.call(payment, &call.signed()).unwrap();
+            assert_eq!(paid.status, StatusCode::CREATED, "{call:?}");
+            assert!(captured(&world, account, "INV-1"), "{call:?}");
+        }
+    }
+
+    #[test]
+    fn a_payment_is_captured_once() {
+        let (mut world, account, token) = customer();
+        let paid = attempt(&mut world, &token, "req-1", "INV-1").unwrap();
+        assert_eq!(paid.status, StatusCode::CREATED);
+        assert_eq!(json(&paid)["payment"]["status"], "SUCCESS");
+        assert!(captured(&world, account, "INV-1"));
+        // The same Request-Id again, even for another invoice: refused, nothing moves.
+        let reused = attempt(&mut world, &token, "req-1", "INV-2").unwrap_err();
+        assert_eq!(
+            doku_code(&reused),
+            refused(StatusCode::CONFLICT, "duplicate_request_id")
+        );
+        assert_eq!(world.movements("INV-2"), Vec::new());
+        // The same invoice with a new Request-Id: refused, not captured again.
+        let again = attempt(&mut world, &token, "req-2", "INV-1").unwrap_err();
+        assert_eq!(
+            doku_code(&again),
+            refused(StatusCode::CONFLICT, "duplicate_invoice_number")
+        );
+        assert!(captured(&world, account, "INV-1"));
+    }
+
+    #[test]
+    fn insufficient_funds_are_refused_with_nothing_captured() {
+        let (mut world, account, token) = customer();
+        let call = DokuCall::post(PAYMENT_PATH, "req-1", &pay_body(&token, "INV-1", 100_001));
+        let refused_payment = world.call(payment, &call.signed()).unwrap_err();
+        assert_eq!(
+            doku_code(&refused_payment),
+            refused(StatusCode::BAD_REQUEST, "insufficient_balance")
+        );
+        assert_eq!(
+            money(&world, account, "INV-1"),
+            (Vec::new(), Idr::from_rupiah(100_000))
+        );
+    }
+
+    #[test]
+    fn a_refund_never_returns_more_than_was_captured() {
+        let (mut world, account, token) = customer();
+        attempt(&mut world, &token, "req-1", "INV-1").unwrap();
+        let refund_call = |request_id: &str, amount: u64| {
+            DokuCall::post(
+                REFUND_PATH,
+                request_id,
+                &json!({
+                    "order": {"invoice_number": "INV-1"},
+                    "payment": {"original_request_id": "req-1"},
+                    "refund": {"amount": amount, "reason": "Cancel Order"},
+                }),
+            )
+            .signed()
+        };
+        let over = world.call(refund, &refund_call("rf-1", 25_001)).unwrap();
+        assert_eq!(over.status, StatusCode::CREATED);
+        assert_eq!(json(&over)["refund"]["status"], "FAILED");
+        assert_eq!(json(&over)["refund"]["message"], "EXCEEDED");
+        assert!(captured(&world, account, "INV-1"));
+        let whole = world.call(refund, &refund_call("rf-2", 25_000)).unwrap();
+        assert_eq!(json(&whole)["refund"]["status"], "SUCCESS");
+        let refunded = (
+            vec![
+                ("capture", Idr::from_rupiah(25_000)),
+                ("refund", Idr::from_rupiah(25_000)),
+            ],
+            Idr::from_rupiah(100_000),
+        );
+        assert_eq!(money(&world, account, "INV-1"), refunded);
+        let twice = world.call(refund, &refund_call("rf-3", 1)).unwrap();
+        assert_eq!(json(&twice)["refund"]["message"], "EXCEEDED");
+        assert_eq!(money(&world, account, "INV-1"), refunded);
+    }
+}

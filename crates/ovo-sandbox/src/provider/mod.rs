@@ -20,6 +20,8 @@ pub(crate) mod ledger;
 pub(crate) mod outbox;
 pub(crate) mod snap;
 pub(crate) mod state;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub(crate) mod wallet;
 pub(crate) mod webview;
 
