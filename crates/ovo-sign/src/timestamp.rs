@@ -157,7 +157,7 @@ pub fn parse_snap_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError
         .ok()
         .filter(|at| in_range(*at))
         .ok_or_else(|| TimestampError::Parse {
-            format: "SNAP X-TIMESTAMP (yyyy-MM-ddTHH:mm:ss.SSS+07:00, years 1970 to 9998)",
+            format: "SNAP X-TIMESTAMP (RFC 3339, as OVO's yyyy-MM-ddTHH:mm:ss.SSS+07:00; years 1970 to 9998)",
             input: text.to_owned(),
         })
 }

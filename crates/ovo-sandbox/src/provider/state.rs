@@ -162,8 +162,13 @@ pub(crate) struct Intent {
     pub(crate) webview_opened: Option<OffsetDateTime>,
     pub(crate) points_first: bool,
     pub(crate) recurring: bool,
-    /// The single-use token that captured it: a replay with it gets the same answer.
+    /// The single-use token whose call 2 settled it (captured, or refused for want of funds): a
+    /// replay with it gets the same answer.
     pub(crate) captured_with: Option<String>,
+    /// The capture was refused for want of funds: a replay of the call that tried it (call 2,
+    /// or call 1 of a recurring debit) is refused again, not answered "in progress".
+    #[serde(default)]
+    pub(crate) refused: bool,
     /// The `PAY_NOTIFY` URL of the first call, notified when the debit is captured.
     #[serde(default)]
     pub(crate) notify_url: Option<String>,

@@ -131,7 +131,7 @@ fn parse_timestamp(service: ServiceCode, timestamp: &str) -> Result<OffsetDateTi
             &FieldError::new(
                 header::X_TIMESTAMP,
                 ovo_model::FieldErrorKind::Pattern {
-                    expected: "yyyy-MM-ddTHH:mm:ss.SSS+07:00",
+                    expected: "RFC 3339, as yyyy-MM-ddTHH:mm:ss.SSS+07:00",
                 },
             ),
         )
