@@ -94,7 +94,7 @@ impl OvoEndpoint {
     /// The full path (no query) at `version` (ignored by OVO's own endpoints).
     pub fn path(self, version: &str) -> String {
         match (self.snap_name(), self.fixed_path()) {
-            (Some(name), _) => format!("/OVOSNAP/{version}/{name}"),
+            (Some(name), _) => snap_path(version, name),
             (None, Some(path)) => path.to_owned(),
             (None, None) => String::new(),
         }
@@ -240,6 +240,19 @@ impl DokuEndpoint {
     pub fn from_path(path: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.path() == path)
     }
+}
+
+/// The path of the SNAP endpoint `name` (its [`OvoEndpoint::snap_name`]) at `version`:
+/// `/OVOSNAP/{version}/{name}` \[S\].
+///
+/// ```
+/// assert_eq!(
+///     ovo_model::endpoint::snap_path("v2.0", "debit/status"),
+///     "/OVOSNAP/v2.0/debit/status"
+/// );
+/// ```
+pub fn snap_path(version: &str, name: &str) -> String {
+    format!("/OVOSNAP/{version}/{name}")
 }
 
 /// Header names, as the documents spell them (HTTP header names are case-insensitive).

@@ -183,6 +183,6 @@ impl SandboxConfig {
     /// assert_eq!(config.snap_path("balance-inquiry"), "/OVOSNAP/v2.0/balance-inquiry");
     /// ```
     pub fn snap_path(&self, endpoint: &str) -> String {
-        format!("/OVOSNAP/{}/{endpoint}", self.snap_version(endpoint))
+        ovo_model::endpoint::snap_path(self.snap_version(endpoint), endpoint)
     }
 }

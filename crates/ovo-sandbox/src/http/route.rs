@@ -33,7 +33,7 @@ pub(crate) fn router(shared: &Arc<Shared>) -> Router {
                 .filter(|version| is_plain_segment(version))
                 .collect();
             for version in versions {
-                let path = format!("/OVOSNAP/{version}/{name}");
+                let path = endpoint.path(version);
                 router = router.route(
                     &path,
                     serve(shared, Endpoint::Ovo(endpoint), MethodFilter::POST),
