@@ -592,24 +592,8 @@ impl<T: Transport> OvoClient<T> {
             // The access token the refresh below gave, for the attempt it re-signs.
             let mut renewed: Option<Secret> = None;
             loop {
-                let (token, b2b_generation) = match &call.authorization {
-                    // Boxed: fetching the token drives its own call through this loop.
-                    Authorization::B2b => {
-                        let token = Box::pin(self.b2b_token()).await?;
-                        (Some(token.token), Some(token.generation))
-                    }
-                    Authorization::Customer => {
-                        let customer = customer.ok_or(ovo_flows::FlowError::MissingCredential(
-                            "customer's access token",
-                        ))?;
-                        let token = match renewed.take() {
-                            Some(token) => token,
-                            None => Box::pin(self.access_token(customer)).await?,
-                        };
-                        (Some(token), None)
-                    }
-                    _ => (None, None),
-                };
+                let (token, b2b_generation) =
+                    self.credential(call, customer, renewed.take()).await?;
                 let exchanged = self.exchange(call, token.as_ref()).await?;
                 if let Some(code) = refusal_code(&exchanged.received) {
                     if let Some(generation) = b2b_generation
@@ -651,6 +635,34 @@ impl<T: Transport> OvoClient<T> {
         }
         .instrument(span)
         .await
+    }
+
+    /// The bearer token `call` is signed with, and the B2B token's generation when it is one:
+    /// the B2B token, the customer's access token (`renewed` if a refresh just gave one), or none.
+    async fn credential(
+        &self,
+        call: &Call,
+        customer: Option<&str>,
+        renewed: Option<Secret>,
+    ) -> Result<(Option<Secret>, Option<u64>), ClientError> {
+        Ok(match &call.authorization {
+            // Boxed: fetching the token drives its own call through the call loop.
+            Authorization::B2b => {
+                let token = Box::pin(self.b2b_token()).await?;
+                (Some(token.token), Some(token.generation))
+            }
+            Authorization::Customer => {
+                let customer = customer.ok_or(ovo_flows::FlowError::MissingCredential(
+                    "customer's access token",
+                ))?;
+                let token = match renewed {
+                    Some(token) => token,
+                    None => Box::pin(self.access_token(customer)).await?,
+                };
+                (Some(token), None)
+            }
+            _ => (None, None),
+        })
     }
 
     /// One signed exchange, without retries.
