@@ -17,8 +17,8 @@ use crate::transport::TransportError;
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The provider refused the call with a definite code: nothing was done, and sending the same
-    /// call again gets the same refusal.
+    /// The provider refused the call with a definite code: this call did nothing. Whether the
+    /// same call would be refused again depends on the code (a limit or a balance can change).
     #[error("refused: {code} {message}")]
     Refused {
         /// The provider's `responseCode` (`4017300`, ...), typed.

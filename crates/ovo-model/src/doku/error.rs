@@ -16,20 +16,22 @@ use crate::validate::{FieldPath, Validate};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DokuErrorBody {
-    /// `error`: what DOKU rejected and why; the only field of a DOKU error body \[P\].
+    /// `error`: what DOKU rejected and why \[I\]: the shape a peer client (doku-ovo-proto3)
+    /// observed from DOKU's sandbox; DOKU's documents give no error body for these endpoints.
     pub error: DokuError,
 }
 
 /// The `error` object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DokuError {
-    /// `code`: the machine-readable error, e.g. `invalid_signature` \[P\]; no complete list is
-    /// published, so it is an open string \[I\].
+    /// `code`: the machine-readable error, e.g. `invalid_signature` (observed by a peer) \[I\];
+    /// no complete list is published, so it is an open string \[I\].
     pub code: String,
-    /// `message`: text for the error, e.g. `Invalid Header Signature` \[P\]. For logs, not for
-    /// branching.
+    /// `message`: text for the error, e.g. `Invalid Header Signature` (observed by a peer)
+    /// \[I\]. For logs, not for branching.
     pub message: String,
-    /// `type`: the error family, e.g. `invalid_request_error` \[P\]; an open string \[I\].
+    /// `type`: the error family, e.g. `invalid_request_error` (observed by a peer) \[I\]; an
+    /// open string \[I\].
     #[serde(rename = "type")]
     pub kind: String,
 }

@@ -56,7 +56,7 @@ pub struct NotificationOrder {
     /// `invoice_number`: the merchant's `order.invoice_number` from the payment request \[P\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
-    /// `amount`: the order amount in whole rupiah \[P\]; compare it with what you asked for.
+    /// `amount`: the order amount, in rupiah \[I\]; compare it with what you asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<DokuAmount>,
 }

@@ -63,7 +63,7 @@ impl Validate for BalanceResponse {
 /// `ovo_account` of a balance answer: numbers of at most 10 digits \[S\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balances {
-    /// `ovo_cash_balance`: the OVO Cash balance in whole rupiah \[S\].
+    /// `ovo_cash_balance`: the OVO Cash balance, a number of up to 10 digits \[S\], in rupiah \[I\].
     pub ovo_cash_balance: DokuAmount,
     /// `ovo_point_balance`: the OVO Points balance, a number like `ovo_cash_balance` \[S\]; points
     /// pay only when OVO runs a points programme \[S\].
@@ -144,7 +144,7 @@ pub struct LineItem {
     /// `name`: the item's name; optional, for privacy, but it helps DOKU's risk engine \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `price`: the item's price in whole rupiah; optional, and helps DOKU's risk engine \[S\].
+    /// `price`: the item's price, in rupiah \[I\]; optional, and helps DOKU's risk engine \[S\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<DokuAmount>,
     /// Quantity (mandatory in the table).

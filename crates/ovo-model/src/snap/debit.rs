@@ -231,8 +231,8 @@ pub struct DebitAdditionalInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectDebitResponse {
-    /// `responseCode`: `2025400` after the first call (webview next, nothing deducted) or
-    /// `2005400` once paid \[S\]\[P\].
+    /// `responseCode`: `2025400` after the first call (webview next, nothing deducted \[S\]) or
+    /// `2005400` once paid (the codes \[P\]).
     pub response_code: ResponseCode,
     /// `responseMessage`, e.g. `Transaction still on process` with `2025400` \[S\]; ≤ 150
     /// characters \[P\]. For logs, not for branching.

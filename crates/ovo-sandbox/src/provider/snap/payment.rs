@@ -118,7 +118,8 @@ pub(crate) fn debit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Han
                 "partnerReferenceNo already used",
             ));
         }
-        if intent.recurring && intent.refused {
+        // Refused by call 1 itself (a recurring debit's capture), not by a later call 2.
+        if intent.refused && intent.captured_with.is_none() {
             return Err(refused_for_funds());
         }
         return Ok(debit_answer(
@@ -292,7 +293,7 @@ fn second_call(
     Ok(debit_answer(env, &intent, &key.1, ""))
 }
 
-/// `403xx14`: the capture found too little money \[S\].
+/// `403xx14` Insufficient Funds: the capture found too little money \[P\].
 fn refused_for_funds() -> Reply {
     fail(DEBIT, Case::InsufficientFunds, "")
 }
@@ -629,8 +630,13 @@ mod tests {
                 "amount": {"value": format!("{amount}.00"), "currency": "IDR"},
                 "urlParams": [{"url": CALLBACK, "type": "PAY_RETURN", "isDeeplink": "N"}],
             });
+            self.debit_body(token, &body)
+        }
+
+        /// A debit call with `body` and `token`.
+        fn debit_body(&mut self, token: &str, body: &Value) -> Handled {
             self.world
-                .snap(debit, SnapCall::post(DEBIT_PATH, token, &body))
+                .snap(debit, SnapCall::post(DEBIT_PATH, token, body))
         }
 
         /// The PIN on the webview of call 1's answer, then Generate Token: the single-use token.
@@ -710,6 +716,16 @@ mod tests {
         fn money(&self) -> (Vec<(&'static str, Idr)>, Idr) {
             (self.world.movements(INVOICE), self.world.cash(self.account))
         }
+    }
+
+    /// The body of a recurring debit (`subTransactionType: AUTO`) of `amount` rupiah for `INVOICE`.
+    fn recurring(amount: u64) -> Value {
+        json!({
+            "partnerReferenceNo": INVOICE,
+            "amount": {"value": format!("{amount}.00"), "currency": "IDR"},
+            "urlParams": [{"url": CALLBACK, "type": "PAY_RETURN", "isDeeplink": "N"}],
+            "additionalInfo": {"subTransactionType": "AUTO"},
+        })
     }
 
     /// A captured payment of 25 000 out of 100 000.
@@ -847,10 +863,52 @@ mod tests {
             assert_eq!(
                 snap_code(&shop.debit(&single_use, 25_000).unwrap()).0,
                 code(200, DEBIT, 0),
-                "{name}: the token no longer captures"
+                "{name}: the token still captures"
             );
             assert_eq!(shop.world.movements(INVOICE).len(), 1, "{name}");
         }
+    }
+
+    #[test]
+    fn a_call_two_that_fails_unsettled_keeps_its_token() {
+        let mut shop = Shop::new(100_000);
+        let single_use = shop.open(25_000);
+        // A capture already in the ledger under the reference: the ledger refuses call 2's own
+        // (a sandbox bug, answered as a general error), and nothing is settled.
+        let movement = Movement {
+            at: shop.world.now,
+            channel: Channel::Snap,
+            partner: PARTNER,
+            account: shop.account,
+            reference: INVOICE,
+        };
+        wallet::capture(&mut shop.world.state, &movement, rupiah(1), false).unwrap();
+        let failed = shop.debit(&single_use, 25_000).unwrap_err();
+        assert_eq!(snap_code(&failed).0, code(500, DEBIT, 0));
+        let grant = &shop.world.state.single_use_tokens[&single_use];
+        assert!(
+            !grant.used,
+            "a call 2 that settled nothing does not spend its token"
+        );
+        let intent = &shop.world.state.intents[&(PARTNER.to_owned(), INVOICE.to_owned())];
+        assert_eq!(intent.captured_with, None);
+        assert_eq!(intent.status, TransactionStatus::Initiated);
+    }
+
+    #[test]
+    fn a_replayed_call_one_of_a_recurring_debit_refused_at_call_two_is_still_in_progress() {
+        let mut shop = Shop::new(10_000);
+        shop.world.config.recurring_skips_pin = false;
+        let access = shop.access.clone();
+        let body = recurring(25_000);
+        let first = shop.debit_body(&access, &body).unwrap();
+        assert_eq!(snap_code(&first).0, code(202, DEBIT, 0));
+        let single_use = shop.confirm(&first);
+        let refused = shop.debit_body(&single_use, &body).unwrap_err();
+        assert_eq!(snap_code(&refused).0, code(403, DEBIT, 14));
+        // Call 1 did not try the capture: its replay is answered as it was.
+        let replayed = shop.debit_body(&access, &body).unwrap();
+        assert_eq!(snap_code(&replayed).0, code(202, DEBIT, 0));
     }
 
     #[test]
@@ -892,20 +950,11 @@ mod tests {
     fn a_replayed_recurring_call_one_refused_for_funds_is_refused_again() {
         let mut shop = Shop::new(10_000);
         let access = shop.access.clone();
-        let body = json!({
-            "partnerReferenceNo": INVOICE,
-            "amount": {"value": "25000.00", "currency": "IDR"},
-            "urlParams": [{"url": CALLBACK, "type": "PAY_RETURN", "isDeeplink": "N"}],
-            "additionalInfo": {"subTransactionType": "AUTO"},
-        });
-        let mut call_one = || {
-            shop.world
-                .snap(debit, SnapCall::post(DEBIT_PATH, &access, &body))
-                .unwrap_err()
-        };
-        let refused = call_one();
+        let body = recurring(25_000);
+        let refused = shop.debit_body(&access, &body).unwrap_err();
         assert_eq!(snap_code(&refused).0, code(403, DEBIT, 14));
-        assert_eq!(snap_code(&call_one()), snap_code(&refused));
+        let replayed = shop.debit_body(&access, &body).unwrap_err();
+        assert_eq!(snap_code(&replayed), snap_code(&refused));
         assert_eq!(shop.money(), (Vec::new(), rupiah(10_000)));
     }
 
