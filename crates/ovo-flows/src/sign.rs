@@ -430,6 +430,13 @@ fn fill(
             headers.insert(name, value);
         }
     }
+    // Every template value is a placeholder until filled: one left empty is a template that
+    // names a header this kind of call does not send.
+    debug_assert!(
+        headers.values().all(|value| !value.is_empty()),
+        "a prepared header was left empty (names: {:?})",
+        headers.keys().collect::<Vec<_>>()
+    );
     headers
 }
 
