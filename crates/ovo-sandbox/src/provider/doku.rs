@@ -22,8 +22,8 @@ use crate::provider::ids;
 use crate::provider::ledger::Channel;
 use crate::provider::outbox;
 use crate::provider::state::{
-    AccountStatus, DokuPartner, DokuPayment, DokuPaymentPage, DokuPaymentStatus, DokuRegistration,
-    DokuToken, State,
+    AccountId, AccountStatus, DokuPartner, DokuPayment, DokuPaymentPage, DokuPaymentStatus,
+    DokuRegistration, DokuToken, State,
 };
 use crate::provider::wallet::{self, Movement, WalletError};
 use crate::provider::{DOKU_PAYMENT_PAGE, DOKU_REGISTRATION};
@@ -245,14 +245,10 @@ pub(crate) fn registration_page(state: &mut State, env: &Env<'_>, request: &Inco
     Ok(registration_form(&session, None))
 }
 
-/// `POST /ovo-open-api/registration/{session}` (form, or JSON `{"otp","pin"}`): on success the
-/// token is created and the customer returns to `success_registration_url` \[S\].
-pub(crate) fn registration_submit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
-    let session = request.page.clone();
-    let json_mode = request
-        .header("content-type")
-        .is_some_and(|c| c.starts_with("application/json"));
-    let (otp, pin) = if json_mode {
+/// The OTP and PIN the customer entered, from the page's form or its JSON (the headless
+/// submit); a missing field is empty, and so refused as a wrong code.
+fn entered_codes(request: &Incoming, json_mode: bool) -> (String, String) {
+    if json_mode {
         let value: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
         let field = |name: &str| {
             value
@@ -268,7 +264,48 @@ pub(crate) fn registration_submit(state: &mut State, env: &Env<'_>, request: &In
             form.remove("otp").unwrap_or_default(),
             form.remove("pin").unwrap_or_default(),
         )
-    };
+    }
+}
+
+/// Binds `account` to the registration's customer: a new token, and the customer's older tokens
+/// at this merchant end (one OVO account per customer of a merchant \[S\]).
+fn bind(
+    state: &mut State,
+    env: &Env<'_>,
+    registration: &DokuRegistration,
+    account: AccountId,
+    generation: u64,
+) -> Result<(), Reply> {
+    let token_id = ids::random_hex(16)?;
+    for token in state.doku_tokens.values_mut() {
+        if token.client_id == registration.client_id
+            && token.customer_id == registration.customer_id
+        {
+            token.active = false;
+        }
+    }
+    state.doku_tokens.insert(
+        token_id,
+        DokuToken {
+            client_id: registration.client_id.clone(),
+            customer_id: registration.customer_id.clone(),
+            account,
+            generation,
+            expires: env.now + TOKEN_LIFETIME,
+            active: true,
+        },
+    );
+    Ok(())
+}
+
+/// `POST /ovo-open-api/registration/{session}` (form, or JSON `{"otp","pin"}`): on success the
+/// token is created and the customer returns to `success_registration_url` \[S\].
+pub(crate) fn registration_submit(state: &mut State, env: &Env<'_>, request: &Incoming) -> Handled {
+    let session = request.page.clone();
+    let json_mode = request
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/json"));
+    let (otp, pin) = entered_codes(request, json_mode);
     let registration = open_registration(state, env, &session)?;
     let outcome = match state
         .account_by_phone(&registration.phone)
@@ -298,26 +335,7 @@ pub(crate) fn registration_submit(state: &mut State, env: &Env<'_>, request: &In
             registration.failed_url
         }
         (Outcome::Passed, Some((account, generation))) => {
-            let token_id = ids::random_hex(16)?;
-            // One OVO account per customer of a merchant: older tokens of this customer end.
-            for token in state.doku_tokens.values_mut() {
-                if token.client_id == registration.client_id
-                    && token.customer_id == registration.customer_id
-                {
-                    token.active = false;
-                }
-            }
-            state.doku_tokens.insert(
-                token_id,
-                DokuToken {
-                    client_id: registration.client_id.clone(),
-                    customer_id: registration.customer_id.clone(),
-                    account,
-                    generation,
-                    expires: env.now + TOKEN_LIFETIME,
-                    active: true,
-                },
-            );
+            bind(state, env, &registration, account, generation)?;
             state.doku_registrations.remove(&session);
             registration.success_url
         }

@@ -17,7 +17,7 @@ use crate::provider::exchange::{Handled, Incoming, Reply};
 use crate::provider::ids;
 use crate::provider::ledger::Channel;
 use crate::provider::state::{
-    CustomerToken, Intent, Purpose, RefundRecord, SingleUseToken, State, WebviewSession,
+    CustomerToken, Intent, Partner, Purpose, RefundRecord, SingleUseToken, State, WebviewSession,
 };
 use crate::provider::wallet::{self, Movement, WalletError};
 use crate::provider::{WEBVIEW_PAGE, session_page};
@@ -473,43 +473,8 @@ pub(crate) fn refund(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
         return Ok(refund_answer(&body, record));
     }
     let key = (client.clone(), body.original_partner_reference_no.clone());
-    let intent = state
-        .intents
-        .get(&key)
-        .filter(|i| {
-            matches!(
-                i.status,
-                TransactionStatus::Success | TransactionStatus::Refunded
-            )
-        })
-        .cloned()
-        .ok_or_else(|| {
-            fail(
-                REFUND,
-                Case::TransactionNotFound,
-                "no captured payment with this originalPartnerReferenceNo",
-            )
-        })?;
-    if intent
-        .paid
-        .is_some_and(|paid| env.now > paid + REFUND_WINDOW)
-    {
-        return Err(fail(
-            REFUND,
-            Case::TransactionExpired,
-            "the refund window of 60 days has passed",
-        ));
-    }
+    let intent = refundable(state, env, &partner, &key, &body)?;
     let amount = body.refund_amount.value;
-    if state.refunded_today(&client, env.now).sen() + amount.sen()
-        > partner.daily_refund_limit.sen()
-    {
-        return Err(fail(
-            REFUND,
-            Case::ExceedsTransactionAmountLimit,
-            "the daily refund limit is reached",
-        ));
-    }
     // Drawn before the money moves: nothing fallible lies between the refund and its record,
     // so a refund is never made without one (a retry would refund again).
     let refund_no = ids::random_hex(8)?;
@@ -546,6 +511,55 @@ pub(crate) fn refund(state: &mut State, env: &Env<'_>, request: &Incoming) -> Ha
     let answer = refund_answer(&body, &record);
     state.refunds.insert(refund_key, record);
     Ok(answer)
+}
+
+/// The captured payment `key` that `body` may refund, or why not: none captured, its 60 days
+/// passed, or the partner's daily refund limit would be exceeded \[S\].
+fn refundable(
+    state: &State,
+    env: &Env<'_>,
+    partner: &Partner,
+    key: &(String, String),
+    body: &RefundRequest,
+) -> Result<Intent, Reply> {
+    let intent = state
+        .intents
+        .get(key)
+        .filter(|i| {
+            matches!(
+                i.status,
+                TransactionStatus::Success | TransactionStatus::Refunded
+            )
+        })
+        .cloned()
+        .ok_or_else(|| {
+            fail(
+                REFUND,
+                Case::TransactionNotFound,
+                "no captured payment with this originalPartnerReferenceNo",
+            )
+        })?;
+    if intent
+        .paid
+        .is_some_and(|paid| env.now > paid + REFUND_WINDOW)
+    {
+        return Err(fail(
+            REFUND,
+            Case::TransactionExpired,
+            "the refund window of 60 days has passed",
+        ));
+    }
+    let amount = body.refund_amount.value;
+    if state.refunded_today(&partner.client_id, env.now).sen() + amount.sen()
+        > partner.daily_refund_limit.sen()
+    {
+        return Err(fail(
+            REFUND,
+            Case::ExceedsTransactionAmountLimit,
+            "the daily refund limit is reached",
+        ));
+    }
+    Ok(intent)
 }
 
 fn refund_answer(body: &RefundRequest, record: &RefundRecord) -> Reply {
