@@ -24,7 +24,15 @@ pub enum ConfigError {
     Missing(&'static str),
     /// A header value breaks its documented rule.
     #[error("{0}")]
-    Header(#[from] ovo_model::FieldError),
+    Header(ovo_model::FieldError),
+}
+
+// The cause is in the message, so it is not also a `source()`: an error report that walks the
+// chain (anyhow's `{:#}`, eyre) would print it twice.
+impl From<ovo_model::FieldError> for ConfigError {
+    fn from(error: ovo_model::FieldError) -> Self {
+        Self::Header(error)
+    }
 }
 
 /// An absolute `http(s)` URL with a host, without a trailing `/`.

@@ -8,13 +8,13 @@ use crate::flow::SecretSlot;
 pub enum FlowError {
     /// A message broke a field rule before it was sent.
     #[error("invalid message: {0}")]
-    Invalid(#[from] ovo_model::FieldError),
+    Invalid(ovo_model::FieldError),
     /// Signing failed (a malformed input such as a path without `/`).
     #[error("signing: {0}")]
-    Sign(#[from] ovo_sign::SignError),
+    Sign(ovo_sign::SignError),
     /// A timestamp could not be written.
     #[error("timestamp: {0}")]
-    Timestamp(#[from] ovo_sign::TimestampError),
+    Timestamp(ovo_sign::TimestampError),
     /// A header value is not valid visible ASCII.
     #[error("a header value is not valid")]
     InvalidHeader,
@@ -36,4 +36,24 @@ pub enum FlowError {
     /// A stored flow state was written by another version of this crate.
     #[error("stored flow state has version {0:?}; this build reads version {v}", v = crate::flow::STATE_VERSION)]
     UnsupportedVersion(Option<u64>),
+}
+
+// The cause is in the message, so it is not also a `source()`: an error report that walks the
+// chain (anyhow's `{:#}`, eyre) would print it twice.
+impl From<ovo_model::FieldError> for FlowError {
+    fn from(error: ovo_model::FieldError) -> Self {
+        Self::Invalid(error)
+    }
+}
+
+impl From<ovo_sign::SignError> for FlowError {
+    fn from(error: ovo_sign::SignError) -> Self {
+        Self::Sign(error)
+    }
+}
+
+impl From<ovo_sign::TimestampError> for FlowError {
+    fn from(error: ovo_sign::TimestampError) -> Self {
+        Self::Timestamp(error)
+    }
 }

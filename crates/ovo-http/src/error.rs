@@ -68,7 +68,7 @@ pub enum ClientError {
     B2bToken(Arc<ClientError>),
     /// A store (tokens, flows, notification ids) failed.
     #[error("store: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// No stored flow has this id.
     #[error("no flow {id} is stored")]
     FlowNotFound {
@@ -103,6 +103,14 @@ pub enum ClientError {
     /// The operation's deadline passed before anything that could move money was sent.
     #[error("the operation's deadline passed")]
     DeadlinePassed,
+}
+
+// The cause is in the message, so it is not also a `source()`: an error report that walks the
+// chain (anyhow's `{:#}`, eyre) would print it twice.
+impl From<StoreError> for ClientError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
 }
 
 impl From<FlowError> for ClientError {

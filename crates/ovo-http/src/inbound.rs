@@ -67,10 +67,24 @@ pub enum NotificationError {
     },
     /// The de-duplication store failed: answer non-2xx so the provider retries.
     #[error("store: {0}")]
-    Store(#[from] ovo_flows::StoreError),
+    Store(ovo_flows::StoreError),
     /// Signed correctly, but the body is not the documented message.
     #[error("body: {0}")]
-    Body(#[from] ModelError),
+    Body(ModelError),
+}
+
+// The cause is in the message, so it is not also a `source()`: an error report that walks the
+// chain (anyhow's `{:#}`, eyre) would print it twice.
+impl From<ovo_flows::StoreError> for NotificationError {
+    fn from(error: ovo_flows::StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<ModelError> for NotificationError {
+    fn from(error: ModelError) -> Self {
+        Self::Body(error)
+    }
 }
 
 fn header<'a>(

@@ -63,7 +63,15 @@ pub enum InputError {
     BearerPrefix,
     /// The body could not be minified.
     #[error("body: {0}")]
-    Minify(#[from] MinifyError),
+    Minify(MinifyError),
+}
+
+// The cause is in the message, so it is not also a `source()`: an error report that walks the
+// chain (anyhow's `{:#}`, eyre) would print it twice.
+impl From<MinifyError> for InputError {
+    fn from(error: MinifyError) -> Self {
+        Self::Minify(error)
+    }
 }
 
 /// Why a signature could not be produced.

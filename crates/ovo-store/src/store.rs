@@ -77,7 +77,15 @@ pub enum Error {
     },
     /// The database answered a check with an error.
     #[error("store unavailable: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+// The cause is in the message, so it is not also a `source()`: an error report that walks the
+// chain (anyhow's `{:#}`, eyre) would print it twice.
+impl From<StoreError> for Error {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
 }
 
 /// How a [`SqlStore`] connects and keeps data.

@@ -63,7 +63,15 @@ pub enum WebviewCallbackError {
     MissingResponse,
     /// The `response` parameter is not the documented JSON.
     #[error("the callback's `response`: {0}")]
-    Response(#[from] ModelError),
+    Response(ModelError),
+}
+
+// The cause is in the message, so it is not also a `source()`: an error report that walks the
+// chain (anyhow's `{:#}`, eyre) would print it twice.
+impl From<ModelError> for WebviewCallbackError {
+    fn from(error: ModelError) -> Self {
+        Self::Response(error)
+    }
 }
 
 impl WebviewCallback {
