@@ -108,6 +108,19 @@ fn each_cause_is_printed_once_and_none_is_lost() {
             minify().to_string(),
         ),
         (
+            "KeyError::Io",
+            Box::new(
+                ovo_sign::ClientSecret::from_file(
+                    std::path::Path::new("/nonexistent/ovo-rs/client-secret.txt"),
+                    ovo_sign::FilePermissions::Strict,
+                )
+                .unwrap_err(),
+            ),
+            std::fs::read("/nonexistent/ovo-rs/client-secret.txt")
+                .unwrap_err()
+                .to_string(),
+        ),
+        (
             "ovo_store::Error::Store",
             Box::new(ovo_store::Error::from(unavailable())),
             unavailable().to_string(),

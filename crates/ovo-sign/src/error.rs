@@ -112,12 +112,13 @@ pub enum VerifyError {
 #[non_exhaustive]
 pub enum KeyError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The key or secret file's path, as given.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The operating system's error, also in the message (so not a `source()`: a report
+        /// walking the chain would print it twice).
+        error: std::io::Error,
     },
     /// The private file is readable or writable by group or others (OpenSSH's rule).
     #[error(

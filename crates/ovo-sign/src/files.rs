@@ -54,25 +54,25 @@ pub(crate) fn read_private(
     }
     let mut contents = Zeroizing::new(Vec::new());
     file.read_to_end(&mut contents)
-        .map_err(|source| KeyError::Io {
+        .map_err(|error| KeyError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
     Ok(contents)
 }
 
 /// Reads a public file (no permission rule).
 pub(crate) fn read_public(path: &Path) -> Result<Vec<u8>, KeyError> {
-    std::fs::read(path).map_err(|source| KeyError::Io {
+    std::fs::read(path).map_err(|error| KeyError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
 fn open(path: &Path) -> Result<File, KeyError> {
-    File::open(path).map_err(|source| KeyError::Io {
+    File::open(path).map_err(|error| KeyError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -81,9 +81,9 @@ fn loose_mode(file: &File, path: &Path) -> Result<Option<u32>, KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let metadata = file.metadata().map_err(|source| KeyError::Io {
+        let metadata = file.metadata().map_err(|error| KeyError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         let mode = metadata.permissions().mode() & 0o7777;
         Ok((mode & 0o077 != 0).then_some(mode))
