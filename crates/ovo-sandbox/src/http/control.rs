@@ -750,19 +750,7 @@ pub(crate) fn add_account(shared: &Shared, spec: &AccountSpec) -> Result<(), Con
     if spec.phone.is_empty() || !spec.phone.bytes().all(|b| b.is_ascii_digit()) {
         return refuse("phone: digits only");
     }
-    let account = Account {
-        phone: spec.phone.clone(),
-        pin: spec.pin.clone(),
-        cash: spec.cash,
-        points: spec.points,
-        status: Status::Active,
-        generation: 0,
-        otp_requests: 0,
-        otp_failures: 0,
-        pin_failures: 0,
-        blocked_until: None,
-        blocked_forever: false,
-    };
+    let account = Account::active(spec.phone.clone(), spec.pin.clone(), spec.cash, spec.points);
     let mut state = shared.state();
     if state.phones.contains_key(&spec.phone) {
         return refuse("an account with this phone exists");

@@ -65,6 +65,23 @@ pub(crate) struct Account {
 }
 
 impl Account {
+    /// A new, active account with no failed attempts and no block.
+    pub(crate) fn active(phone: String, pin: String, cash: Idr, points: Idr) -> Self {
+        Self {
+            phone,
+            pin,
+            cash,
+            points,
+            status: AccountStatus::Active,
+            generation: 0,
+            otp_requests: 0,
+            otp_failures: 0,
+            pin_failures: 0,
+            blocked_until: None,
+            blocked_forever: false,
+        }
+    }
+
     /// The OTP in staging: the phone's last four digits \[S\].
     pub(crate) fn otp(&self) -> &str {
         crate::otp(&self.phone)

@@ -19,8 +19,7 @@ use crate::provider::Env;
 use crate::provider::exchange::{Handled, Incoming, Reply};
 use crate::provider::ledger::{Entry, EntryKind};
 use crate::provider::state::{
-    Account, AccountId, AccountStatus, Binding, CustomerToken, DokuPartner, DokuToken, Partner,
-    State, SystemToken,
+    Account, AccountId, Binding, CustomerToken, DokuPartner, DokuToken, Partner, State, SystemToken,
 };
 
 /// The sandbox's clock in every test unless a test moves it.
@@ -157,19 +156,12 @@ impl World {
         self.state.phones.insert(phone.to_owned(), id);
         self.state.accounts.insert(
             id,
-            Account {
-                phone: phone.to_owned(),
-                pin: PIN.to_owned(),
-                cash: Idr::from_rupiah(cash),
-                points: Idr::ZERO,
-                status: AccountStatus::Active,
-                generation: 0,
-                otp_requests: 0,
-                otp_failures: 0,
-                pin_failures: 0,
-                blocked_until: None,
-                blocked_forever: false,
-            },
+            Account::active(
+                phone.to_owned(),
+                PIN.to_owned(),
+                Idr::from_rupiah(cash),
+                Idr::ZERO,
+            ),
         );
         id
     }
